@@ -1,0 +1,117 @@
+"""Settings from config.toml, read once into a typed object and passed down."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ENV_VAR = "FOI_ARCHIVE_CONFIG"
+DEFAULT_NAME = "config.toml"
+
+
+class ConfigError(Exception):
+    """The configuration file is missing or says something we cannot use."""
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    title: str = "FOI Archive"
+    host: str = "127.0.0.1"
+    port: int = 5000
+    workers: int = 2
+    timeout: int = 30
+    page_size: int = 20
+    max_page_size: int = 100
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    workers: int = 2
+    timeout: float = 60.0
+    memory_mb: int = 1024
+    max_file_mb: int = 200
+    user_agent: str = "FOI-Archive/0.1"
+
+
+@dataclass(frozen=True)
+class Config:
+    store_path: Path
+    index_path: Path
+    site: SiteConfig = field(default_factory=SiteConfig)
+    ingest: IngestConfig = field(default_factory=IngestConfig)
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    source_file: Path | None = None
+
+    @classmethod
+    def for_directory(cls, root: Path, **overrides: Any) -> "Config":
+        """A configuration that keeps everything under one folder (tests, scripts)."""
+        root = Path(root)
+        values: dict[str, Any] = {
+            "store_path": root / "store",
+            "index_path": root / "index",
+        }
+        values.update(overrides)
+        return cls(**values)
+
+
+def resolve_path(explicit: str | os.PathLike[str] | None) -> Path:
+    """Which config file to read: --config, else $FOI_ARCHIVE_CONFIG, else ./config.toml."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env)
+    return Path.cwd() / DEFAULT_NAME
+
+
+def _section(data: dict[str, Any], name: str, kind: type) -> Any:
+    raw = data.get(name, {})
+    if not isinstance(raw, dict):
+        raise ConfigError(f"[{name}] must be a table")
+    known = set(kind.__dataclass_fields__)
+    unknown = set(raw) - known
+    if unknown:
+        raise ConfigError(f"unknown key(s) in [{name}]: {', '.join(sorted(unknown))}")
+    try:
+        return kind(**raw)
+    except TypeError as exc:  # pragma: no cover - dataclass messages are clear enough
+        raise ConfigError(f"[{name}]: {exc}") from exc
+
+
+def load(path: str | os.PathLike[str] | None = None) -> Config:
+    """Read the config file; relative paths in it are relative to its folder."""
+    file = resolve_path(path)
+    try:
+        with open(file, "rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {file}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file}: {exc}") from None
+    base = file.resolve().parent
+
+    def path_of(section: str, default: str) -> Path:
+        value = data.get(section, {}).get("path", default)
+        p = Path(os.path.expanduser(str(value)))
+        return p if p.is_absolute() else base / p
+
+    site = _section(data, "site", SiteConfig)
+    ingest = _section(data, "ingest", IngestConfig)
+    for name in ("store", "index"):
+        extra = set(data.get(name, {})) - {"path"}
+        if extra:
+            raise ConfigError(f"unknown key(s) in [{name}]: {', '.join(sorted(extra))}")
+    sources = data.get("sources", {})
+    if not isinstance(sources, dict):
+        raise ConfigError("[sources] must be a table of [sources.NAME] tables")
+    return Config(
+        store_path=path_of("store", "data/store"),
+        index_path=path_of("index", "data/index"),
+        site=site,
+        ingest=ingest,
+        sources=sources,
+        source_file=file.resolve(),
+    )

@@ -1,0 +1,89 @@
+"""The records that flow from ingest into the index, one vocabulary everywhere.
+
+The attribute names here are also the Whoosh field names, the URL parameters,
+the JSON keys and the facet names: ``force``, ``exemption``, ``topic``,
+``outcome``, ``year``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+AUTHORITY_TYPES = ("police", "council", "nhs", "central_gov", "other")
+REGIMES = ("FOIA", "EIR", "FOISA")
+OUTCOMES = (
+    "disclosed_in_full",
+    "partially_disclosed",
+    "refused",
+    "neither_confirm_nor_deny",
+    "not_held",
+    "mixed",
+)
+
+
+@dataclass
+class Exemption:
+    """One provision relied on, with the words it was read from.
+
+    ``code`` is the normal form of shared/domain.md (``FOIA s.40(2)``,
+    ``EIR reg.12(5)(b)``, ``FOISA s.38(1)(b)``); ``sentence`` is the sentence of
+    the document it was found in and ``offset`` the character offset of the
+    citation in the document text.
+    """
+
+    code: str
+    sentence: str = ""
+    offset: int = -1
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Exemption":
+        return cls(code=data["code"], sentence=data.get("sentence", ""), offset=int(data.get("offset", -1)))
+
+
+@dataclass
+class Metadata:
+    """What enrichment reads from a response's text."""
+
+    authority: str | None = None
+    authority_type: str | None = None
+    force: str | None = None
+    regime: str | None = None
+    reference: str | None = None
+    date: str | None = None  # ISO date of the response
+    received: str | None = None  # ISO date the request was received
+    exemptions: list[Exemption] = field(default_factory=list)
+    outcome: str | None = None
+    topics: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["exemptions"] = [e.to_dict() for e in self.exemptions]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Metadata":
+        known = {k: data.get(k) for k in cls.__dataclass_fields__ if k in data}
+        known["exemptions"] = [Exemption.from_dict(e) for e in data.get("exemptions") or []]
+        known["topics"] = list(data.get("topics") or [])
+        return cls(**known)
+
+
+@dataclass
+class Document:
+    """One archived response as the index holds it."""
+
+    id: str
+    sha256: str
+    title: str
+    text: str
+    format: str
+    source: str  # the source name: "files", or a [sources.NAME] from config
+    source_url: str | None  # where it was found (a URL, or file:// path)
+    ingested: str  # ISO timestamp of the first time we stored it
+    meta: Metadata = field(default_factory=Metadata)
+    status: str = "ok"  # ok | needs_ocr | failed (metadata only)
+    error: str | None = None
