@@ -1,6 +1,214 @@
+"""The `foi-archive` command: thin commands over the archive and ingest libraries.
+
+Each command reads the configuration once (``--config``, else
+$FOI_ARCHIVE_CONFIG, else ./config.toml) and calls one library function.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
 import click
 
+from archive import config as config_mod
+from archive.config import Config, ConfigError
 
-@click.group()
-def main() -> None:
-    """FOI Archive."""
+config_option = click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False), default=None,
+    help="Configuration file (default: $FOI_ARCHIVE_CONFIG, else ./config.toml).",
+)
+
+
+def load_config(path: str | None) -> Config:
+    try:
+        return config_mod.load(path)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Log what happens, to stderr.")
+def main(verbose: bool) -> None:
+    """FOI Archive: a searchable archive of UK freedom-of-information responses."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+# -- ingest ---------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@config_option
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress bar (default: when stderr is a terminal).")
+def ingest(paths: tuple[str, ...], config_path: str | None, progress: bool | None) -> None:
+    """Take files and folders (recursively) of FOI responses into the archive.
+
+    Every original is kept write-once under its sha256 with a record of where it
+    came from; its text is extracted in a limited child process, its metadata
+    read, and the index updated. Re-running on the same files changes nothing.
+
+    Example: foi-archive ingest ../shared/corpus/docs
+    """
+    from ingest.sources.files import WalkError
+    from ingest.pipeline import ingest_paths
+
+    config = load_config(config_path)
+    show = sys.stderr.isatty() if progress is None else progress
+    try:
+        summary = ingest_paths(config, list(paths), progress=_progress_bar() if show else None)
+    except WalkError as exc:
+        raise click.ClickException(str(exc)) from None
+    for name, reason, detail in summary.failures:
+        click.echo(f"failed: {name}: {reason}{': ' + detail if detail else ''}", err=True)
+    click.echo(summary.line())
+
+
+def _progress_bar() -> Any:
+    state: dict[str, Any] = {}
+
+    def update(done: int, total: int, name: str) -> None:
+        bar = state.get("bar")
+        if bar is None:
+            bar = click.progressbar(length=total, label="Extracting", file=sys.stderr,
+                                    show_pos=True, item_show_func=lambda n: n and n[-40:])
+            bar.__enter__()
+            state["bar"] = bar
+        bar.update(1, name)
+        if done >= total:
+            bar.__exit__(None, None, None)
+
+    return update
+
+
+# -- extract --------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line, per file, in order.")
+def extract(files: tuple[str, ...], config_path: str | None, as_json: bool) -> None:
+    """Extract text and metadata from files, without storing anything.
+
+    A file that cannot be read gets its line with "error" set; the command goes on.
+
+    Example: foi-archive extract response.pdf --json
+    """
+    from ingest.pipeline import extract_paths
+
+    config = load_config(config_path)
+    for record in extract_paths(config, list(files)):
+        if as_json:
+            click.echo(json.dumps(record, ensure_ascii=False))
+        else:
+            _print_record(record)
+
+
+def _print_record(record: dict[str, Any]) -> None:
+    click.secho(record["path"], bold=True)
+    if record["error"]:
+        click.echo(f"  error: {record['error']}")
+        return
+    for key in ("format", "title", "authority", "authority_type", "force", "regime", "reference",
+                "date", "received", "outcome"):
+        if record.get(key):
+            click.echo(f"  {key}: {record[key]}")
+    if record["exemptions"]:
+        click.echo(f"  exemptions: {', '.join(record['exemptions'])}")
+    if record["topics"]:
+        click.echo(f"  topics: {', '.join(record['topics'])}")
+    click.echo(f"  text: {len(record['text']):,} characters")
+
+
+# -- search ---------------------------------------------------------------------------
+
+
+@main.command("search")
+@click.argument("query", nargs=-1)
+@config_option
+@click.option("--force", "forces", multiple=True, help="Only this police force (repeatable).")
+@click.option("--authority", "authorities", multiple=True, help="Only this authority (repeatable).")
+@click.option("--exemption", "exemptions", multiple=True,
+              help='Only responses relying on this provision, e.g. "FOIA s.40" (repeatable).')
+@click.option("--topic", "topics", multiple=True, help="Only this topic (repeatable).")
+@click.option("--outcome", "outcomes", multiple=True, help="Only this outcome (repeatable).")
+@click.option("--year", "years", multiple=True, help="Only this year (repeatable).")
+@click.option("--sort", type=click.Choice(["relevance", "date", "date_asc"]), default="relevance")
+@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--page", type=click.IntRange(1, 500), default=1)
+@click.option("--json", "as_json", is_flag=True, help="Print the same JSON as /search.json.")
+def search_command(query: tuple[str, ...], config_path: str | None, forces: tuple[str, ...],
+                   authorities: tuple[str, ...], exemptions: tuple[str, ...],
+                   topics: tuple[str, ...], outcomes: tuple[str, ...], years: tuple[str, ...],
+                   sort: str, limit: int, page: int, as_json: bool) -> None:
+    """Search the archive from the terminal.
+
+    Example: foi-archive search facial recognition --force "Metropolitan Police Service"
+    """
+    from archive.index import IndexMissing, IndexReader
+    from archive.search import QueryError, SearchParams, search
+    from archive.serialize import search_dict
+
+    config = load_config(config_path)
+    filters = {name: list(values) for name, values in (
+        ("force", forces), ("authority", authorities), ("exemption", exemptions),
+        ("topic", topics), ("outcome", outcomes), ("year", years)) if values}
+    params = SearchParams(q=" ".join(query), filters=filters, sort=sort, page=page, per_page=limit)
+    reader = IndexReader(config.index_path)
+    try:
+        result = search(reader, params)
+    except (QueryError, IndexMissing) as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        reader.close()
+    if as_json:
+        click.echo(json.dumps(search_dict(result, lambda i: f"/documents/{i}"), ensure_ascii=False))
+        return
+    click.echo(f"{result.total:,} responses")
+    for n, hit in enumerate(result.hits, start=(page - 1) * limit + 1):
+        who = hit.force or hit.authority or "unknown authority"
+        badges = " ".join([hit.outcome_label or ""] + [e.code for e in hit.exemptions]).strip()
+        click.echo(f"{n:>3}. {hit.title}")
+        click.echo(f"     {who} · {hit.date or 'no date'} · {badges or 'no decision read'} · id {hit.id}")
+
+
+# -- serve ----------------------------------------------------------------------------
+
+
+@main.command()
+@config_option
+@click.option("--host", default=None, help="Address to listen on (default from config: 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default from config: 5000).")
+@click.option("--debug", is_flag=True, help="Flask's debug server instead of gunicorn. Never in production.")
+def serve(config_path: str | None, host: str | None, port: int | None, debug: bool) -> None:
+    """Serve the site (gunicorn; Flask's debug server only with --debug).
+
+    Example: foi-archive serve --port 8080
+    """
+    from archive.web.server import run
+
+    config = load_config(config_path)
+    run(config, host=host or config.site.host, port=port or config.site.port, debug=debug)
+
+
+# -- samples --------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("dest", type=click.Path(file_okay=False), default="data/samples")
+@click.option("--count", type=click.IntRange(1, 10000), default=60, show_default=True)
+def samples(dest: str, count: int) -> None:
+    """Write the generated sample responses (clearly marked as samples) into DEST.
+
+    Example: foi-archive samples data/samples && foi-archive ingest data/samples
+    """
+    from ingest.samples import write_samples
+
+    written = write_samples(Path(dest), count=count)
+    click.echo(f"wrote {len(written)} sample files to {dest}")

@@ -1,0 +1,523 @@
+"""Search: parameters in, plain dataclasses out, for every view (HTML, JSON, CLI).
+
+Free text goes through Whoosh's query parser (phrases, AND/OR/NOT, ``field:value``)
+behind guards; the facet selections are exact filters, OR within a facet and AND
+across facets. Facet counts are taken over the whole result set: the counts of
+one facet honour the selections of the others, so several values of one facet
+can be chosen and the alternatives still show how many they would add.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from markupsafe import Markup, escape
+from whoosh import highlight, qparser, query
+from whoosh.searching import Searcher
+
+from archive import law
+from archive.index import FACET_FIELDS, KEYWORD_FIELDS, FacetColumns, IndexReader
+from archive.models import OUTCOMES
+
+log = logging.getLogger(__name__)
+
+MAX_QUERY_LENGTH = 500
+MAX_NESTING = 10
+MAX_TERMS = 40
+MAX_EXPANSION = 2000  # terms a wildcard or prefix may expand to
+MIN_PREFIX = 3
+MAX_PAGE = 500
+SNIPPET_CHARS = 300
+
+FACET_LABELS = {
+    "force": "Police force",
+    "authority": "Authority",
+    "exemption": "Exemption",
+    "topic": "Topic",
+    "outcome": "Outcome",
+    "year": "Year",
+}
+OUTCOME_LABELS = {
+    "disclosed_in_full": "Disclosed in full",
+    "partially_disclosed": "Partially disclosed",
+    "refused": "Refused",
+    "neither_confirm_nor_deny": "Neither confirm nor deny",
+    "not_held": "Not held",
+    "mixed": "Mixed",
+}
+SORTS = ("relevance", "date", "date_asc")
+SEARCH_FIELDS = ("title", "text", "reference")
+FIELD_ALIASES = {"body": "text", "ref": "reference", "exemptions": "exemption",
+                 "topics": "topic", "section": "exemption"}
+
+
+class QueryError(ValueError):
+    """A query or parameter we will not run; the message is for the user."""
+
+
+@dataclass
+class SearchParams:
+    """What the user asked for."""
+
+    q: str = ""
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 20
+
+    def with_filter(self, name: str, value: str, on: bool) -> "SearchParams":
+        """These parameters with one facet value switched on or off, back on page 1."""
+        filters = {k: list(v) for k, v in self.filters.items()}
+        chosen = filters.setdefault(name, [])
+        if on and value not in chosen:
+            chosen.append(value)
+        if not on and value in chosen:
+            chosen.remove(value)
+        if not chosen:
+            del filters[name]
+        return replace(self, filters=filters, page=1)
+
+    def to_query(self) -> list[tuple[str, str]]:
+        """The URL query pairs that ask for these parameters (defaults left out)."""
+        pairs: list[tuple[str, str]] = []
+        if self.q:
+            pairs.append(("q", self.q))
+        for name in FACET_FIELDS:
+            for value in self.filters.get(name, []):
+                pairs.append((name, value))
+        if self.sort != "relevance":
+            pairs.append(("sort", self.sort))
+        if self.page != 1:
+            pairs.append(("page", str(self.page)))
+        return pairs
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class Facet:
+    name: str
+    label: str
+    values: list[FacetValue]
+    more: int = 0  # values with a count that were not listed
+
+
+@dataclass
+class ExemptionView:
+    code: str  # as cited: FOIA s.40(2)
+    section: str  # FOIA s.40
+    label: str  # s.40 Personal information
+    sentence: str = ""
+    offset: int = -1
+
+
+@dataclass
+class Hit:
+    id: str
+    title: str
+    authority: str | None
+    force: str | None
+    date: str | None
+    outcome: str | None
+    outcome_label: str | None
+    reference: str | None
+    exemptions: list[ExemptionView]
+    topics: list[str]
+    format: str | None
+    snippet: Markup
+
+
+@dataclass
+class SearchResult:
+    params: SearchParams
+    total: int
+    hits: list[Hit]
+    facets: list[Facet]
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.params.per_page))
+
+
+@dataclass
+class DocumentView:
+    id: str
+    sha256: str
+    title: str
+    text: str
+    authority: str | None
+    authority_type: str | None
+    force: str | None
+    regime: str | None
+    reference: str | None
+    date: str | None
+    received: str | None
+    outcome: str | None
+    outcome_label: str | None
+    exemptions: list[ExemptionView]
+    topics: list[str]
+    format: str | None
+    source: str | None
+    source_url: str | None
+    ingested: str | None
+    status: str | None
+
+
+# -- parameters ------------------------------------------------------------------
+
+
+def parse_params(args: Mapping[str, Sequence[str]], *, page_size: int = 20,
+                 max_page_size: int = 100) -> SearchParams:
+    """Read search parameters from a URL's multi-valued arguments."""
+
+    def one(name: str, default: str = "") -> str:
+        values = args.get(name) or []
+        return values[0] if values else default
+
+    q = one("q").strip()
+    if len(q) > MAX_QUERY_LENGTH:
+        raise QueryError(f"The query is too long: at most {MAX_QUERY_LENGTH} characters.")
+    filters: dict[str, list[str]] = {}
+    for name in FACET_FIELDS:
+        values = [v.strip() for v in args.get(name) or [] if v and v.strip()]
+        if len(values) > 20:
+            raise QueryError(f"Too many values for {name}: at most 20.")
+        if values:
+            filters[name] = list(dict.fromkeys(values))
+    sort = one("sort", "relevance") or "relevance"
+    if sort not in SORTS:
+        raise QueryError(f"Unknown sort {sort!r}: use one of {', '.join(SORTS)}.")
+    page = _positive_int(one("page", "1"), "page")
+    if page > MAX_PAGE:
+        raise QueryError(f"Page {page} is too far: at most {MAX_PAGE}. Narrow the search instead.")
+    per_page = _positive_int(one("per_page", str(page_size)), "per_page")
+    if per_page > max_page_size:
+        raise QueryError(f"per_page is at most {max_page_size}.")
+    return SearchParams(q=q, filters=filters, sort=sort, page=page, per_page=per_page)
+
+
+def _positive_int(text: str, name: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise QueryError(f"{name} must be a whole number, not {text!r}.") from None
+    if value < 1:
+        raise QueryError(f"{name} must be 1 or more.")
+    return value
+
+
+# -- the query -------------------------------------------------------------------
+
+
+def _parser(schema: Any) -> qparser.QueryParser:
+    parser = qparser.MultifieldParser(list(SEARCH_FIELDS), schema, group=qparser.AndGroup)
+    # Unbounded term expansion and deep nesting are denial-of-service vectors
+    # (shared/reliability.md Q1-Q5): no fuzzy terms, no "*" for everything.
+    parser.remove_plugin_class(qparser.EveryPlugin)
+    parser.remove_plugin_class(qparser.BoostPlugin)
+    return parser
+
+
+def _nesting(text: str) -> int:
+    depth = deepest = 0
+    for ch in text:
+        if ch == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch == ")":
+            depth = max(0, depth - 1)
+    return deepest
+
+
+def _canonical_value(name: str, value: str, columns: FacetColumns) -> str:
+    known = columns.canonical.get(name, {})
+    if name == "exemption" and value not in known.values():
+        parsed = law.parse_code(value)
+        if parsed:
+            value = law.section_of(parsed)
+    return known.get(value.lower(), value)
+
+
+def _fix_terms(q: query.Query, columns: FacetColumns) -> query.Query:
+    """Exact-value fields typed in the query box match whatever their case."""
+    if isinstance(q, query.Term) and q.fieldname in FACET_FIELDS + KEYWORD_FIELDS:
+        return query.Term(q.fieldname, _canonical_value(q.fieldname, q.text, columns), boost=q.boost)
+    if q.is_leaf():
+        return q
+    return q.apply(lambda child: _fix_terms(child, columns))
+
+
+def _check_expansion(q: query.Query, searcher: Searcher) -> None:
+    leaves = q.leaves() if not q.is_leaf() else [q]
+    terms = 0
+    for leaf in leaves:
+        terms += 1
+        if isinstance(leaf, (query.Wildcard, query.Prefix)):
+            stem = leaf.text.split("*")[0].split("?")[0] if isinstance(leaf, query.Wildcard) else leaf.text
+            if len(stem) < MIN_PREFIX:
+                raise QueryError(
+                    f"Wildcards need at least {MIN_PREFIX} letters before them (e.g. firear*)."
+                )
+            count = 0
+            for _ in leaf._btexts(searcher.reader()):  # counted before the search runs
+                count += 1
+                if count > MAX_EXPANSION:
+                    raise QueryError("That wildcard matches too many words; type more letters.")
+        elif isinstance(leaf, (query.FuzzyTerm, query.Regex)):
+            raise QueryError("Fuzzy and regular-expression queries are not supported.")
+    if terms > MAX_TERMS:
+        raise QueryError(f"The query has too many terms: at most {MAX_TERMS}.")
+
+
+def parse_query(text: str, searcher: Searcher, columns: FacetColumns) -> query.Query:
+    """The Whoosh query for the user's text, or QueryError with a reason."""
+    text = text.strip()
+    if not text:
+        return query.Every()
+    if len(text) > MAX_QUERY_LENGTH:
+        raise QueryError(f"The query is too long: at most {MAX_QUERY_LENGTH} characters.")
+    if _nesting(text) > MAX_NESTING:
+        raise QueryError(f"The query nests brackets too deeply: at most {MAX_NESTING} levels.")
+    text = _normalise_field_names(text)
+    try:
+        q = _parser(searcher.schema).parse(text)
+    except Exception as exc:  # the parser raises bare Exception/ValueError on bad input
+        raise QueryError(f"Could not read the query: {exc}") from None
+    if isinstance(q, query.NullQuery) or q is query.NullQuery:
+        return query.Every()
+    q = _fix_terms(q, columns)
+    _check_expansion(q, searcher)
+    return q
+
+
+_FIELD_RE = re.compile(r"\b([A-Za-z_]+):")
+
+
+def _normalise_field_names(text: str) -> str:
+    def repl(m: re.Match[str]) -> str:
+        name = m.group(1).lower()
+        return FIELD_ALIASES.get(name, name) + ":"
+
+    return _FIELD_RE.sub(repl, text)
+
+
+# -- facets ----------------------------------------------------------------------
+
+
+def _filter_sets(filters: Mapping[str, list[str]], columns: FacetColumns) -> dict[str, set[str]]:
+    return {
+        name: {_canonical_value(name, v, columns) for v in values}
+        for name, values in filters.items()
+        if values
+    }
+
+
+def _facet_label(name: str, value: str) -> str:
+    if name == "exemption":
+        return law.label(value)
+    if name == "outcome":
+        return OUTCOME_LABELS.get(value, value)
+    return value
+
+
+def count_facets(docnums: Iterable[int], columns: FacetColumns,
+                 selected: Mapping[str, set[str]]) -> tuple[list[int], dict[str, Counter[str]]]:
+    """The documents that pass every selection, and each facet's counts.
+
+    A facet's counts are over the documents that pass the selections of the
+    *other* facets (the usual multi-select rule).
+    """
+    counters = {name: Counter() for name in FACET_FIELDS}
+    passing: list[int] = []
+    active = [(name, selected[name], columns.values[name]) for name in FACET_FIELDS if name in selected]
+    value_lists = [(name, columns.values[name]) for name in FACET_FIELDS]
+    for doc in docnums:
+        failed: str | None = None
+        fails = 0
+        for name, wanted, per_doc in active:
+            if wanted.isdisjoint(per_doc[doc]):
+                fails += 1
+                failed = name
+                if fails > 1:
+                    break
+        if fails == 0:
+            passing.append(doc)
+            for name, per_doc in value_lists:
+                counters[name].update(per_doc[doc])
+        elif fails == 1:
+            counters[failed].update(columns.values[failed][doc])  # type: ignore[index]
+    return passing, counters
+
+
+def _facets(counters: Mapping[str, Counter[str]], selected: Mapping[str, set[str]],
+            limit: int = 30) -> list[Facet]:
+    facets = []
+    for name in FACET_FIELDS:
+        counts = counters[name]
+        chosen = selected.get(name, set())
+        if name == "year":
+            ordered = sorted(counts, reverse=True)
+        else:
+            ordered = sorted(counts, key=lambda v: (-counts[v], v.lower()))
+        shown = ordered[:limit] + [v for v in ordered[limit:] if v in chosen]
+        shown += sorted(v for v in chosen if v not in counts)  # chosen but now empty
+        values = [FacetValue(v, _facet_label(name, v), counts.get(v, 0), v in chosen) for v in shown]
+        facets.append(Facet(name, FACET_LABELS[name], values, more=max(0, len(ordered) - limit)))
+    return facets
+
+
+# -- results ---------------------------------------------------------------------
+
+
+class _EscapingFormatter(highlight.Formatter):
+    """Marks matched terms with <mark>, escaping all document text (it is untrusted)."""
+
+    between = " … "
+
+    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
+        return f"<mark>{escape(highlight.get_text(text, token, replace))}</mark>"
+
+    def format_fragment(self, fragment: Any, replace: bool = False) -> str:
+        out = []
+        index = fragment.startchar
+        text = fragment.text
+        for t in fragment.matches:
+            if t.startchar < index:
+                continue
+            if t.startchar > index:
+                out.append(str(escape(text[index:t.startchar])))
+            out.append(self.format_token(text, t, replace))
+            index = t.endchar
+        out.append(str(escape(text[index:fragment.endchar])))
+        return "".join(out)
+
+
+def _plain_snippet(text: str) -> Markup:
+    text = re.sub(r"\s+", " ", text or "").strip()
+    if len(text) > SNIPPET_CHARS:
+        text = text[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
+    return escape(text)
+
+
+def exemption_views(stored: Mapping[str, Any]) -> list[ExemptionView]:
+    """The exemptions of a stored document, with their sentences, in citation order."""
+    try:
+        items = json.loads(stored.get("exemptions_json") or "[]")
+    except ValueError:
+        items = []
+    views = []
+    for item in items:
+        code = item.get("code", "")
+        section = law.section_of(code)
+        views.append(ExemptionView(code=code, section=section, label=law.label(section),
+                                   sentence=item.get("sentence", ""),
+                                   offset=int(item.get("offset", -1))))
+    return views
+
+
+def _date(stored: Mapping[str, Any]) -> str | None:
+    value = stored.get("date")
+    return value.date().isoformat() if value is not None else None
+
+
+def _hit(stored: Mapping[str, Any], snippet: Markup) -> Hit:
+    outcome = stored.get("outcome")
+    return Hit(
+        id=stored["id"],
+        title=stored.get("title") or "(untitled)",
+        authority=stored.get("authority"),
+        force=stored.get("force"),
+        date=_date(stored),
+        outcome=outcome,
+        outcome_label=OUTCOME_LABELS.get(outcome) if outcome else None,
+        reference=stored.get("reference"),
+        exemptions=exemption_views(stored),
+        topics=_split(stored.get("topic")),
+        format=stored.get("format"),
+        snippet=snippet,
+    )
+
+
+def _split(value: str | None) -> list[str]:
+    return [v for v in (value or "").split(",") if v]
+
+
+def search(reader: IndexReader, params: SearchParams) -> SearchResult:
+    """Run one search: the page of hits, the exact total and every facet's counts."""
+    with reader.searcher() as searcher:
+        columns = reader.facet_columns(searcher)
+        q = parse_query(params.q, searcher, columns)
+        selected = _filter_sets(params.filters, columns)
+        matched = searcher.docs_for_query(q)
+        passing, counters = count_facets(matched, columns, selected)
+        total = len(passing)
+        facets = _facets(counters, selected)
+        hits: list[Hit] = []
+        start = (params.page - 1) * params.per_page
+        if total and start < total:
+            allowed = set(passing)
+            kwargs: dict[str, Any] = {"filter": allowed, "limit": start + params.per_page}
+            if params.sort == "date" or (params.sort == "relevance" and not params.q):
+                kwargs.update(sortedby="date", reverse=True)
+            elif params.sort == "date_asc":
+                kwargs.update(sortedby="date")
+            results = searcher.search(q, **kwargs)
+            results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
+            results.formatter = _EscapingFormatter()
+            for result in results[start:start + params.per_page]:
+                stored = result.fields()
+                snippet = Markup(result.highlights("text", top=2)) if params.q else Markup("")
+                if not snippet:
+                    snippet = _plain_snippet(stored.get("text", ""))
+                hits.append(_hit(stored, snippet))
+        return SearchResult(params=params, total=total, hits=hits, facets=facets)
+
+
+def get_document(reader: IndexReader, doc_id: str) -> DocumentView | None:
+    """One document's stored fields, or None."""
+    with reader.searcher() as searcher:
+        stored = searcher.document(id=doc_id)
+    if stored is None:
+        return None
+    outcome = stored.get("outcome")
+    return DocumentView(
+        id=stored["id"],
+        sha256=stored.get("sha256", ""),
+        title=stored.get("title") or "(untitled)",
+        text=stored.get("text", ""),
+        authority=stored.get("authority"),
+        authority_type=stored.get("authority_type"),
+        force=stored.get("force"),
+        regime=stored.get("regime"),
+        reference=stored.get("reference"),
+        date=_date(stored),
+        received=stored.get("received"),
+        outcome=outcome,
+        outcome_label=OUTCOME_LABELS.get(outcome) if outcome else None,
+        exemptions=exemption_views(stored),
+        topics=_split(stored.get("topic")),
+        format=stored.get("format"),
+        source=stored.get("source"),
+        source_url=stored.get("source_url"),
+        ingested=stored.get("ingested"),
+        status=stored.get("status"),
+    )
+
+
+def facet_value_known(name: str) -> bool:
+    return name in FACET_FIELDS
+
+
+assert set(OUTCOME_LABELS) == set(OUTCOMES)

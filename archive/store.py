@@ -1,0 +1,354 @@
+"""The archive's store: originals write-once by sha256, their extracted text, and a
+catalogue of documents, versions and provenance.
+
+Layout under the store folder::
+
+    objects/ab/cd/<sha256>          the original bytes, never overwritten
+    text/ab/cd/<sha256>.v<N>.txt    text extracted by extractor version N
+    catalogue.sqlite                documents, versions, provenance, extractions
+
+The index is disposable: everything needed to rebuild it is here. Only the
+ingest side calls the writing methods; the site opens the store read-only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+DOC_ID_RE = re.compile(r"^[0-9a-f]{16}$")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS objects (
+    sha256      TEXT PRIMARY KEY,
+    size        INTEGER NOT NULL,
+    media_type  TEXT,
+    stored_at   TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS documents (
+    id          TEXT PRIMARY KEY,
+    source      TEXT NOT NULL,
+    locator     TEXT NOT NULL,          -- URL, or file:// path, the document is known by
+    sha256      TEXT NOT NULL,          -- the current version
+    first_seen  TEXT NOT NULL,
+    last_seen   TEXT NOT NULL,
+    source_status TEXT NOT NULL DEFAULT 'present',   -- present | gone
+    hidden      INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (source, locator)
+);
+CREATE TABLE IF NOT EXISTS versions (
+    doc_id      TEXT NOT NULL REFERENCES documents(id),
+    sha256      TEXT NOT NULL,
+    seen_at     TEXT NOT NULL,
+    record      TEXT NOT NULL,          -- JSON: the extracted and enriched record
+    PRIMARY KEY (doc_id, sha256)
+);
+CREATE TABLE IF NOT EXISTS provenance (
+    id          INTEGER PRIMARY KEY,
+    doc_id      TEXT,
+    sha256      TEXT,
+    source      TEXT NOT NULL,
+    locator     TEXT NOT NULL,
+    final_url   TEXT,
+    at          TEXT NOT NULL,
+    event       TEXT NOT NULL,          -- stored | changed | also_at | not_modified | gone | failed
+    status      INTEGER,
+    headers     TEXT,                   -- JSON
+    size        INTEGER
+);
+CREATE INDEX IF NOT EXISTS provenance_doc ON provenance(doc_id);
+CREATE TABLE IF NOT EXISTS extractions (
+    sha256      TEXT NOT NULL,
+    version     TEXT NOT NULL,
+    status      TEXT NOT NULL,          -- ok | failed
+    reason      TEXT,
+    detail      TEXT,
+    at          TEXT NOT NULL,
+    PRIMARY KEY (sha256, version)
+);
+"""
+
+
+def utcnow() -> str:
+    """The current UTC time as an ISO string, to the second."""
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def document_id(source: str, locator: str) -> str:
+    """The stable id of the document a source knows by ``locator``."""
+    return hashlib.sha256(f"{source}\n{locator}".encode()).hexdigest()[:16]
+
+
+class StoreError(Exception):
+    """The store is missing, or asked for something it does not hold."""
+
+
+@dataclass
+class DocumentRow:
+    id: str
+    source: str
+    locator: str
+    sha256: str
+    first_seen: str
+    last_seen: str
+    source_status: str
+    hidden: bool
+
+
+@dataclass
+class ProvenanceRow:
+    source: str
+    locator: str
+    final_url: str | None
+    at: str
+    event: str
+    status: int | None
+    sha256: str | None
+    size: int | None
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without directory fds
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that a crash leaves either nothing or all of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    _fsync_dir(path.parent)
+
+
+class Store:
+    """Originals, text and the catalogue under one folder."""
+
+    def __init__(self, path: Path, *, readonly: bool = False) -> None:
+        self.path = Path(path)
+        self.readonly = readonly
+        self.objects = self.path / "objects"
+        self.texts = self.path / "text"
+        db = self.path / "catalogue.sqlite"
+        if readonly:
+            if not db.exists():
+                raise StoreError(f"no store at {self.path}: run `foi-archive ingest` first")
+            self.db = sqlite3.connect(f"file:{db}?mode=ro", uri=True, check_same_thread=False)
+        else:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(db)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.executescript(SCHEMA)
+        self.db.row_factory = sqlite3.Row
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- originals -------------------------------------------------------------
+
+    def object_path(self, sha256: str) -> Path:
+        if not SHA256_RE.match(sha256):
+            raise StoreError(f"not a sha256: {sha256!r}")
+        return self.objects / sha256[:2] / sha256[2:4] / sha256
+
+    def put_object(self, data: bytes, media_type: str | None = None) -> str:
+        """Keep ``data`` write-once under its sha256 and return the digest."""
+        digest = sha256_hex(data)
+        path = self.object_path(digest)
+        if not path.exists():
+            _atomic_write(path, data)
+        self.db.execute(
+            "INSERT OR IGNORE INTO objects (sha256, size, media_type, stored_at) VALUES (?, ?, ?, ?)",
+            (digest, len(data), media_type, utcnow()),
+        )
+        return digest
+
+    def has_object(self, sha256: str) -> bool:
+        return self.object_path(sha256).exists()
+
+    def read_object(self, sha256: str) -> bytes:
+        path = self.object_path(sha256)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise StoreError(f"no original {sha256}") from None
+
+    def iter_objects(self) -> Iterator[tuple[str, int]]:
+        for row in self.db.execute("SELECT sha256, size FROM objects ORDER BY sha256"):
+            yield row["sha256"], row["size"]
+
+    # -- extracted text --------------------------------------------------------
+
+    def text_path(self, sha256: str, version: str) -> Path:
+        if not SHA256_RE.match(sha256):
+            raise StoreError(f"not a sha256: {sha256!r}")
+        return self.texts / sha256[:2] / sha256[2:4] / f"{sha256}.v{version}.txt"
+
+    def put_text(self, sha256: str, version: str, text: str) -> None:
+        _atomic_write(self.text_path(sha256, version), text.encode("utf-8"))
+
+    def read_text(self, sha256: str, version: str) -> str | None:
+        try:
+            return self.text_path(sha256, version).read_text("utf-8")
+        except FileNotFoundError:
+            return None
+
+    # -- extraction outcomes ---------------------------------------------------
+
+    def record_extraction(self, sha256: str, version: str, status: str,
+                          reason: str | None = None, detail: str | None = None) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO extractions (sha256, version, status, reason, detail, at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (sha256, version, status, reason, detail, utcnow()),
+        )
+
+    def extraction(self, sha256: str, version: str) -> sqlite3.Row | None:
+        return self.db.execute(
+            "SELECT * FROM extractions WHERE sha256 = ? AND version = ?", (sha256, version)
+        ).fetchone()
+
+    def failures(self, version: str | None = None) -> list[sqlite3.Row]:
+        """Extractions that failed, with the documents they belong to."""
+        sql = (
+            "SELECT e.sha256, e.version, e.reason, e.detail, e.at,"
+            " d.id AS doc_id, d.locator, d.source"
+            " FROM extractions e LEFT JOIN documents d ON d.sha256 = e.sha256"
+            " WHERE e.status = 'failed'"
+        )
+        args: tuple[Any, ...] = ()
+        if version is not None:
+            sql += " AND e.version = ?"
+            args = (version,)
+        return list(self.db.execute(sql + " ORDER BY e.at", args))
+
+    # -- documents, versions, provenance ---------------------------------------
+
+    def document(self, doc_id: str) -> DocumentRow | None:
+        row = self.db.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        return _document_row(row) if row else None
+
+    def document_by_locator(self, source: str, locator: str) -> DocumentRow | None:
+        row = self.db.execute(
+            "SELECT * FROM documents WHERE source = ? AND locator = ?", (source, locator)
+        ).fetchone()
+        return _document_row(row) if row else None
+
+    def document_by_sha256(self, sha256: str) -> DocumentRow | None:
+        """The first document whose current version has these bytes."""
+        row = self.db.execute(
+            "SELECT * FROM documents WHERE sha256 = ? ORDER BY first_seen, id LIMIT 1", (sha256,)
+        ).fetchone()
+        return _document_row(row) if row else None
+
+    def documents(self, *, include_hidden: bool = True) -> Iterator[DocumentRow]:
+        sql = "SELECT * FROM documents"
+        if not include_hidden:
+            sql += " WHERE hidden = 0"
+        for row in self.db.execute(sql + " ORDER BY id"):
+            yield _document_row(row)
+
+    def count_documents(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+
+    def save_version(self, doc_id: str, source: str, locator: str, sha256: str,
+                     record: dict[str, Any]) -> str:
+        """Make ``sha256`` the current version of a document; say 'stored' or 'changed'."""
+        now = utcnow()
+        existing = self.document(doc_id)
+        if existing is None:
+            self.db.execute(
+                "INSERT INTO documents (id, source, locator, sha256, first_seen, last_seen)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (doc_id, source, locator, sha256, now, now),
+            )
+            event = "stored"
+        else:
+            self.db.execute(
+                "UPDATE documents SET sha256 = ?, last_seen = ?, source_status = 'present'"
+                " WHERE id = ?",
+                (sha256, now, doc_id),
+            )
+            event = "stored" if existing.sha256 == sha256 else "changed"
+        self.db.execute(
+            "INSERT OR REPLACE INTO versions (doc_id, sha256, seen_at, record) VALUES (?, ?, ?, ?)",
+            (doc_id, sha256, now, json.dumps(record, ensure_ascii=False)),
+        )
+        return event
+
+    def version_record(self, doc_id: str, sha256: str) -> dict[str, Any] | None:
+        row = self.db.execute(
+            "SELECT record FROM versions WHERE doc_id = ? AND sha256 = ?", (doc_id, sha256)
+        ).fetchone()
+        return json.loads(row["record"]) if row else None
+
+    def versions(self, doc_id: str) -> list[sqlite3.Row]:
+        return list(self.db.execute(
+            "SELECT sha256, seen_at FROM versions WHERE doc_id = ? ORDER BY seen_at", (doc_id,)
+        ))
+
+    def touch(self, doc_id: str) -> None:
+        self.db.execute("UPDATE documents SET last_seen = ? WHERE id = ?", (utcnow(), doc_id))
+
+    def add_provenance(self, *, source: str, locator: str, event: str, doc_id: str | None = None,
+                       sha256: str | None = None, final_url: str | None = None,
+                       status: int | None = None, headers: dict[str, str] | None = None,
+                       size: int | None = None) -> None:
+        self.db.execute(
+            "INSERT INTO provenance (doc_id, sha256, source, locator, final_url, at, event,"
+            " status, headers, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (doc_id, sha256, source, locator, final_url, utcnow(), event, status,
+             json.dumps(headers) if headers else None, size),
+        )
+
+    def provenance(self, doc_id: str) -> list[ProvenanceRow]:
+        rows = self.db.execute(
+            "SELECT source, locator, final_url, at, event, status, sha256, size FROM provenance"
+            " WHERE doc_id = ? ORDER BY id", (doc_id,)
+        )
+        return [ProvenanceRow(**dict(r)) for r in rows]
+
+    def commit(self) -> None:
+        self.db.commit()
+
+
+def _document_row(row: sqlite3.Row) -> DocumentRow:
+    data = dict(row)
+    data["hidden"] = bool(data["hidden"])
+    return DocumentRow(**data)

@@ -1,0 +1,55 @@
+"""The public, read-only web site (Flask lives here and nowhere else)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from archive.config import Config
+from archive.index import IndexReader
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def create_app(config: Config) -> Flask:
+    """Build the site for one configuration (tests pass one on a temporary folder)."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(
+        MAX_CONTENT_LENGTH=64 * 1024,  # the site takes no uploads
+        JSON_SORT_KEYS=False,
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["foi_config"] = config
+    app.extensions["foi_index"] = IndexReader(config.index_path)
+
+    from archive.web import views
+
+    app.register_blueprint(views.bp)
+
+    @app.context_processor
+    def site_context() -> dict[str, object]:
+        return {"site_title": config.site.title}
+
+    @app.after_request
+    def security_headers(response):  # type: ignore[no-untyped-def]
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    return app

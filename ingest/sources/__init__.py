@@ -1,0 +1,1 @@
+"""Sources find documents: a folder of files, a disclosure log, an Alaveteli site."""
