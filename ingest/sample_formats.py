@@ -207,7 +207,7 @@ def _html_block(kind: str, value: object) -> str:
 
 
 def html_bytes(blocks: list[Block], title: str, author: str, day: date, url_path: str) -> bytes:
-    """A force disclosure-log page: marker, cookie banner and navigation, then the letter."""
+    """A force disclosure-log page: cookie banner and navigation, then the marker and the letter."""
     marker, letter = blocks[0], blocks[1:]
     parts = [
         "<!DOCTYPE html>",
@@ -220,7 +220,6 @@ def html_bytes(blocks: list[Block], title: str, author: str, day: date, url_path
         f'<link rel="canonical" href="https://example.org{escape(url_path)}">',
         "</head>",
         "<body>",
-        f'<div class="sample-banner">{_html_block(*marker)}</div>',
         '<div id="cookie-banner" class="cookie-banner"><p>We use some essential cookies to make this service work.</p>'
         "<p>We'd also like to use analytics cookies so we can understand how you use the service and make improvements.</p>"
         '<button type="button">Accept analytics cookies</button> <button type="button">Reject analytics cookies</button></div>',
@@ -230,6 +229,8 @@ def html_bytes(blocks: list[Block], title: str, author: str, day: date, url_path
         '<nav class="breadcrumb"><ol><li><a href="/">Home</a></li><li><a href="/foi-ai/">FOI and access to information</a></li>'
         f'<li><a href="/foi-ai/disclosure-log/">Disclosure log</a></li><li>{escape(title)}</li></ol></nav>',
         '<main id="main-content">',
+        # Inside <main>, since a disclosure-log reader keeps the content and drops the page chrome.
+        f'<div class="sample-notice">{_html_block(*marker)}</div>',
         f"<h1>{escape(title)}</h1>",
         f'<p class="published">Published: <time datetime="{day.isoformat()}">{day.day} {day:%B %Y}</time></p>',
         '<div class="foi-response">',

@@ -151,6 +151,8 @@ def test_html_is_a_disclosure_log_page(samples) -> None:
     page = (dest / t["file"]).read_text(encoding="utf-8")
     assert '<meta charset="utf-8">' in page and f"<h1>{t['title']}</h1>" in page
     assert "I note you seek access" in page or "requested details of the following" in page
+    main = page[page.index("<main"):]
+    assert main.index(MARKER) < main.index("<h1>")
 
 
 def test_letter_text_matches_its_truth() -> None:
