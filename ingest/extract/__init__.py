@@ -61,13 +61,8 @@ class Extracted:
     attachment_name: str | None = None
 
 
-def sniff(data: bytes, filename: str = "") -> str:  # implemented in ingest/extract/sniff.py
-    from ingest.extract.sniff import sniff as _sniff
+# Imported last: the format modules import the contract defined above.
+from ingest.extract.sniff import sniff  # noqa: E402
+from ingest.extract.dispatch import extract_bytes  # noqa: E402
 
-    return _sniff(data, filename)
-
-
-def extract_bytes(data: bytes, filename: str = "") -> Extracted:
-    from ingest.extract.dispatch import extract_bytes as _extract
-
-    return _extract(data, filename)
+__all__ = ["EXTRACTOR_VERSION", "REASONS", "Extracted", "ExtractionError", "extract_bytes", "sniff"]

@@ -1,0 +1,65 @@
+"""Sniff the bytes, hand them to the reader for their format, and turn every
+library error into an ``ExtractionError`` here, at the one edge.
+
+pdfminer alone raises struct.error, AssertionError, TypeError, RecursionError,
+PSEOF... (shared/reliability.md §4.1), so anything but MemoryError is caught
+and named. MemoryError goes up: the isolation layer records it as ``oom``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+from ingest.extract import Extracted, ExtractionError
+from ingest.extract.doc import extract_doc
+from ingest.extract.docx import extract_docx, extract_xlsx
+from ingest.extract.eml import extract_eml
+from ingest.extract.html import extract_html
+from ingest.extract.pdf import extract_pdf
+from ingest.extract.sniff import sniff
+from ingest.extract.text import extract_text
+from ingest.extract.titles import title_from_filename
+
+log = logging.getLogger(__name__)
+
+_MAX_DETAIL = 300
+
+_READERS: dict[str, Callable[[bytes, str, str | None, int], Extracted]] = {
+    "pdf": lambda data, name, charset, depth: extract_pdf(data, name),
+    "doc": lambda data, name, charset, depth: extract_doc(data, name),
+    "docx": lambda data, name, charset, depth: extract_docx(data, name),
+    "xlsx": lambda data, name, charset, depth: extract_xlsx(data, name),
+    "html": lambda data, name, charset, depth: extract_html(data, name, declared_charset=charset),
+    "txt": lambda data, name, charset, depth: extract_text(data, name, declared_charset=charset),
+    "eml": lambda data, name, charset, depth: extract_eml(data, name, depth=depth),
+}
+
+
+def _describe(exc: BaseException) -> str:
+    message = " ".join(str(exc).split())
+    detail = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+    return detail[:_MAX_DETAIL]
+
+
+def extract_bytes(
+    data: bytes, filename: str = "", declared_charset: str | None = None, depth: int = 0
+) -> Extracted:
+    """Extract the text of one file; raises ExtractionError with a reason from REASONS.
+
+    ``declared_charset`` is the charset the server sent (HTTP Content-Type), used
+    for HTML and text; ``depth`` is how many containers (e-mails) deep the file is.
+    """
+    kind = sniff(data, filename)
+    try:
+        result = _READERS[kind](data, filename, declared_charset, depth)
+    except (ExtractionError, MemoryError):
+        raise
+    except Exception as exc:  # the library edge: any type at all, named in the detail
+        log.debug("%s: %s reader failed", filename, kind, exc_info=True)
+        raise ExtractionError("parse_error", _describe(exc)) from exc
+    if not result.text.strip():
+        raise ExtractionError("empty", f"no text in the {kind}")
+    if not result.title:
+        result.title = title_from_filename(filename)
+    return result

@@ -1,0 +1,103 @@
+"""PDF text with pdfminer.six: the text layer only, page by page.
+
+pdfminer raises almost any exception type on a hostile file (shared/reliability.md
+§4.1); the ones that mean something to us are turned into reasons here and the
+rest are left to the dispatcher's edge. A scanned PDF is its own outcome,
+``needs_ocr``, not a failure of the reader.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from typing import Any
+
+from pdfminer.converter import TextConverter
+from pdfminer.layout import LAParams
+from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
+from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+from pdfminer.pdfpage import PDFPage
+from pdfminer.pdfparser import PDFParser
+from pdfminer.pdftypes import resolve1
+from pdfminer.utils import decode_text
+
+from ingest.extract import Extracted, ExtractionError
+from ingest.extract.titles import choose_title
+
+log = logging.getLogger(__name__)
+
+# Below this many letters or digits a page, the "text" is page numbers or a
+# stamp on a scan, not a text layer worth indexing.
+MIN_CHARS_PER_PAGE = 5
+
+_PDF_DATE = re.compile(r"^(?:D:)?(\d{4})(\d{2})?(\d{2})?")
+
+
+def _info_string(info: dict[str, Any], key: str) -> str | None:
+    value = resolve1(info.get(key))
+    if isinstance(value, bytes):
+        return decode_text(value)
+    if isinstance(value, str):
+        return value
+    return None
+
+
+def pdf_date(raw: str | None) -> str | None:
+    """An ISO date from a PDF date string such as ``D:20190701120000+01'00'``."""
+    match = _PDF_DATE.match((raw or "").strip())
+    if not match or not match.group(2) or not match.group(3):
+        return None
+    year, month, day = match.groups()
+    if not (1990 <= int(year) <= 2100 and 1 <= int(month) <= 12 and 1 <= int(day) <= 31):
+        return None
+    return f"{year}-{month}-{day}"
+
+
+def _open_document(data: bytes) -> PDFDocument:
+    try:
+        # The empty password opens owner-password-only files (reliability.md E4).
+        return PDFDocument(PDFParser(io.BytesIO(data)), password="")
+    except PDFPasswordIncorrect as exc:
+        raise ExtractionError("encrypted", "needs a user password") from exc
+    except PDFEncryptionError as exc:
+        raise ExtractionError("encrypted", f"unsupported encryption: {exc}") from exc
+
+
+def extract_pdf(data: bytes, filename: str = "", layout: bool = True) -> Extracted:
+    """Read the text layer of a PDF; ``layout=False`` is the cheap retry after a timeout."""
+    document = _open_document(data)
+    output = io.StringIO()
+    manager = PDFResourceManager(caching=True)
+    device = TextConverter(manager, output, laparams=LAParams() if layout else None)
+    interpreter = PDFPageInterpreter(manager, device)
+    pages = 0
+    for page in PDFPage.create_pages(document):
+        interpreter.process_page(page)
+        pages += 1
+    device.close()
+    text = output.getvalue()
+
+    if pages == 0:
+        raise ExtractionError("parse_error", "NoPages: the PDF has no pages")
+    signal = sum(ch.isalnum() for ch in text)
+    if signal < MIN_CHARS_PER_PAGE * pages:
+        raise ExtractionError("needs_ocr", f"{pages} pages, {signal} letters or digits")
+
+    info: dict[str, Any] = {}
+    for entry in document.info:
+        info.update(entry)
+    hints: dict[str, Any] = {}
+    created = pdf_date(_info_string(info, "CreationDate"))
+    if created:
+        hints["created"] = created
+    # TextConverter ends every page with a form feed; keep them as page breaks.
+    text = text.rstrip("\f")
+    return Extracted(
+        format="pdf",
+        text=text,
+        title=choose_title(_info_string(info, "Title"), text, filename),
+        pages=pages,
+        method="pdfminer" if layout else "pdfminer-nolayout",
+        hints=hints,
+    )
