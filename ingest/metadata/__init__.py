@@ -12,9 +12,37 @@ from __future__ import annotations
 from typing import Any
 
 from archive.models import Metadata
+from ingest.metadata.authorities import find_authority
+from ingest.metadata.dates import received_date, response_date
+from ingest.metadata.exemptions import find_exemptions, is_decision_notice
+from ingest.metadata.outcome import find_outcome, substantive_messages
+from ingest.metadata.reference import find_reference
+from ingest.metadata.regime import find_regime
+from ingest.metadata.text import normalise, split_messages
+from ingest.metadata.topics import find_topics
 
 
 def enrich(text: str, *, title: str | None = None, hints: dict[str, Any] | None = None,
            filename: str | None = None) -> Metadata:
-    """Read the metadata of one response (implemented by the metadata modules)."""
-    raise NotImplementedError
+    """Read the metadata of one response."""
+    hints = hints or {}
+    clean = normalise(text or "")
+    notice = is_decision_notice(clean)
+    authority = find_authority(clean, title=title or hints.get("subject"), hints=hints, decision_notice=notice)
+    regime = find_regime(clean, scottish=bool(authority and authority.regime == "FOISA"), title=title)
+    exemptions = find_exemptions(clean, regime)
+    substantive = substantive_messages(clean)
+    outcome = None if notice else find_outcome(clean, exemptions, substantive=substantive)
+    return Metadata(
+        authority=authority.name if authority else None,
+        authority_type=authority.type if authority else None,
+        force=authority.force if authority else None,
+        regime=regime,
+        reference=find_reference(clean, title=title),
+        date=response_date(clean, substantive, hints),
+        received=received_date(clean, split_messages(clean)),
+        exemptions=exemptions,
+        outcome=outcome,
+        topics=find_topics(clean, title),
+    )
+

@@ -1,0 +1,204 @@
+"""Who answered: the responding body, its type, its police force and its regime.
+
+Known bodies come from the registry ``data/bodies.json`` (canonical name, short
+and former names, web and e-mail domains, type, regime). Mentions are weighed by
+where they stand: a letterhead, a signature, "Dear <body>", "received by <body>"
+or a WhatDoTheyKnow title ("a Freedom of Information request to <body>") count
+more than a passing mention; the Information Commissioner named in an appeals
+paragraph does not count at all. Bodies missing from the registry are read from
+the shapes of their names ("X City Council", "X NHS Foundation Trust").
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+DATA = Path(__file__).with_name("data") / "bodies.json"
+
+
+@dataclass(frozen=True)
+class Body:
+    """One public body of the registry."""
+
+    name: str
+    type: str
+    regime: str = "FOIA"
+    aliases: tuple[str, ...] = field(default=())
+    domains: tuple[str, ...] = field(default=())
+
+    @property
+    def force(self) -> str | None:
+        return self.name if self.type == "police" else None
+
+
+@dataclass
+class Authority:
+    """The body that answered, as read from a document."""
+
+    name: str
+    type: str
+    force: str | None = None
+    regime: str | None = None
+
+
+class Registry:
+    """The bodies of the registry, with a matcher for their names in text."""
+
+    def __init__(self, bodies: list[Body]) -> None:
+        self.bodies = bodies
+        self._by_key: dict[str, Body] = {}
+        for body in bodies:
+            for n in (body.name, *body.aliases):
+                self._by_key.setdefault(key(n), body)
+        names = [(n, b) for b in bodies for n in (b.name, *b.aliases)]
+        names.sort(key=lambda nb: -len(nb[0]))
+        self._owner = {}
+        parts = []
+        for i, (n, b) in enumerate(names):
+            self._owner[f"b{i}"] = b
+            flags = "" if _case_sensitive(n) else "(?i:"
+            pattern = re.escape(n).replace(r"\ ", r"\s+").replace(r"\&", "&").replace("&", "(?:&|and)")
+            parts.append(f"(?P<b{i}>{flags}{pattern}{')' if flags else ''})")
+        self._names = re.compile(r"(?<![\w@.])(?:" + "|".join(parts) + r")(?![\w])")
+        doms = [(d, b) for b in bodies for d in b.domains]
+        self._domain_owner = {d: b for d, b in doms}
+        self._domains = re.compile(
+            r"[@.](" + "|".join(re.escape(d) for d, _ in sorted(doms, key=lambda x: -len(x[0]))) + r")\b", re.I)
+
+    def lookup(self, name: str) -> Body | None:
+        """The registry entry for a name or alias, if any."""
+        return self._by_key.get(key(name))
+
+    def mentions(self, text: str) -> list[tuple[Body, int, int]]:
+        """Each mention of a registered body in the text, with its span."""
+        out = [(self._owner[m.lastgroup], m.start(), m.end()) for m in self._names.finditer(text)]
+        out += [(self._domain_owner[m.group(1).lower()], m.start(), m.end()) for m in self._domains.finditer(text)]
+        return out
+
+
+def _case_sensitive(name: str) -> bool:
+    # Acronyms ("MPS", "GMP") and "the Met" must not match ordinary words.
+    return name.isupper() or len(name) <= 7
+
+
+def key(name: str) -> str:
+    """A name reduced for comparison: lower case, "&" as "and", no "the", no punctuation."""
+    name = re.sub(r"\([^)]*\)", " ", name).lower().replace("&", " and ").replace("’", "'")
+    name = re.sub(r"[^a-z0-9' ]+", " ", name)
+    return " ".join(w for w in name.split() if w != "the")
+
+
+@lru_cache(maxsize=4)
+def load_registry(path: Path = DATA) -> Registry:
+    """Read the registry of bodies once."""
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    return Registry([
+        Body(b["name"], b["type"], b.get("regime", "FOIA"), tuple(b.get("aliases", ())), tuple(b.get("domains", ())))
+        for b in raw["bodies"]
+    ])
+
+
+def canonical(name: str, registry: Registry | None = None) -> str:
+    """The registry's canonical name for a name (former names included), else the name itself."""
+    body = (registry or load_registry()).lookup(name)
+    return body.name if body else re.sub(r"\s*\([^)]*\)", "", name).strip()
+
+
+# Names of bodies not in the registry, by their shape.
+_UNREGISTERED = re.compile(
+    r"""\b(?P<name>
+      (?:London|Royal)\s+Borough\s+of\s+(?:[A-Z][\w'-]+)(?:\s+(?:and|upon|on)\s+[A-Z][\w'-]+)*
+    | (?:[A-Z][\w'-]+\s+){1,4}(?:City|County|Borough|District|Metropolitan\s+Borough|County\s+Borough|Town|Parish)\s+Council
+    | (?:[A-Z][\w'-]+\s+){1,3}Council
+    | (?:[A-Z][\w'-]+\s+){1,5}NHS\s+(?:Foundation\s+)?Trust
+    | (?:[A-Z][\w'-]+\s+){1,4}(?:Health\s+Board|Integrated\s+Care\s+Board|Clinical\s+Commissioning\s+Group)
+    | (?:[A-Z][\w'-]+\s+){1,3}(?:Fire\s+and\s+Rescue\s+Service|Combined\s+Authority)
+    | (?:[A-Z][\w'-]+\s+){1,3}(?:Police|Constabulary)
+    | University\s+of\s+[A-Z][\w'-]+
+    )\b""",
+    re.VERBOSE,
+)
+_NOT_A_NAME_START = re.compile(r"^(?:The|Dear|To|From|Your|Our|This|That|If|Please|Contains|Any|Whilst|All)\s+")
+_SIGNATURE = re.compile(r"Yours\s+(?:sincerely|faithfully)|Kind\s+regards|Best\s+wishes|Regards", re.IGNORECASE)
+_STRONG_BEFORE = re.compile(
+    r"(?:request\s+to|received\s+by|Dear|held\s+by|on\s+behalf\s+of|Public\s+Authority:)\s*$", re.IGNORECASE)
+_APPEALS = re.compile(r"Information\s+Commissioner|\bICO\b|complain|appeal|internal\s+review", re.IGNORECASE)
+
+
+def find_authority(text: str, *, title: str | None = None, hints: dict[str, Any] | None = None,
+                   decision_notice: bool = False) -> Authority | None:
+    """The body that answered, or None when the text does not say."""
+    registry = load_registry()
+    hints = hints or {}
+    if decision_notice:
+        body = registry.lookup("Information Commissioner's Office")
+        return _from_body(body) if body else None
+    if hints.get("authority"):
+        return _resolve(str(hints["authority"]), registry)
+    scores: Counter[str] = Counter()
+    found: dict[str, Authority] = {}
+    doc = (title or "") + "\n" + text
+    for body, start, end in registry.mentions(doc):
+        weight = _weight(doc, start, end)
+        if body.name == "Information Commissioner's Office" and _in_appeals(doc, start):
+            continue
+        scores[body.name] += weight
+        found[body.name] = _from_body(body)
+    for m in _UNREGISTERED.finditer(doc):
+        name = _NOT_A_NAME_START.sub("", m["name"]).strip()
+        if len(name.split()) < 2 or registry.lookup(name):
+            continue
+        scores[name] += _weight(doc, m.start(), m.end())
+        found.setdefault(name, _resolve(name, registry))
+    if not scores:
+        return None
+    best, _ = max(scores.items(), key=lambda kv: (kv[1], len(kv[0])))
+    return found[best]
+
+
+def _weight(doc: str, start: int, end: int) -> int:
+    """How strongly a mention at this place says who answered."""
+    weight = 1
+    if start < 600:
+        weight += 3
+    if _STRONG_BEFORE.search(doc[max(0, start - 40):start]):
+        weight += 3
+    sign = _SIGNATURE.search(doc, max(0, start - 200), start)
+    if sign:
+        weight += 3
+    return weight
+
+
+def _in_appeals(doc: str, start: int) -> bool:
+    line_start = max(doc.rfind(".", 0, start), doc.rfind("\n\n", 0, start), start - 300)
+    return bool(_APPEALS.search(doc[line_start:start + 120]))
+
+
+def _from_body(body: Body) -> Authority:
+    return Authority(body.name, body.type, body.force, body.regime)
+
+
+def _resolve(name: str, registry: Registry) -> Authority:
+    body = registry.lookup(name)
+    if body:
+        return _from_body(body)
+    return Authority(name, type_of(name), name if type_of(name) == "police" else None, None)
+
+
+def type_of(name: str) -> str:
+    """The type of a body from the shape of its name."""
+    if re.search(r"\bPolice\b|\bConstabulary\b", name):
+        return "police"
+    if re.search(r"\bCouncil\b|\bBorough\s+of\b|Combined\s+Authority", name):
+        return "council"
+    if re.search(r"\bNHS\b|Health\s+Board|Care\s+Board|Commissioning\s+Group|Hospital", name):
+        return "nhs"
+    if re.search(r"^(?:Department|Ministry|HM\s)|\bAgency\b|\bExecutive\s+Agency\b|Office$", name):
+        return "central_gov"
+    return "other"

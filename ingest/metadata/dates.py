@@ -1,0 +1,96 @@
+"""When the response was sent and when the request was received, as ISO dates.
+
+The response date is the date of the authority's first substantive reply (a
+thread's later internal reviews keep the response's date); in a single letter it
+is the letter's date line ("Date: 4 October 2017", "13th October 2025",
+"Sent: 20 December 2018"). The received date is read from "received on ...".
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from ingest.metadata.text import Message
+
+_MONTHS = {m: i for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+_MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+DATE = re.compile(
+    rf"""(?P<iso>\b(?P<iy>(?:19|20)\d\d)-(?P<im>[01]?\d)-(?P<id>[0-3]?\d)\b)
+    | (?P<dmy>\b(?P<d>[0-3]?\d)(?:\^?(?:st|nd|rd|th))?\s+(?:of\s+)?(?P<m>{_MONTH})\.?,?\s+(?P<y>(?:19|20)\d\d)\b)
+    | (?P<mdy>\b(?P<m2>{_MONTH})\.?\s+(?P<d2>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y2>(?:19|20)\d\d)\b)
+    | (?P<num>\b(?P<d3>[0-3]?\d)[/.](?P<m3>[01]?\d)[/.](?P<y3>(?:19|20)?\d\d)\b)""",
+    re.VERBOSE | re.IGNORECASE,
+)
+_DATE_LINE = re.compile(r"^\s*(?:Date(?:d)?|Sent|Date\s+of\s+response)\s*:?\s*(?P<rest>.{0,60})$",
+                        re.IGNORECASE | re.MULTILINE)
+_RECEIVED = re.compile(r"received\s+(?:by\s+[^.\n]{0,60}?\s+)?(?:on\s+)?(?P<rest>.{0,40})", re.IGNORECASE)
+# Dates in these sentences are not the letter's own date.
+_NOT_LETTER_DATE = re.compile(r"received|request(?:ed)?\s+(?:of|dated|on)|dated|by\s*$|within|due|until|from\s*$",
+                              re.IGNORECASE)
+
+
+def parse_date(text: str) -> str | None:
+    """The first date written in ``text``, as ISO, or None."""
+    for m in DATE.finditer(text):
+        iso = _iso(m)
+        if iso:
+            return iso
+    return None
+
+
+def _iso(m: re.Match[str]) -> str | None:
+    try:
+        if m["iso"]:
+            d = date(int(m["iy"]), int(m["im"]), int(m["id"]))
+        elif m["dmy"]:
+            d = date(int(m["y"]), _MONTHS[m["m"][:3].lower()], int(m["d"]))
+        elif m["mdy"]:
+            d = date(int(m["y2"]), _MONTHS[m["m2"][:3].lower()], int(m["d2"]))
+        else:
+            year = int(m["y3"])
+            d = date(year + 2000 if year < 100 else year, int(m["m3"]), int(m["d3"]))  # UK order
+    except ValueError:
+        return None
+    return d.isoformat() if 1990 <= d.year <= 2100 else None
+
+
+def response_date(text: str, substantive: list[Message], hints: dict | None = None) -> str | None:
+    """The date of the response: its first substantive reply in a thread, else the letter's date."""
+    dated = [m for m in substantive if m.date]
+    if dated:
+        return parse_date(dated[0].date or "")
+    if substantive and substantive[0].date is None:
+        return letter_date(substantive[0].text) or (hints or {}).get("date")
+    return None
+
+
+def letter_date(text: str) -> str | None:
+    """The date a single letter or e-mail was written."""
+    for m in _DATE_LINE.finditer(text[:4000]):
+        found = parse_date(m["rest"])
+        if found:
+            return found
+    head = text[:2500]
+    for m in DATE.finditer(head):
+        line_start = head.rfind("\n", 0, m.start()) + 1
+        before = head[max(line_start, m.start() - 60):m.start()]
+        if _NOT_LETTER_DATE.search(before):
+            continue
+        iso = _iso(m)
+        if iso:
+            return iso
+    return None
+
+
+def received_date(text: str, messages: list[Message]) -> str | None:
+    """The date the request was received: as the authority states it, else the request's own date."""
+    for m in _RECEIVED.finditer(text):
+        found = parse_date(m["rest"])
+        if found:
+            return found
+    for message in messages:
+        if message.role == "requester" and message.date:
+            return parse_date(message.date)
+    return None

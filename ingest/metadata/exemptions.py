@@ -1,0 +1,185 @@
+"""Which provisions a response relies on to withhold or refuse.
+
+A citation counts only when (1) it is FOIA, EIR or FOISA and not a section of
+another Act, (2) it is not procedural (s.1, s.10, s.17, reg.7 ...), (3) the
+authority wrote it (not the requester, nor a quotation of the request), (4) its
+sentence uses the language of reliance ("exempt", "withheld", "applies", "by
+virtue of", "exceed the cost limit" ...), and (5) it is not in the appeals
+paragraph nor said to be considered and then not applied.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from archive import law
+from archive.models import Exemption
+from ingest.metadata.text import Sentence, quoted_from_request, sentences, split_messages
+
+# "section 40(2)", "s.40(2)(a)", "S40(2)", "sections 24(2) and 31(3)", "ss.1, 10 and 17",
+# "regulation 12(5)(b)", "reg. 13", "section 40 (2) (a)", "s.31(1)(a)(b)".
+_SUBS = r"(?:\s?\(\s?[0-9]{1,2}[A-Z]?\s?\)|\s?\(\s?[a-z]{1,4}\s?\))*"
+_NUM = r"\d{1,3}[A-Z]?(?![0-9/.,]\d)"
+CITATION = re.compile(
+    rf"""(?<![\w.])
+    (?P<kind>sections?|sect\.|secs?\.?|ss?\.?|regulations?|regs?\.?)
+    \s?(?P<first>{_NUM}{_SUBS})
+    (?P<more>(?:\s?(?:,|and|or|&|/)\s?(?:s\.?\s?)?{_NUM}{_SUBS})*)
+    (?![\w£%])""",
+    re.VERBOSE | re.IGNORECASE,
+)
+_ONE = re.compile(rf"(?P<num>{_NUM})(?P<subs>{_SUBS})", re.IGNORECASE)
+
+# What follows a citation and names its Act.
+_FOI_ACT = re.compile(
+    r"""^[\s,]*(?:of|under)?\s*(?:the\s+)?
+    (?P<act>Freedom\s+of\s+Information\s*\(\s*Scotland\s*\)\s*Act|FOISA
+    |Freedom\s+of\s+Information\s+Act|FOIA?\b|FOI\s+Act|the\s+Act\b|Act\b
+    |Environmental\s+Information\s+Regulations|EIRs?\b|Regulations\b)""",
+    re.VERBOSE | re.IGNORECASE,
+)
+_OTHER_ACT = re.compile(
+    r"""^[\s,]*(?:of|under|in)\s+(?:the\s+)?
+    (?:Schedule\b|Part\b|Chapter\b
+    |(?:[A-Z][\w'’&-]*|\([^)]{1,60}\)|and|of|for|the|\d{4})(?:\s+(?:[A-Z][\w'’&-]*|\([^)]{1,60}\)|and|of|for|the|\d{4}))*
+      \s+(?:Act|Regulations|Order|Rules|Code)\b)""",
+    re.VERBOSE,
+)
+_FOI_NAME = re.compile(r"Freedom\s+of\s+Information|Environmental\s+Information", re.IGNORECASE)
+
+_RELIANCE = re.compile(
+    r"""exempt|exception|withh[oe]ld|withholding|refus|redact|rel(?:y|ied|ying|iance)\b
+    |engage|\bappl(?:y|ies|ied|ying)\b|by\s+virtue|neither\s+confirm|confirm\s+(?:n|or)\s*deny|\bNCND\b
+    |cost\s+limit|appropriate\s+limit|exceed|vexatious|manifestly\s+unreasonable|accessible
+    |future\s+publication|not\s+obliged|does\s+not\s+arise|prejudice|personal\s+data
+    |legal(?:ly)?\s+professional\s+privilege|course\s+of\s+completion|course\s+of\s+justice
+    |breach\s+of\s+confidence|under\s+(?:section|regulation)""",
+    re.VERBOSE | re.IGNORECASE,
+)
+# Considered and not applied: "the public interest lies in favour of disclosure".
+_NOT_APPLIED = re.compile(
+    r"""public\s+interest\s+(?:lies|is|falls|rests)?\s*(?:in\s+favour\s+of|with)\s+(?:the\s+)?(?:disclos|releas)
+    |public\s+interest\s+favours\s+(?:the\s+)?(?:disclos|releas)
+    |(?:not|no\s+longer)\s+(?:be\s+)?(?:rely|relying|relied|applying|applied|engaged|withholding)
+    |does\s+not\s+apply|do\s+not\s+apply|is\s+not\s+engaged|withdr[ae]w\s+(?:its|our|the)\s+reliance""",
+    re.VERBOSE | re.IGNORECASE,
+)
+# The appeals paragraph: how to complain, not what was decided.
+_APPEALS = re.compile(
+    r"internal\s+review|Information\s+Commissioner|\bICO\b|complain|appeal|dissatisfied|unhappy|right\s+to",
+    re.IGNORECASE,
+)
+_DECIDED_IN_REVIEW = re.compile(r"uph[eo]ld|applied\s+correctly|maintain|withh[oe]ld|exempt", re.IGNORECASE)
+_DECISION_NOTICE = re.compile(r"\bDecision\s+notice\b", re.IGNORECASE)
+_COMMISSIONER_DECIDES = re.compile(r"Commissioner[’']s\s+decision\s+is|Commissioner\s+(?:has\s+)?decided",
+                                   re.IGNORECASE)
+
+
+@dataclass
+class Citation:
+    """One provision cited in the text, before deciding whether it was relied on."""
+
+    code: str
+    start: int
+    sentence: Sentence
+
+
+def is_decision_notice(text: str) -> bool:
+    """Whether the document is an Information Commissioner's decision notice, not a response."""
+    head = text[:3000]
+    return bool(_DECISION_NOTICE.search(head) and _COMMISSIONER_DECIDES.search(text[:6000]))
+
+
+def find_exemptions(text: str, regime: str | None = None) -> list[Exemption]:
+    """The provisions relied on in a response, first citation of each code, in text order."""
+    if is_decision_notice(text):
+        return []
+    section_regime = "FOISA" if regime == "FOISA" else "FOIA"
+    other_act_numbers = _numbers_of_other_acts(text)
+    found: dict[str, Exemption] = {}
+    for message in split_messages(text):
+        if message.role != "authority":
+            continue
+        sents = sentences(message.text, message.start)
+        for i, sent in enumerate(sents):
+            if quoted_from_request(sent.text, text):
+                continue
+            context = _context(sents, i)
+            for cit in _citations(sent, text, section_regime, other_act_numbers):
+                if law.is_procedural(cit.code) or law.provision(cit.code) is None:
+                    continue
+                if not _relied_on(sent, context, sents[i + 1] if i + 1 < len(sents) else None):
+                    continue
+                found.setdefault(cit.code, Exemption(cit.code, sent.text, cit.start))
+    return _drop_less_specific(list(found.values()))
+
+
+def _context(sents: list[Sentence], i: int) -> str:
+    """A sentence with the one before it when that one introduces it ("... the following exemptions:")."""
+    text = sents[i].text
+    if i > 0 and sents[i - 1].text.rstrip().endswith(":"):
+        text = sents[i - 1].text + " " + text
+    return text
+
+
+def _relied_on(sent: Sentence, context: str, following: Sentence | None) -> bool:
+    if not _RELIANCE.search(context):
+        return False
+    if _APPEALS.search(sent.text) and not _DECIDED_IN_REVIEW.search(sent.text):
+        return False
+    after = sent.text + " " + (following.text if following else "")
+    return not _NOT_APPLIED.search(after)
+
+
+def _citations(sent: Sentence, text: str, section_regime: str, other_act_numbers: set[str]) -> list[Citation]:
+    out = []
+    for m in CITATION.finditer(sent.text):
+        kind = m["kind"].lower()
+        tail = sent.text[m.end():m.end() + 160]
+        if _OTHER_ACT.match(tail) and not _FOI_NAME.search(tail[:80]):
+            continue
+        act = _FOI_ACT.match(tail)
+        named = act["act"].lower() if act else ""
+        if kind.startswith("reg") or "environmental" in named or named.startswith("eir"):
+            regime = "EIR"
+        elif "scotland" in named or named == "foisa":
+            regime = "FOISA"
+        else:
+            regime = section_regime
+        body = m["first"] + (m["more"] or "")
+        for one in _ONE.finditer(body):
+            num = one["num"].upper()
+            if not act and f"{kind[:1]}{num}" in other_act_numbers:
+                continue
+            subs = re.findall(r"\(\s?([0-9A-Za-z]{1,4})\s?\)", one["subs"])
+            for code in _codes(regime, num, subs):
+                out.append(Citation(code, sent.start + m.start(), sent))
+    return out
+
+
+def _codes(regime: str, num: str, subs: list[str]) -> list[str]:
+    """Normal-form codes; "31(1)(a)(b)" is two codes, 31(1)(a) and 31(1)(b)."""
+    prefix = f"{regime} {'reg.' if regime == 'EIR' else 's.'}{num}"
+    letters = [s for s in subs if s.isalpha() and s.islower()]
+    if len(letters) > 1 and subs[-len(letters):] == letters:
+        head = "".join(f"({s})" for s in subs[:-len(letters)])
+        return [f"{prefix}{head}({x})" for x in letters]
+    return [prefix + "".join(f"({s})" for s in subs)]
+
+
+def _numbers_of_other_acts(text: str) -> set[str]:
+    """Section numbers the document ties to another Act, so a bare "section 41" later means the same."""
+    numbers = set()
+    for m in CITATION.finditer(text):
+        tail = text[m.end():m.end() + 160]
+        if _OTHER_ACT.match(tail) and not _FOI_NAME.search(tail[:80]):
+            for one in _ONE.finditer(m["first"] + (m["more"] or "")):
+                numbers.add(f"{m['kind'][:1].lower()}{one['num'].upper()}")
+    return numbers
+
+
+def _drop_less_specific(found: list[Exemption]) -> list[Exemption]:
+    """Drop "FOIA s.40" when "FOIA s.40(2)" is also there: the same provision, said less precisely."""
+    codes = {e.code for e in found}
+    return [e for e in found if not any(c != e.code and c.startswith(e.code + "(") for c in codes)]

@@ -1,0 +1,148 @@
+"""Shared text handling for the metadata readers: OCR repairs, messages of a thread,
+sentences with their offsets.
+
+Every repair here keeps the text's length, so an offset found in the repaired
+text is an offset in the original too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+# "| write" / "| have" (OCR reads a capital I as a bar): a bar standing alone as a word.
+_BAR_AS_I = re.compile(r"(?:(?<=^)|(?<=[\s\"'(]))\|(?=\s+[a-z])", re.MULTILINE)
+# "Sectlon", "Sect1on", "Regu1ation": letters read as digits or l for i inside the words we look for.
+_OCR_WORDS = [
+    (re.compile(r"\bS[e3]ct[il1|]on", re.IGNORECASE), "Section"),
+    (re.compile(r"\bR[e3]gu[l1|]at[il1|]on", re.IGNORECASE), "Regulation"),
+    (re.compile(r"\bExempt[il1|]on", re.IGNORECASE), "Exemption"),
+]
+# "4O", "1O(3)": a capital O among digits is a zero.
+_O_IN_NUMBER = re.compile(r"(?<=\d)[Oo](?=[\d()\s.,]|$)|(?<=\s)[Oo](?=\d)")
+
+# The headings of a thread: "----- Response from authority, 2024-11-25 -----".
+_MESSAGE_HEAD = re.compile(
+    r"^-{3,}\s*(?P<kind>Response from authority|Request from requester|Follow.?up from requester"
+    r"|Request|Response|Follow.?up|Annotation)[^,\n]*?(?:,\s*(?P<date>[^\n]+?))?\s*-{3,}\s*$",
+    re.MULTILINE | re.IGNORECASE,
+)
+_ATTACHMENT_HEAD = re.compile(r"^-{3,}\s*Attachment:\s*(?P<name>.+?)\s*-{3,}\s*$", re.MULTILINE)
+
+
+def normalise(text: str) -> str:
+    """Repair common OCR errors without changing the text's length."""
+    text = _BAR_AS_I.sub("I", text)
+    for pattern, word in _OCR_WORDS:
+        text = pattern.sub(lambda m, w=word: _same_case(m.group(0), w), text)
+    return _O_IN_NUMBER.sub("0", text)
+
+
+def _same_case(found: str, word: str) -> str:
+    return word if found[0].isupper() else word.lower()
+
+
+@dataclass
+class Message:
+    """One message of a thread (or the whole document when it is a single letter)."""
+
+    role: str  # "authority", "requester" or "other"
+    date: str | None  # as written in the heading
+    start: int
+    end: int
+    text: str
+    attachments: list[str]
+
+
+def split_messages(text: str) -> list[Message]:
+    """Split a thread into its messages; a single letter is one authority message."""
+    heads = list(_MESSAGE_HEAD.finditer(text))
+    if not heads:
+        return [Message("authority", None, 0, len(text), text, attachment_names(text))]
+    messages = []
+    for i, m in enumerate(heads):
+        start = m.end()
+        end = heads[i + 1].start() if i + 1 < len(heads) else len(text)
+        kind = m["kind"].lower()
+        role = "authority" if "response" in kind else "requester" if "request" in kind or "follow" in kind else "other"
+        body = text[start:end]
+        messages.append(Message(role, (m["date"] or "").strip() or None, start, end, body, attachment_names(body)))
+    return messages
+
+
+_ATTACHMENT_LINE = re.compile(r"^\s*Attachment:\s*(?P<name>.+?)\s*-*\s*$", re.MULTILINE)
+_ATTACHMENT_FILE = re.compile(r"^\s*(?P<name>[^\n/\\]{3,120}\.(?:pdf|docx?|xlsx?|csv|odt|ods|zip|txt))\s*$",
+                              re.MULTILINE | re.IGNORECASE)
+
+
+def attachment_names(text: str) -> list[str]:
+    """File names of attachments listed in a message ("Attachment: X.pdf" or a bare file name line)."""
+    names = [m["name"] for m in _ATTACHMENT_HEAD.finditer(text)]
+    names += [m["name"] for m in _ATTACHMENT_LINE.finditer(text)]
+    names += [m["name"] for m in _ATTACHMENT_FILE.finditer(text)]
+    seen: dict[str, None] = {}
+    for n in names:
+        seen.setdefault(n.strip(), None)
+    return list(seen)
+
+
+@dataclass
+class Sentence:
+    """A sentence of the text and where it starts."""
+
+    text: str
+    start: int
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
+
+
+# A sentence ends at . ! ? followed by space and a capital/number/quote, at a blank line,
+# or at a line that ends with a colon (a heading introducing a list).
+_SENTENCE_BREAK = re.compile(
+    r"""(?<=[.!?])["”’)]?\s+(?=["“‘(]?[A-Z0-9])   # end of a sentence
+    | \n[ \t]*\n\s*                            # a blank line
+    | (?<=:)[ \t]*\n\s*                        # a line ending in a colon
+    | \n(?=[ \t]*(?:\d{1,2}[.)]|[•\-*])\s)      # a numbered or bulleted line
+    """,
+    re.VERBOSE,
+)
+
+
+def sentences(text: str, base: int = 0) -> list[Sentence]:
+    """The sentences of a text with their offsets (plus ``base``)."""
+    out = []
+    pos = 0
+    for m in _SENTENCE_BREAK.finditer(text):
+        if m.start() > pos:
+            _add(out, text, pos, m.start(), base)
+        pos = m.end()
+    if pos < len(text):
+        _add(out, text, pos, len(text), base)
+    return out
+
+
+def _add(out: list[Sentence], text: str, start: int, end: int, base: int) -> None:
+    chunk = text[start:end]
+    stripped = chunk.strip()
+    if stripped:
+        out.append(Sentence(stripped, base + start + chunk.index(stripped)))
+
+
+def squash(text: str) -> str:
+    """Lower-case with runs of white space and quote marks made uniform, for comparisons."""
+    text = text.lower().replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return re.sub(r"[\s>]+", " ", text).strip()
+
+
+@lru_cache(maxsize=64)
+def _requester_blob(text: str) -> str:
+    return squash(" ".join(m.text for m in split_messages(text) if m.role == "requester"))
+
+
+def quoted_from_request(sentence: str, text: str) -> bool:
+    """Whether an authority's sentence only repeats words of the request (quoted back)."""
+    s = squash(sentence)
+    return len(s) >= 25 and s in _requester_blob(text)
