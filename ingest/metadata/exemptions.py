@@ -20,7 +20,7 @@ from ingest.metadata.text import Sentence, quoted_from_request, sentences, split
 # "section 40(2)", "s.40(2)(a)", "S40(2)", "sections 24(2) and 31(3)", "ss.1, 10 and 17",
 # "regulation 12(5)(b)", "reg. 13", "section 40 (2) (a)", "s.31(1)(a)(b)".
 _SUBS = r"(?:\s?\(\s?[0-9]{1,2}[A-Z]?\s?\)|\s?\(\s?[a-z]{1,4}\s?\))*"
-_NUM = r"\d{1,3}[A-Z]?(?![0-9/.,]\d)"
+_NUM = r"\d{1,3}[A-Z]?(?![0-9/.,]\d)(?!\s?\d[A-Z]{2}\b)"
 CITATION = re.compile(
     rf"""(?<![\w.])
     (?P<kind>sections?|sect\.|secs?\.?|ss?\.?|regulations?|regs?\.?)
@@ -42,19 +42,16 @@ _FOI_ACT = re.compile(
 _OTHER_ACT = re.compile(
     r"""^[\s,]*(?:of|under|in)\s+(?:the\s+)?
     (?:Schedule\b|Part\b|Chapter\b
-    |(?:[A-Z][\w'’&-]*|\([^)]{1,60}\)|and|of|for|the|\d{4})(?:\s+(?:[A-Z][\w'’&-]*|\([^)]{1,60}\)|and|of|for|the|\d{4}))*
+    |[A-Z][\w'’&-]*(?:\s+(?:[A-Z][\w'’&-]*|\([^)]{1,60}\)|and|of|for|the|\d{4}))*
       \s+(?:Act|Regulations|Order|Rules|Code)\b)""",
     re.VERBOSE,
 )
 _FOI_NAME = re.compile(r"Freedom\s+of\s+Information|Environmental\s+Information", re.IGNORECASE)
 
 _RELIANCE = re.compile(
-    r"""exempt|exception|withh[oe]ld|withholding|refus|redact|rel(?:y|ied|ying|iance)\b
+    r"""exempt|exception|withh[oe]ld|withholding|refus|redact|rel(?:y|ied|ying|iance)\b|declin
     |engage|\bappl(?:y|ies|ied|ying)\b|by\s+virtue|neither\s+confirm|confirm\s+(?:n|or)\s*deny|\bNCND\b
-    |cost\s+limit|appropriate\s+limit|exceed|vexatious|manifestly\s+unreasonable|accessible
-    |future\s+publication|not\s+obliged|does\s+not\s+arise|prejudice|personal\s+data
-    |legal(?:ly)?\s+professional\s+privilege|course\s+of\s+completion|course\s+of\s+justice
-    |breach\s+of\s+confidence|under\s+(?:section|regulation)""",
+    |cost\s+limit|appropriate\s+limit|exceed|vexatious|manifestly\s+unreasonable|not\s+obliged|does\s+not\s+arise""",
     re.VERBOSE | re.IGNORECASE,
 )
 # Considered and not applied: "the public interest lies in favour of disclosure".
@@ -67,10 +64,11 @@ _NOT_APPLIED = re.compile(
 )
 # The appeals paragraph: how to complain, not what was decided.
 _APPEALS = re.compile(
-    r"internal\s+review|Information\s+Commissioner|\bICO\b|complain|appeal|dissatisfied|unhappy|right\s+to",
+    r"internal\s+review|Information\s+Commissioner|\bICO\b|make\s+a\s+complaint|complaint\s+to|appeal|dissatisfied"
+    r"|unhappy|right\s+to\s+(?:request|ask|complain|appeal)",
     re.IGNORECASE,
 )
-_DECIDED_IN_REVIEW = re.compile(r"uph[eo]ld|applied\s+correctly|maintain|withh[oe]ld|exempt", re.IGNORECASE)
+_DECIDED_IN_REVIEW = re.compile(r"uph[eo]ld|applied\s+correctly|maintain|withh[oe]ld|exempt|redact", re.IGNORECASE)
 _DECISION_NOTICE = re.compile(r"\bDecision\s+notice\b", re.IGNORECASE)
 _COMMISSIONER_DECIDES = re.compile(r"Commissioner[’']s\s+decision\s+is|Commissioner\s+(?:has\s+)?decided",
                                    re.IGNORECASE)

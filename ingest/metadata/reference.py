@@ -40,11 +40,11 @@ def find_reference(text: str, *, title: str | None = None) -> str | None:
     """The authority's reference, as written, or None."""
     messages = [m for m in split_messages(text) if m.role == "authority"] or split_messages(text)
     for message in messages:
-        ref = _labelled(message.text)
+        ref = _labelled(message.full)
         if ref:
             return ref
     for message in messages:
-        m = _PREFIXED.search(message.text)
+        m = _PREFIXED.search(message.full)
         if m:
             return _clean(m["value"])
     if title:

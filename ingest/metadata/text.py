@@ -51,24 +51,41 @@ class Message:
     date: str | None  # as written in the heading
     start: int
     end: int
-    text: str
+    text: str  # the message's own words, without the e-mail it quotes
     attachments: list[str]
+    full: str = ""  # the whole message, quoted e-mails included
 
 
 def split_messages(text: str) -> list[Message]:
     """Split a thread into its messages; a single letter is one authority message."""
     heads = list(_MESSAGE_HEAD.finditer(text))
     if not heads:
-        return [Message("authority", None, 0, len(text), text, attachment_names(text))]
+        return [Message("authority", None, 0, len(text), text, attachment_names(text), text)]
     messages = []
     for i, m in enumerate(heads):
         start = m.end()
         end = heads[i + 1].start() if i + 1 < len(heads) else len(text)
         kind = m["kind"].lower()
         role = "authority" if "response" in kind else "requester" if "request" in kind or "follow" in kind else "other"
-        body = text[start:end]
-        messages.append(Message(role, (m["date"] or "").strip() or None, start, end, body, attachment_names(body)))
+        full = text[start:end]
+        body = full[:own_text_end(full)]
+        messages.append(Message(role, (m["date"] or "").strip() or None, start, start + len(body), body,
+                                attachment_names(full), full))
     return messages
+
+
+# Where an e-mail starts quoting the mail it answers: that text is not this message's own.
+_QUOTED_TAIL = re.compile(
+    r"""^\s*(?:From:[^\n]*\n\s*(?:Sent|Date):|-{2,}\s*Original\s+Message\s*-{2,}|show\s+quoted\s+sections
+    |On\s[^\n]{5,80}\swrote:\s*$)""",
+    re.MULTILINE | re.IGNORECASE | re.VERBOSE,
+)
+
+
+def own_text_end(body: str) -> int:
+    """Where a message's own words end, before any quoted earlier e-mail."""
+    m = _QUOTED_TAIL.search(body)
+    return m.start() if m and m.start() > 0 else len(body)
 
 
 _ATTACHMENT_LINE = re.compile(r"^\s*Attachment:\s*(?P<name>.+?)\s*-*\s*$", re.MULTILINE)
@@ -144,5 +161,5 @@ def _requester_blob(text: str) -> str:
 
 def quoted_from_request(sentence: str, text: str) -> bool:
     """Whether an authority's sentence only repeats words of the request (quoted back)."""
-    s = squash(sentence)
+    s = squash(sentence).rstrip(".,;: ")
     return len(s) >= 25 and s in _requester_blob(text)
