@@ -221,8 +221,23 @@ def _positive_int(text: str, name: str) -> int:
 # -- the query -------------------------------------------------------------------
 
 
+class _Parser(qparser.QueryParser):
+    """Whoosh's parser, but a wildcard's letters are not stemmed.
+
+    "tas*" must stay "tas" (stemmed it would be "ta"): the prefix is matched
+    against the stemmed index terms as the user typed it.
+    """
+
+    def term_query(self, fieldname: str, text: str, termclass: Any, boost: float = 1.0,
+                   tokenize: bool = True, removestops: bool = True) -> Any:
+        if termclass in (query.Wildcard, query.Prefix) and fieldname in ("title", "text"):
+            return termclass(fieldname, text.lower(), boost=boost)
+        return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+
+
 def _parser(schema: Any) -> qparser.QueryParser:
-    parser = qparser.MultifieldParser(list(SEARCH_FIELDS), schema, group=qparser.AndGroup)
+    parser = _Parser(None, schema, group=qparser.AndGroup)
+    parser.add_plugin(qparser.MultifieldPlugin(list(SEARCH_FIELDS)))
     # Unbounded term expansion and deep nesting are denial-of-service vectors
     # (shared/reliability.md Q1-Q5): no fuzzy terms, no "*" for everything.
     parser.remove_plugin_class(qparser.EveryPlugin)
@@ -264,6 +279,9 @@ def _check_expansion(q: query.Query, searcher: Searcher) -> None:
     terms = 0
     for leaf in leaves:
         terms += 1
+        if isinstance(leaf, query.Every):
+            raise QueryError("A query of only wildcards would match everything: "
+                             "leave the box empty to list all responses.")
         if isinstance(leaf, (query.Wildcard, query.Prefix)):
             stem = leaf.text.split("*")[0].split("?")[0] if isinstance(leaf, query.Wildcard) else leaf.text
             if len(stem) < MIN_PREFIX:
@@ -292,14 +310,31 @@ def parse_query(text: str, searcher: Searcher, columns: FacetColumns) -> query.Q
         raise QueryError(f"The query nests brackets too deeply: at most {MAX_NESTING} levels.")
     text = _normalise_field_names(text)
     try:
-        q = _parser(searcher.schema).parse(text)
+        q = _parser(searcher.schema).parse(text, normalize=False)
+        error = _first_error(q)
+        if error is None:
+            q = q.normalize()
     except Exception as exc:  # the parser raises bare Exception/ValueError on bad input
         raise QueryError(f"Could not read the query: {exc}") from None
-    if isinstance(q, query.NullQuery) or q is query.NullQuery:
+    if error is not None:
+        # Whoosh hides a field's parse error in the tree instead of raising it.
+        raise QueryError(f"Could not read part of the query: {error}")
+    if q is query.NullQuery:
         return query.Every()
     q = _fix_terms(q, columns)
     _check_expansion(q, searcher)
     return q
+
+
+def _first_error(q: query.Query) -> str | None:
+    error = getattr(q, "error", None)
+    if error is not None:
+        return str(error)
+    for child in q.children():
+        found = _first_error(child)
+        if found is not None:
+            return found
+    return None
 
 
 _FIELD_RE = re.compile(r"\b([A-Za-z_]+):")

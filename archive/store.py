@@ -307,7 +307,8 @@ class Store:
             )
             event = "stored" if existing.sha256 == sha256 else "changed"
         self.db.execute(
-            "INSERT OR REPLACE INTO versions (doc_id, sha256, seen_at, record) VALUES (?, ?, ?, ?)",
+            "INSERT INTO versions (doc_id, sha256, seen_at, record) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (doc_id, sha256) DO UPDATE SET record = excluded.record",
             (doc_id, sha256, now, json.dumps(record, ensure_ascii=False)),
         )
         return event
@@ -320,7 +321,7 @@ class Store:
 
     def versions(self, doc_id: str) -> list[sqlite3.Row]:
         return list(self.db.execute(
-            "SELECT sha256, seen_at FROM versions WHERE doc_id = ? ORDER BY seen_at", (doc_id,)
+            "SELECT sha256, seen_at FROM versions WHERE doc_id = ? ORDER BY rowid", (doc_id,)
         ))
 
     def touch(self, doc_id: str) -> None:

@@ -172,6 +172,9 @@ class Ingester:
         for item in todo:
             if (item.doc_id, item.sha256) in seen:
                 self.summary.unchanged += 1
+                self.store.add_provenance(source=item.source, locator=item.locator,
+                                          event="also_at", doc_id=item.doc_id,
+                                          sha256=item.sha256, size=item.size)
                 continue
             seen.add((item.doc_id, item.sha256))
             unique.append(item)

@@ -1,0 +1,38 @@
+# FOI Archive. `make run` sets up and serves the site with sample data; `make test` runs the tests.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+CONFIG ?= config.toml
+SAMPLES = data/samples
+
+.PHONY: run test install samples ingest-corpus clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "FOI Archive needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+## Set everything up, ingest the sample responses, and serve http://127.0.0.1:5000
+run: install samples
+	$(BIN)/foi-archive serve --config $(CONFIG)
+
+samples: install
+	$(BIN)/foi-archive samples $(SAMPLES)
+	$(BIN)/foi-archive ingest $(SAMPLES) --config $(CONFIG)
+
+## Run the whole test suite
+test: install
+	$(BIN)/python -m pytest
+
+## Ingest the real corpus that sits beside the checkout
+ingest-corpus: install
+	$(BIN)/foi-archive ingest ../shared/corpus/docs --config $(CONFIG)
+
+clean:
+	rm -rf data $(VENV) .pytest_cache

@@ -1,0 +1,135 @@
+"""archive/search.py without HTTP: parsing, filters, facets, snippets, guards."""
+
+import pytest
+
+from archive.index import IndexReader
+from archive.search import QueryError, SearchParams, parse_params, search
+
+
+@pytest.fixture
+def reader(small_archive):
+    r = IndexReader(small_archive.index_path)
+    yield r
+    r.close()
+
+
+def titles(result):
+    return sorted(h.title for h in result.hits)
+
+
+def facet(result, name):
+    return {v.value: (v.count, v.selected) for f in result.facets if f.name == name for v in f.values}
+
+
+def test_free_text_is_stemmed_and_ands_terms(reader) -> None:
+    assert titles(search(reader, SearchParams(q="cameras recognition"))) == ["Facial recognition spending"]
+    assert search(reader, SearchParams(q="taser")).total == 2
+
+
+@pytest.mark.parametrize("q, expected", [
+    ('"body worn video"', 1),
+    ("taser OR drone", 3),
+    ("taser NOT markup", 1),
+    ('force:"Kent Police"', 2),
+    ('force:"kent police"', 2),  # exact-value fields ignore case
+    ("exemption:s40", 2),  # loose exemption names are understood
+    ('exemption:"FOIA s.24"', 2),
+    ("outcome:not_held", 1),
+    ("reference:2018080000612", 1),
+    ("year:2023", 2),
+    ("tas*", 2),
+])
+def test_query_syntax(reader, q: str, expected: int) -> None:
+    assert search(reader, SearchParams(q=q)).total == expected
+
+
+def test_empty_query_lists_everything_newest_first(reader) -> None:
+    result = search(reader, SearchParams())
+    assert result.total == 6
+    dates = [h.date for h in result.hits]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_facets_count_the_whole_result_set_not_the_page(reader) -> None:
+    result = search(reader, SearchParams(per_page=1))
+    assert len(result.hits) == 1
+    assert facet(result, "force")["Kent Police"] == (2, False)
+    assert facet(result, "exemption")["FOIA s.40"] == (2, False)
+    assert facet(result, "exemption")["FOIA s.24"] == (2, False)
+    assert facet(result, "year")["2023"] == (2, False)
+    labels = {v.value: v.label for f in result.facets if f.name == "exemption" for v in f.values}
+    assert labels["FOIA s.40"] == "s.40 Personal information"
+
+
+def test_filters_or_within_a_facet_and_across_facets(reader) -> None:
+    kent = search(reader, SearchParams(filters={"force": ["Kent Police"]}))
+    assert kent.total == 2
+    # The force facet still offers the other forces (multi-select), with their own counts.
+    assert facet(kent, "force")["Greater Manchester Police"] == (1, False)
+    assert facet(kent, "force")["Kent Police"] == (2, True)
+    both = search(reader, SearchParams(filters={"force": ["Kent Police", "Greater Manchester Police"]}))
+    assert both.total == 3
+    narrowed = search(reader, SearchParams(filters={"force": ["Kent Police"], "exemption": ["FOIA s.40"]}))
+    assert titles(narrowed) == ["Taser use 2023"]
+    # Counts of exemption honour the force filter only.
+    assert facet(narrowed, "exemption") == {"FOIA s.40": (1, True)}
+
+
+def test_selected_value_with_no_matches_still_shows(reader) -> None:
+    result = search(reader, SearchParams(q="pothole", filters={"force": ["Kent Police"]}))
+    assert result.total == 0
+    assert facet(result, "force")["Kent Police"] == (0, True)
+
+
+def test_snippets_escape_document_text(reader) -> None:
+    result = search(reader, SearchParams(q="markup"))
+    snippet = str(result.hits[0].snippet)
+    assert "<script>" not in snippet and "&lt;script&gt;" in snippet
+    assert "<mark>markup</mark>" in snippet
+
+
+def test_pagination(reader) -> None:
+    pages = [search(reader, SearchParams(page=p, per_page=4)) for p in (1, 2)]
+    assert [len(r.hits) for r in pages] == [4, 2]
+    assert pages[0].pages == 2
+    assert not {h.id for h in pages[0].hits} & {h.id for h in pages[1].hits}
+
+
+@pytest.mark.parametrize("q", [
+    "*", "a*", "*tion", "(" * 20 + "x" + ")" * 20, "x" * 600, "taser~2", "/regex/",
+    'date:[yesterday', "year:[2020 TO", ")))(((", "force:",
+])
+def test_bad_queries_are_query_errors_not_crashes(reader, q: str) -> None:
+    try:
+        search(reader, SearchParams(q=q))
+    except QueryError as exc:
+        assert str(exc)
+
+
+@pytest.mark.parametrize("q", ["*", "a*", "*tion", "(" * 20 + "x" + ")" * 20, "x" * 600])
+def test_expensive_queries_are_refused(reader, q: str) -> None:
+    with pytest.raises(QueryError):
+        search(reader, SearchParams(q=q))
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"page": ["0"]}, "page"),
+    ({"page": ["x"]}, "whole number"),
+    ({"per_page": ["1000"]}, "per_page"),
+    ({"sort": ["random"]}, "sort"),
+])
+def test_bad_parameters(args, message) -> None:
+    with pytest.raises(QueryError, match=message):
+        parse_params(args)
+
+
+def test_a_new_generation_is_picked_up_without_refresh(small_archive, reader) -> None:
+    from archive.index import IndexWriter
+    from tests.conftest import make_doc
+
+    assert search(reader, SearchParams(q="ANPR")).total == 0
+    writer = IndexWriter(small_archive.index_path)
+    writer.update(make_doc(99, title="ANPR cameras", text="ANPR camera locations", force="Kent Police"))
+    writer.commit()
+    assert search(reader, SearchParams(q="ANPR")).total == 1
+    assert search(reader, SearchParams()).total == 7
