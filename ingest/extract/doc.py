@@ -44,6 +44,7 @@ _SPECIAL = {
     "\x1f": "",      # optional hyphen
     "\xa0": " ",
     "\t": "\t",
+    "\n": "\n",  # from the row ends above; Word itself stores none
 }
 _FIELD_BEGIN, _FIELD_SEP, _FIELD_END = "\x13", "\x14", "\x15"
 
@@ -140,7 +141,8 @@ def clean_word_text(raw: str) -> str:
     # A cell ends with \x07; a row ends with one more, so a pair closes the row.
     text = text.replace("\x07\r\x07", "\n").replace("\x07\x07", "\n").replace("\x07", "\t")
     text = "".join(_SPECIAL.get(ch, ch) if ch in _SPECIAL or ord(ch) >= 32 else "" for ch in text)
-    lines = [line.rstrip(" \t") for line in text.split("\n")]
+    # rstrip() takes the en spaces Word puts in empty form fields as well.
+    lines = [line.rstrip() for line in text.split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
 
 

@@ -46,8 +46,7 @@ _BOILERPLATE = re.compile(r"cookie|consent|gdpr|skip-?link|breadcrumb|site-?head
 _BLOCK_TAGS = {
     "address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "fieldset",
     "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header",
-    "hr", "li", "main", "ol", "p", "pre", "section", "table", "tbody", "thead", "tfoot",
-    "tr", "ul", "caption", "body", "html", "center", "details", "summary",
+    "hr", "li", "main", "ol", "p", "pre", "section", "table", "ul", "caption", "body", "html", "center", "details", "summary",
 }
 _CELL_TAGS = {"td", "th"}
 
@@ -113,6 +112,10 @@ def _walk(node: Tag, out: list[str], pre: bool = False) -> None:
         elif name in _CELL_TAGS:
             out.append("\t")
             _walk(child, out, pre)
+        elif name == "tr":
+            # One line a row, with no blank line between rows.
+            _walk(child, out, pre)
+            out.append("\n")
         elif name in _BLOCK_TAGS:
             out.append("\n")
             _walk(child, out, pre or name == "pre")
