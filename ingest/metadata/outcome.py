@@ -38,19 +38,27 @@ _WITHHELD = re.compile(
     r"""exempt\s+from\s+disclosure|(?:is|are|been|being)\s+withheld|withholding|we\s+are\s+refusing|refus(?:e|ed|al)\s+(?:notice|your|the|this)
     |(?:is|are)\s+exempt\b|exemptions?\s+(?:applied|appl(?:y|ies))|exceed\s+the\s+(?:cost|appropriate)|cost\s+limit
     |manifestly\s+unreasonable|vexatious|unable\s+to\s+provide\s+(?:this|the)\s+information(?!,?\s+because\s+we\s+do\s+not)
-    |not\s+(?:a\s+)?valid\s+request|invalid\s+request|decline\s+(?:to|your)""",
+    |not\s+(?:a\s+)?valid\s+request|invalid\s+request|decline\s+(?:to|your)|declining\s+to
+    |cannot\s+process\s+your\s+requests?""",
     re.VERBOSE | re.IGNORECASE,
 )
 _PARTIAL = re.compile(
-    r"""(?:disclose|provide|release)\s+some\b|some\s+(?:of\s+the\s+)?(?:information|data)\s+(?:has\s+been|is|was)\s+withheld
-    |redact|partially|(?:remainder|rest)\s+of\s+the\s+information""",
+    r"""(?:disclose|provide|release)\s+some\b|withh\w+\s+some\b|not\s+being\s+withheld|some\s+(?:of\s+the\s+)?(?:information|data)\s+(?:has\s+been|is|was)\s+withheld
+    |\bredacted\b|\bredactions\b|partially|(?:remainder|rest)\s+of\s+the\s+information
+    |relating\s+to\s+[\w\s]{1,40}?\s+(?:is|are)\s+exempt""",
     re.VERBOSE | re.IGNORECASE,
 )
 _DISCLOSED = re.compile(
-    r"""decided\s+to\s+disclose|(?:please\s+)?(?:find|see)\s+(?:attached|enclosed)\s+(?:the|a|copies|copy|our|\w+\s+(?:data|information|documents?|reports?|licen[cs]es?))
+    r"""decided\s+to\s+disclose|(?:please\s+)?(?:find|see)\s+(?:attached|enclosed)\s+(?:the|a|copies|copy|\w+\s+(?:data|information|documents?|reports?|licen[cs]es?))
     |(?:attached|enclosed)\s+(?:is|are)\s|information\s+(?:is\s+)?(?:attached|enclosed|provided\s+below)|our\s+response\s*:
-    |please\s+see\s+(?:the\s+)?(?:response|answers?|information)\s+below|can\s+confirm\s+that|\bhas\s+been\s+released
+    |please\s+see\s+(?:the\s+)?(?:response|answers?|information|table|dates|figures|data|list|details)\s+(?:below|attached)|\bhas\s+been\s+released
     |released\s+to\s+you|(?:is|are)\s+as\s+follows|provided\s+(?:below|above)|we\s+(?:can\s+)?provide\s+the\s+following""",
+    re.VERBOSE | re.IGNORECASE,
+)
+# A reply that says it answers, with nothing withheld or missing: the answer is the information.
+_ANSWERED = re.compile(
+    r"""response\s+to\s+your\s+request\s+(?:is\s+)?set\s+out\s+below|replying\s+(?:informally\s+)?to\s+tell\s+you
+    |please\s+(?:find|see)\s+(?:our|the)\s+response\s+below""",
     re.VERBOSE | re.IGNORECASE,
 )
 _NCND = re.compile(r"neither\s+confirm\s+nor\s+deny|\bNCND\b", re.IGNORECASE)
@@ -58,6 +66,8 @@ _NCND = re.compile(r"neither\s+confirm\s+nor\s+deny|\bNCND\b", re.IGNORECASE)
 _ATTACHMENT_NOT_HELD = re.compile(r"not\s*held", re.IGNORECASE)
 _ATTACHMENT_WITHHELD = re.compile(r"exempt|refus|withh", re.IGNORECASE)
 _ATTACHMENT_RELEASE = re.compile(r"release|disclos|\bdata\b|redacted", re.IGNORECASE)
+_REVIEW = re.compile(r"internal\s+review\s+(?:has|of|decision|outcome)|your\s+request\s+for\s+an\s+internal\s+review|(?:carried\s+out|completed)\s+an?\s+internal\s+review",
+                     re.IGNORECASE)
 _APPEALS = re.compile(r"internal\s+review|Information\s+Commissioner|unhappy|dissatisfied|complain", re.IGNORECASE)
 
 
@@ -91,6 +101,7 @@ def substantive_messages(text: str) -> list[Message]:
 def read_message(message: Message, text: str, exemptions: list[Exemption] = ()) -> Decision:
     """Read one message for what it decides."""
     d = Decision(attachments=message.attachments)
+    answered = False
     for sent in sentences(message.text, message.start):
         words = sent.text
         if quoted_from_request(words, text) or (_APPEALS.search(words) and not _WITHHELD.search(words)):
@@ -99,6 +110,7 @@ def read_message(message: Message, text: str, exemptions: list[Exemption] = ()) 
         d.withheld |= bool(_WITHHELD.search(words))
         d.disclosed |= bool(_DISCLOSED.search(words))
         d.ncnd |= bool(_NCND.search(words))
+        answered |= bool(_ANSWERED.search(words))
         if _PARTIAL.search(words):
             d.disclosed = d.withheld = True
     for e in exemptions:
@@ -115,7 +127,7 @@ def read_message(message: Message, text: str, exemptions: list[Exemption] = ()) 
             d.disclosed |= bool(re.search(r"\bsome\b|\bpart", name, re.IGNORECASE))
         elif _ATTACHMENT_RELEASE.search(name):
             d.disclosed = True
-    if d.decided and not (d.withheld or d.not_held or d.ncnd):
+    if answered and not d.decided:
         d.disclosed = True
     return d
 
@@ -124,8 +136,13 @@ def find_outcome(text: str, exemptions: list[Exemption] = (), *, substantive: li
     """The outcome of a response (or thread), or None when nothing was decided."""
     messages = substantive if substantive is not None else substantive_messages(text)
     total = Decision()
+    first = True
     for message in messages:
         d = read_message(message, text, exemptions)
+        # After the first decision, only an internal review changes it; later replies answer follow-ups.
+        if not d.decided or not (first or _REVIEW.search(message.text)):
+            continue
+        first = False
         total.disclosed |= d.disclosed
         total.withheld |= d.withheld
         total.not_held |= d.not_held

@@ -89,7 +89,7 @@ def own_text_end(body: str) -> int:
 
 
 _ATTACHMENT_LINE = re.compile(r"^\s*Attachment:\s*(?P<name>.+?)\s*-*\s*$", re.MULTILINE)
-_ATTACHMENT_FILE = re.compile(r"^\s*(?P<name>[^\n/\\]{3,120}\.(?:pdf|docx?|xlsx?|csv|odt|ods|zip|txt))\s*$",
+_ATTACHMENT_FILE = re.compile(r"^\s*(?!Attachment:)(?P<name>[^\n/\\]{3,120}\.(?:pdf|docx?|xlsx?|csv|odt|ods|zip|txt))\s*$",
                               re.MULTILINE | re.IGNORECASE)
 
 
