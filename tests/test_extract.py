@@ -7,6 +7,7 @@ helpers below (shared/reliability.md §3 conventions).
 from __future__ import annotations
 
 import binascii
+import hashlib
 import io
 import random
 import struct
@@ -15,8 +16,10 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from ingest.extract import Extracted, ExtractionError, extract_bytes, sniff
+from ingest.extract import REASONS, Extracted, ExtractionError, extract_bytes, sniff
 from ingest.extract import dispatch
 from ingest.extract.doc import clean_word_text
 from ingest.extract.eml import split_uuencoded, uudecode_line
@@ -34,8 +37,43 @@ SCANNED = "council_blaenau_gwent_scanned_cipfa_form_attachment.pdf"
 # --- builders for generated files -------------------------------------------------
 
 
-def make_pdf(pages: list[str], title: str | None = None) -> bytes:
-    """A minimal valid PDF, one page per string (an empty string draws nothing)."""
+PDF_PAD = bytes.fromhex("28BF4E5E4E758A4164004E56FFFA01082E2E00B6D0683E802F0CA9FE6453697A")
+
+
+def rc4(key: bytes, data: bytes) -> bytes:
+    """RC4, for the PDF standard security handler revision 2."""
+    box = list(range(256))
+    j = 0
+    for i in range(256):
+        j = (j + box[i] + key[i % len(key)]) % 256
+        box[i], box[j] = box[j], box[i]
+    out = bytearray()
+    i = j = 0
+    for byte in data:
+        i = (i + 1) % 256
+        j = (j + box[i]) % 256
+        box[i], box[j] = box[j], box[i]
+        out.append(byte ^ box[(box[i] + box[j]) % 256])
+    return bytes(out)
+
+
+def _pdf_key(user: str, owner: str, file_id: bytes, permissions: int) -> tuple[bytes, bytes, bytes]:
+    """(file key, /O, /U) for 40-bit RC4 encryption (PDF 1.7 algorithms 2, 3 and 4)."""
+    pad = lambda password: (password.encode("latin-1") + PDF_PAD)[:32]  # noqa: E731
+    owner_value = rc4(hashlib.md5(pad(owner or user)).digest()[:5], pad(user))
+    key = hashlib.md5(pad(user) + owner_value + struct.pack("<i", permissions) + file_id).digest()[:5]
+    return key, owner_value, rc4(key, PDF_PAD)
+
+
+def make_pdf(pages: list[str], title: str | None = None, encrypt: tuple[str, str] | None = None) -> bytes:
+    """A minimal valid PDF, one page per string (an empty string draws nothing).
+
+    ``encrypt=(user_password, owner_password)`` encrypts it with 40-bit RC4.
+    """
+    file_id = b"0123456789abcdef"
+    key = owner_value = user_value = b""
+    if encrypt:
+        key, owner_value, user_value = _pdf_key(*encrypt, file_id, -4)
     objects: list[bytes] = []
     page_ids = [4 + 2 * i for i in range(len(pages))]
     objects.append(b"<< /Type /Catalog /Pages 2 0 R >>")
@@ -48,9 +86,17 @@ def make_pdf(pages: list[str], title: str | None = None) -> bytes:
             f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> "
             f"/Contents {page_ids[i] + 1} 0 R >>".encode()
         )
+        if encrypt:
+            number = page_ids[i] + 1
+            content = rc4(hashlib.md5(key + struct.pack("<I", number)[:3] + b"\x00\x00").digest()[:10], content)
         objects.append(b"<< /Length " + str(len(content)).encode() + b" >>\nstream\n" + content + b"\nendstream")
-    info_id = None
-    if title is not None:
+    info_id = encrypt_id = None
+    if encrypt:
+        objects.append(
+            f"<< /Filter /Standard /V 1 /R 2 /P -4 /O <{owner_value.hex()}> /U <{user_value.hex()}> >>".encode()
+        )
+        encrypt_id = len(objects)
+    if title is not None and not encrypt:
         objects.append(f"<< /Title ({title}) >>".encode())
         info_id = len(objects)
     out = io.BytesIO()
@@ -66,6 +112,8 @@ def make_pdf(pages: list[str], title: str | None = None) -> bytes:
     trailer = f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R"
     if info_id:
         trailer += f" /Info {info_id} 0 R"
+    if encrypt_id:
+        trailer += f" /Encrypt {encrypt_id} 0 R /ID [<{file_id.hex()}> <{file_id.hex()}>]"
     out.write(f"{trailer} >>\nstartxref\n{xref}\n%%EOF\n".encode())
     return out.getvalue()
 
@@ -295,6 +343,17 @@ def test_pdf_title_falls_back_to_first_line_when_metadata_is_noise() -> None:
     assert result.title == "Information about parking fines"
 
 
+def test_pdf_with_a_user_password_is_encrypted() -> None:
+    with pytest.raises(ExtractionError) as caught:
+        extract_bytes(make_pdf(["Secret reply"], encrypt=("secret", "owner")), "locked.pdf")
+    assert caught.value.reason == "encrypted"
+
+
+def test_pdf_with_only_an_owner_password_is_read() -> None:
+    result = extract_bytes(make_pdf(["Open reply"], encrypt=("", "owner")), "owner-only.pdf")
+    assert "Open reply" in result.text
+
+
 def test_pdf_named_doc_is_still_a_pdf() -> None:
     assert extract_bytes(PLAIN_PDF, "response.doc").format == "pdf"
 
@@ -336,6 +395,8 @@ def test_memory_error_propagates(monkeypatch: pytest.MonkeyPatch) -> None:
         (b"From a@b Mon Jul  1 10:00:00 2019\nReceived: x\nFrom: a@b\n\nbody", "", "eml"),
         (b"Subject: A request\nFreedom of Information request (FOI)\n\nbody", "x.txt", "txt"),
         (b"Dear Sir,\nplease find our reply.\n", "letter", "txt"),
+        (b"Date: 1 July 2019\nSubject: Bins\n\nDear Sir", "letter.txt", "txt"),
+        (b"Date: 1 July 2019\nSubject: Bins\n\nDear Sir", "letter", "eml"),
         ("caf\u00e9 \u00a310".encode("cp1252"), "x.txt", "txt"),
         (make_docx(_para("x")), "x.bin", "docx"),
     ],
@@ -591,3 +652,43 @@ def test_choose_title(metadata: str | None, text: str, filename: str, title: str
 
 def test_title_from_windows_attachment_name() -> None:
     assert title_from_filename("C:\\Temp\\FOI_1234_reply.doc") == "FOI 1234 reply"
+
+
+# --- xlsx and properties -------------------------------------------------------------
+
+
+def test_simple_xlsx_cells() -> None:
+    sheet_ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("xl/workbook.xml", f"<workbook {sheet_ns}/>")
+        archive.writestr("xl/sharedStrings.xml", f"<sst {sheet_ns}><si><t>Year</t></si><si><t>Fines</t></si></sst>")
+        archive.writestr(
+            "xl/worksheets/sheet1.xml",
+            f'<worksheet {sheet_ns}><sheetData><row><c t="s"><v>0</v></c><c t="s"><v>1</v></c></row>'
+            '<row><c><v>2019</v></c><c t="inlineStr"><is><t>1,234</t></is></c></row></sheetData></worksheet>',
+        )
+    result = extract_bytes(buffer.getvalue(), "Appendix_1.xlsx")
+    assert result.format == "xlsx"
+    assert result.text == "Year\tFines\n2019\t1,234"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data=st.one_of(
+        st.binary(max_size=2000),
+        st.binary(max_size=500).map(lambda b: b"%PDF-1.4\n" + b),
+        st.binary(max_size=500).map(lambda b: bytes.fromhex("D0CF11E0A1B11AE1") + b),
+        st.binary(max_size=500).map(lambda b: b"PK\x03\x04" + b),
+        st.text(max_size=500).map(lambda t: ("<html><p>" + t).encode("utf-8", "surrogatepass")),
+        st.text(max_size=500).map(lambda t: ("From: a@b\nDate: x\n\n" + t).encode("utf-8", "surrogatepass")),
+    ),
+    name=st.sampled_from(["x.pdf", "x.doc", "x.docx", "x.html", "x.eml", "x.txt", ""]),
+)
+def test_any_bytes_give_text_or_extraction_error(data: bytes, name: str) -> None:
+    try:
+        result = extract_bytes(data, name)
+    except ExtractionError as error:
+        assert error.reason in REASONS
+    else:
+        assert result.text.strip() and result.title

@@ -56,12 +56,13 @@ def _looks_like_html(head: bytes) -> bool:
     return stripped.startswith(b"<") and bool(_HTML_START.search(head))
 
 
-def looks_like_email(head: bytes) -> bool:
-    """Whether the bytes open with a block of RFC 822 headers."""
+def looks_like_email(head: bytes, need: int = 2) -> bool:
+    """Whether the bytes open with a block of RFC 822 headers, ``need`` of them well known."""
     lines = head.split(b"\n")
     if lines and lines[0].startswith(b"From "):  # mbox separator line
         lines = lines[1:]
     known = 0
+    has_from = False
     for line in lines[:60]:
         line = line.rstrip(b"\r")
         if not line:
@@ -72,9 +73,10 @@ def looks_like_email(head: bytes) -> bool:
         if not match:
             return False
         known += match.group(1).lower() in _MAIL_HEADERS
+        has_from = has_from or match.group(1).lower() == b"from"
     else:
         return False  # no blank line ends the header block within reach
-    return known >= 2
+    return known >= need and (need <= 2 or has_from)
 
 
 def _looks_binary(sample: bytes) -> bool:
@@ -126,7 +128,9 @@ def sniff(data: bytes, filename: str = "") -> str:
         raise ExtractionError("wrong_type", f"binary data of no known format (.{ext or '?'})")
     if ext in ("pdf", "doc", "docx", "xlsx"):
         raise ExtractionError("wrong_type", f"text bytes named .{ext}")
-    if looks_like_email(probe):
+    # A letter saved as .txt may open "Date: ... Subject: ..."; only a fuller
+    # header block with a From: line overrides the name.
+    if looks_like_email(probe, need=3 if ext == "txt" else 2):
         return "eml"
     if ext in _MAIL_EXTS:
         return "eml"
