@@ -343,6 +343,11 @@ def test_pdf_title_falls_back_to_first_line_when_metadata_is_noise() -> None:
     assert result.title == "Information about parking fines"
 
 
+def test_pdf_title_written_in_winansi_keeps_its_dash() -> None:
+    pdf = make_pdf(["Reply"], title="Parking fines \x96 FOI 1234").replace(b"\xc2\x96", b"\x96")
+    assert extract_bytes(pdf, "x.pdf").title == "Parking fines \u2013 FOI 1234"
+
+
 def test_pdf_with_a_user_password_is_encrypted() -> None:
     with pytest.raises(ExtractionError) as caught:
         extract_bytes(make_pdf(["Secret reply"], encrypt=("secret", "owner")), "locked.pdf")

@@ -34,9 +34,16 @@ MIN_CHARS_PER_PAGE = 5
 _PDF_DATE = re.compile(r"^(?:D:)?(\d{4})(\d{2})?(\d{2})?")
 
 
+# In PDFDocEncoding these bytes are ™ ﬁ ﬂ Ł Œ Š, rare in a title; in cp1252
+# they are ’ “ ” • – —, which producers that write WinAnsi metadata use a lot.
+_WINANSI_PUNCTUATION = re.compile(rb"[\x92-\x97]")
+
+
 def _info_string(info: dict[str, Any], key: str) -> str | None:
     value = resolve1(info.get(key))
     if isinstance(value, bytes):
+        if not value.startswith((b"\xfe\xff", b"\xff\xfe")) and _WINANSI_PUNCTUATION.search(value):
+            return value.decode("cp1252", errors="replace")
         return decode_text(value)
     if isinstance(value, str):
         return value
