@@ -91,7 +91,7 @@ class SearchParams:
         for name in FACET_FIELDS:
             for value in self.filters.get(name, []):
                 pairs.append((name, value))
-        if self.sort != "relevance":
+        if self.sort != ("relevance" if self.q else "date"):
             pairs.append(("sort", self.sort))
         if self.page != 1:
             pairs.append(("page", str(self.page)))
@@ -196,7 +196,8 @@ def parse_params(args: Mapping[str, Sequence[str]], *, page_size: int = 20,
             raise QueryError(f"Too many values for {name}: at most 20.")
         if values:
             filters[name] = list(dict.fromkeys(values))
-    sort = one("sort", "relevance") or "relevance"
+    # Without words to rank by, relevance means nothing: newest first.
+    sort = one("sort") or ("relevance" if q else "date")
     if sort not in SORTS:
         raise QueryError(f"Unknown sort {sort!r}: use one of {', '.join(SORTS)}.")
     page = _positive_int(one("page", "1"), "page")
@@ -504,7 +505,7 @@ def search(reader: IndexReader, params: SearchParams) -> SearchResult:
         if total and start < total:
             allowed = set(passing)
             kwargs: dict[str, Any] = {"filter": allowed, "limit": start + params.per_page}
-            if params.sort == "date" or (params.sort == "relevance" and not params.q):
+            if params.sort == "date" or (params.sort == "relevance" and not params.q):  # no ranking
                 kwargs.update(sortedby="date", reverse=True)
             elif params.sort == "date_asc":
                 kwargs.update(sortedby="date")

@@ -43,6 +43,15 @@ def pdf_string(text: str) -> bytes:
     return b"(" + b"".join(_ESCAPED[b] for b in data) + b")"
 
 
+def pdf_text_string(text: str) -> bytes:
+    """Encode text for the document information dictionary (UTF-16BE with a BOM).
+
+    Info strings are PDFDocEncoding, not WinAnsi: an en dash written as cp1252
+    byte 0x96 reads back as "Œ". UTF-16BE is what PDF writers use instead.
+    """
+    return b"<FEFF" + text.encode("utf-16-be").hex().upper().encode() + b">"
+
+
 def _pdf_date(day: date) -> bytes:
     return b"(D:%04d%02d%02d120000Z)" % (day.year, day.month, day.day)
 
@@ -97,7 +106,7 @@ def pdf_bytes(blocks: list[Block], title: str, author: str, day: date) -> bytes:
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>",
         b"<< /Title %s /Author %s /Producer (FOI Archive sample generator) /CreationDate %s /ModDate %s >>"
-        % (pdf_string(title), pdf_string(author), _pdf_date(day), _pdf_date(day)),
+        % (pdf_text_string(title), pdf_text_string(author), _pdf_date(day), _pdf_date(day)),
     ]
     kids = []
     for n, lines in enumerate(pages, 1):
