@@ -53,7 +53,8 @@ def search_dict(result: SearchResult, doc_url: DocUrl) -> dict[str, Any]:
     }
 
 
-def document_dict(doc: DocumentView, doc_url: DocUrl, original_url: str | None) -> dict[str, Any]:
+def document_dict(doc: DocumentView, doc_url: DocUrl,
+                  originals: list[tuple[str, str]]) -> dict[str, Any]:
     """The body of /documents/<id>.json."""
     return {
         "id": doc.id,
@@ -74,7 +75,8 @@ def document_dict(doc: DocumentView, doc_url: DocUrl, original_url: str | None) 
         "source": doc.source,
         "source_url": doc.source_url,
         "sha256": doc.sha256,
-        "original_url": original_url,
+        "original_url": originals[0][1] if originals else None,
+        "originals": [{"name": name, "url": url} for name, url in originals],
         "ingested": doc.ingested,
         "text": doc.text,
     }

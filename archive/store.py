@@ -53,6 +53,15 @@ CREATE TABLE IF NOT EXISTS versions (
     record      TEXT NOT NULL,          -- JSON: the extracted and enriched record
     PRIMARY KEY (doc_id, sha256)
 );
+CREATE TABLE IF NOT EXISTS parts (    -- the originals a bundle version is made of
+    doc_id      TEXT NOT NULL,
+    version     TEXT NOT NULL,          -- the bundle's (manifest's) sha256
+    sha256      TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    position    INTEGER NOT NULL,
+    PRIMARY KEY (doc_id, version, position)
+);
+CREATE INDEX IF NOT EXISTS parts_sha ON parts(sha256);
 CREATE TABLE IF NOT EXISTS provenance (
     id          INTEGER PRIMARY KEY,
     doc_id      TEXT,
@@ -311,7 +320,27 @@ class Store:
             " ON CONFLICT (doc_id, sha256) DO UPDATE SET record = excluded.record",
             (doc_id, sha256, now, json.dumps(record, ensure_ascii=False)),
         )
+        for position, part in enumerate(record.get("parts") or []):
+            self.db.execute(
+                "INSERT OR REPLACE INTO parts (doc_id, version, sha256, name, position)"
+                " VALUES (?, ?, ?, ?, ?)", (doc_id, sha256, part["sha256"], part["name"], position))
         return event
+
+    def parts(self, doc_id: str, version: str) -> list[tuple[str, str]]:
+        """The (name, sha256) of each original a bundle version is made of, in order."""
+        return [(r["name"], r["sha256"]) for r in self.db.execute(
+            "SELECT name, sha256 FROM parts WHERE doc_id = ? AND version = ? ORDER BY position",
+            (doc_id, version))]
+
+    def document_for_object(self, sha256: str) -> DocumentRow | None:
+        """A document that has these bytes as its current version or as one of its parts."""
+        row = self.document_by_sha256(sha256)
+        if row is not None:
+            return row
+        found = self.db.execute(
+            "SELECT d.* FROM parts p JOIN documents d ON d.id = p.doc_id AND d.sha256 = p.version"
+            " WHERE p.sha256 = ? ORDER BY d.hidden, d.id LIMIT 1", (sha256,)).fetchone()
+        return _document_row(found) if found else None
 
     def version_record(self, doc_id: str, sha256: str) -> dict[str, Any] | None:
         row = self.db.execute(

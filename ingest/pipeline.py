@@ -7,6 +7,7 @@ and already processed by this pipeline version is only marked as seen.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Callable, Iterable
@@ -48,11 +49,27 @@ def _flatten(extracted: Extracted) -> dict[str, Any]:
     }
 
 
-def process_file(path: str, filename: str) -> dict[str, Any]:
-    """Extract and enrich one file: runs inside a limited child process."""
+def process_file(path: str, filename: str,
+                 parts: tuple[tuple[str, str], ...] = ()) -> dict[str, Any]:
+    """Extract and enrich one file, with any attachments (path, name) that belong to it.
+
+    Runs inside a limited child process. A response page and the files it links
+    to are one record: their texts are joined, attachments under a heading line.
+    """
     with open(path, "rb") as fh:
         data = fh.read()
     extracted = extract_bytes(data, filename)
+    for part_path, part_name in parts:
+        with open(part_path, "rb") as fh:
+            part_data = fh.read()
+        try:
+            attachment = extract_bytes(part_data, part_name)
+        except ExtractionError as error:
+            attachment = Extracted(format="unknown", text="", hints={"error": str(error)})
+        attachment.attachment_name = part_name
+        extracted.attachments.append(attachment)
+        note = attachment.text or f"[not extracted: {attachment.hints.get('error', 'no text')}]"
+        extracted.text += f"\n\n----- Attachment: {part_name} -----\n{note}"
     record = _flatten(extracted)
     meta = enrich(extracted.text, title=extracted.title, hints=extracted.hints, filename=filename)
     record["meta"] = meta.to_dict()
@@ -86,6 +103,11 @@ class Item:
     size: int
     doc_id: str = ""
     display: str = ""  # what to call it in messages (the path as given)
+    # For a bundle (a response page and its attachments): the parts as (name, sha256),
+    # after the main original (main_name, main_sha256). sha256 is then the manifest's.
+    main_name: str = ""
+    main_sha256: str = ""
+    parts: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -150,6 +172,32 @@ class Ingester:
             item.doc_id = known.id
         return item
 
+    def add_bundle(self, main: bytes, *, name: str, attachments: list[tuple[bytes, str, str]],
+                   source: str, locator: str, display: str = "",
+                   provenance: dict[str, Any] | None = None) -> Item:
+        """A response page and the files it links to (bytes, name, url), as one document.
+
+        Each original is kept under its own sha256; a small manifest naming them
+        all is kept too, and its sha256 is the version: a change to any part is a
+        new version of the document.
+        """
+        if not attachments:
+            return self.add_bytes(main, source=source, locator=locator, name=name,
+                                  display=display, provenance=provenance)
+        main_sha = self.store.put_object(main)
+        parts = tuple((att_name, self.store.put_object(data)) for data, att_name, _ in attachments)
+        manifest = {
+            "kind": "bundle",
+            "main": {"name": name, "sha256": main_sha},
+            "attachments": [{"name": att_name, "sha256": sha, "url": url}
+                            for (att_name, sha), (_, _, url) in zip(parts, attachments)],
+        }
+        data = json.dumps(manifest, sort_keys=True).encode()
+        item = self.add_bytes(data, source=source, locator=locator, name=name, display=display,
+                              provenance=provenance)
+        item.main_name, item.main_sha256, item.parts = name, main_sha, parts
+        return item
+
     def needs_work(self, item: Item) -> bool:
         doc = self.store.document(item.doc_id)
         if doc is None or doc.sha256 != item.sha256:
@@ -179,8 +227,7 @@ class Ingester:
             seen.add((item.doc_id, item.sha256))
             unique.append(item)
         by_key = {i: item for i, item in enumerate(unique)}
-        tasks = [(i, (str(self.store.object_path(item.sha256)), item.name))
-                 for i, item in by_key.items()]
+        tasks = [(i, self._task(item)) for i, item in by_key.items()]
         done = 0
         with make_pool(self.config) as pool:
             for outcome in pool.run(tasks):
@@ -193,6 +240,12 @@ class Ingester:
                     self._commit()
         self._commit()
         return self.summary
+
+    def _task(self, item: Item) -> tuple[Any, ...]:
+        if not item.parts:
+            return (str(self.store.object_path(item.sha256)), item.name)
+        parts = tuple((str(self.store.object_path(sha)), name) for name, sha in item.parts)
+        return (str(self.store.object_path(item.main_sha256)), item.main_name, parts)
 
     def _commit(self) -> None:
         # The index first: if we die between the two, the catalogue does not yet say
@@ -216,6 +269,9 @@ class Ingester:
             self.summary.failed += 1
             self.summary.failures.append((item.display, outcome.reason or "", outcome.detail))
             log.warning("%s: %s %s", item.display, outcome.reason, outcome.detail)
+        if item.parts:
+            record["parts"] = [{"name": item.main_name, "sha256": item.main_sha256}] + [
+                {"name": name, "sha256": sha} for name, sha in item.parts]
         record["status"] = status
         record["error"] = None if outcome.ok else f"{outcome.reason}: {outcome.detail}".rstrip(": ")
         event = self.store.save_version(item.doc_id, item.source, item.locator, item.sha256, record)

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from archive.index import IndexReader
-from archive.search import SearchParams, search
+from archive.search import SearchParams, get_document, search
 from archive.store import Store
 from ingest.pipeline import ingest_paths
 
@@ -108,3 +108,35 @@ def test_a_bad_file_is_reported_and_the_run_goes_on(tmp_path: Path, config) -> N
         assert store.count_documents() == 3
     # A re-run does not retry them by itself.
     assert ingest_paths(config, [str(src)]).failed == 0
+
+
+def test_a_page_and_its_attachments_are_one_document_and_a_changed_part_a_new_version(config) -> None:
+    from ingest.pipeline import Ingester
+
+    page = b"<html><head><meta charset='utf-8'><title>Taser use</title></head><body>" \
+           b"<h1>Taser use</h1><p>Our response is attached.</p></body></html>"
+    table = b"Year,Drawn\n2022,120\n"
+    with Ingester(config) as ingester:
+        item = ingester.add_bundle(page, name="taser.html", source="log",
+                                   locator="http://127.0.0.1/foi/taser/",
+                                   attachments=[(LETTER.encode(), "response.txt", "http://127.0.0.1/r.txt"),
+                                                (table, "figures.txt", "http://127.0.0.1/f.txt")])
+        summary = ingester.run([item])
+    assert summary.new == 1 and summary.failed == 0
+    assert len(all_ids(config)) == 1
+    reader = IndexReader(config.index_path)
+    [hit] = search(reader, SearchParams(q="Drawn")).hits
+    doc = get_document(reader, hit.id)
+    reader.close()
+    assert "----- Attachment: response.txt -----" in doc.text and "Kent Police" in doc.text
+    with Store(config.store_path) as store:
+        record = store.version_record(hit.id, doc.sha256)
+        assert [p["name"] for p in record["parts"]] == ["taser.html", "response.txt", "figures.txt"]
+        assert all(store.has_object(p["sha256"]) for p in record["parts"])
+    with Ingester(config) as ingester:
+        same = ingester.add_bundle(page, name="taser.html", source="log",
+                                   locator="http://127.0.0.1/foi/taser/",
+                                   attachments=[(LETTER.encode(), "response.txt", "http://127.0.0.1/r.txt"),
+                                                (table + b"2023,99\n", "figures.txt", "http://127.0.0.1/f.txt")])
+        assert ingester.run([same]).changed == 1
+    assert len(all_ids(config)) == 1

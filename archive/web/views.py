@@ -190,11 +190,18 @@ def _visible_document(doc_id: str):  # type: ignore[no-untyped-def]
     return doc
 
 
-def _original_url(doc) -> str | None:  # type: ignore[no-untyped-def]
+def _originals(doc) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """(name, url) of each stored original: one file, or a page and its attachments."""
     store = _store()
-    if doc.sha256 and store is not None and store.has_object(doc.sha256):
-        return url_for("site.original", sha256=doc.sha256)
-    return None
+    if not doc.sha256 or store is None:
+        return []
+    parts = store.parts(doc.id, doc.sha256)
+    if parts:
+        return [(name, url_for("site.original", sha256=sha)) for name, sha in parts]
+    if store.has_object(doc.sha256):
+        return [(f"the original ({(doc.format or 'file').upper()})",
+                 url_for("site.original", sha256=doc.sha256))]
+    return []
 
 
 @bp.get("/documents/<doc_id>")
@@ -206,7 +213,7 @@ def document_page(doc_id: str):  # type: ignore[no-untyped-def]
     provenance = store.provenance(doc_id) if store is not None else []
     versions = store.versions(doc_id) if store is not None else []
     return render_template(
-        "document.html", doc=doc, original_url=_original_url(doc), provenance=provenance,
+        "document.html", doc=doc, originals=_originals(doc), provenance=provenance,
         versions=versions,
         exemption_url=lambda section: url_for("site.search_page", exemption=section),
         facet_url=lambda name, value: url_for("site.search_page", **{name: value}),
@@ -215,7 +222,7 @@ def document_page(doc_id: str):  # type: ignore[no-untyped-def]
 
 def document_json(doc_id: str):  # type: ignore[no-untyped-def]
     doc = _visible_document(doc_id)
-    return jsonify(document_dict(doc, _doc_url, _original_url(doc)))
+    return jsonify(document_dict(doc, _doc_url, _originals(doc)))
 
 
 @bp.get("/originals/<sha256>")
@@ -226,17 +233,22 @@ def original(sha256: str):  # type: ignore[no-untyped-def]
     store = _store()
     if store is None:
         abort(404)
-    row = store.document_by_sha256(sha256)
+    row = store.document_for_object(sha256)
     if row is None or row.hidden:
         abort(404)
     path = store.object_path(sha256)
     if not path.exists():
         abort(404)
-    record = store.version_record(row.id, sha256) or {}
-    ext = {"pdf": ".pdf", "docx": ".docx", "doc": ".doc", "html": ".html", "eml": ".eml",
-           "txt": ".txt"}.get(str(record.get("format")), "")
+    name = dict((sha, n) for n, sha in store.parts(row.id, row.sha256)).get(sha256)
+    if name is None:
+        record = store.version_record(row.id, sha256) or {}
+        name = str(record.get("name") or "")
+        ext = {"pdf": ".pdf", "docx": ".docx", "doc": ".doc", "html": ".html", "eml": ".eml",
+               "txt": ".txt", "xlsx": ".xlsx"}.get(str(record.get("format")), "")
+        name = name or f"{sha256[:16]}{ext}"
+    safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:120] or sha256[:16]
     response = Response(path.read_bytes(), mimetype="application/octet-stream")
-    response.headers["Content-Disposition"] = f'attachment; filename="{sha256[:16]}{ext}"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{safe}"'
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
