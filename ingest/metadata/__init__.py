@@ -15,7 +15,7 @@ from archive.models import Metadata
 from ingest.metadata.authorities import find_authority
 from ingest.metadata.dates import received_date, response_date
 from ingest.metadata.exemptions import find_exemptions, is_decision_notice
-from ingest.metadata.outcome import find_outcome, substantive_messages
+from ingest.metadata.outcome import decision_messages, find_outcome, substantive_messages
 from ingest.metadata.reference import find_reference
 from ingest.metadata.regime import find_regime
 from ingest.metadata.text import normalise, split_messages
@@ -39,7 +39,7 @@ def enrich(text: str, *, title: str | None = None, hints: dict[str, Any] | None 
         force=authority.force if authority else None,
         regime=regime,
         reference=find_reference(clean, title=title),
-        date=response_date(clean, substantive, hints),
+        date=response_date(clean, decision_messages(clean, substantive), hints),
         received=received_date(clean, split_messages(clean)),
         exemptions=exemptions,
         outcome=outcome,

@@ -113,14 +113,14 @@ def canonical(name: str, registry: Registry | None = None) -> str:
 # Names of bodies not in the registry, by their shape.
 _UNREGISTERED = re.compile(
     r"""\b(?P<name>
-      (?:London|Royal)\s+Borough\s+of\s+(?:[A-Z][\w'-]+)(?:\s+(?:and|upon|on)\s+[A-Z][\w'-]+)*
-    | (?:[A-Z][\w'-]+\s+){1,4}(?:City|County|Borough|District|Metropolitan\s+Borough|County\s+Borough|Town|Parish)\s+Council
-    | (?:[A-Z][\w'-]+\s+){1,3}Council
-    | (?:[A-Z][\w'-]+\s+){1,5}NHS\s+(?:Foundation\s+)?Trust
-    | (?:[A-Z][\w'-]+\s+){1,4}(?:Health\s+Board|Integrated\s+Care\s+Board|Clinical\s+Commissioning\s+Group)
-    | (?:[A-Z][\w'-]+\s+){1,3}(?:Fire\s+and\s+Rescue\s+Service|Combined\s+Authority)
-    | (?:[A-Z][\w'-]+\s+){1,3}(?:Police|Constabulary)
-    | University\s+of\s+[A-Z][\w'-]+
+      (?:London|Royal)[ \t]+Borough[ \t]+of[ \t]+(?:[A-Z][\w'-]+)(?:[ \t]+(?:and|upon|on)[ \t]+[A-Z][\w'-]+)*
+    | (?:[A-Z][\w'-]+[ \t]+){1,4}(?:City|County|Borough|District|Metropolitan[ \t]+Borough|County[ \t]+Borough|Town|Parish)[ \t]+Council
+    | (?:[A-Z][\w'-]+[ \t]+){1,3}Council
+    | (?:[A-Z][\w'-]+[ \t]+){1,5}NHS[ \t]+(?:Foundation[ \t]+)?Trust
+    | (?:[A-Z][\w'-]+[ \t]+){1,4}(?:Health[ \t]+Board|Integrated[ \t]+Care[ \t]+Board|Clinical[ \t]+Commissioning[ \t]+Group)
+    | (?:[A-Z][\w'-]+[ \t]+){1,3}(?:Fire[ \t]+and[ \t]+Rescue[ \t]+Service|Combined[ \t]+Authority)
+    | (?:[A-Z][\w'-]+[ \t]+){1,3}(?:Police|Constabulary)
+    | University[ \t]+of[ \t]+[A-Z][\w'-]+
     )\b""",
     re.VERBOSE,
 )

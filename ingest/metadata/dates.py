@@ -25,7 +25,8 @@ DATE = re.compile(
 )
 _DATE_LINE = re.compile(r"^\s*(?:Date(?:d)?|Sent|Date\s+of\s+response)\s*:?\s*(?P<rest>.{0,60})$",
                         re.IGNORECASE | re.MULTILINE)
-_RECEIVED = re.compile(r"received\s+(?:by\s+[^.\n]{0,60}?\s+)?(?:on\s+)?(?P<rest>.{0,40})", re.IGNORECASE)
+_RECEIVED = re.compile(r"received\s+(?:by\s+[^.\n]{0,60}?\s+)?(?:on\s+)?(?P<rest>.{0,80})",
+                       re.IGNORECASE | re.DOTALL)
 # Dates in these sentences are not the letter's own date.
 _NOT_LETTER_DATE = re.compile(r"received|request(?:ed)?\s+(?:of|dated|on)|dated|by\s*$|within|due|until|from\s*$",
                               re.IGNORECASE)
@@ -57,12 +58,16 @@ def _iso(m: re.Match[str]) -> str | None:
 
 
 def response_date(text: str, substantive: list[Message], hints: dict | None = None) -> str | None:
-    """The date of the response: its first substantive reply in a thread, else the letter's date."""
+    """The date of the response: its first deciding reply in a thread, else the letter's date.
+
+    A letter without a date line falls back on the structure's date (an e-mail's
+    Date header, a document's creation date)."""
     dated = [m for m in substantive if m.date]
     if dated:
         return parse_date(dated[0].date or "")
     if substantive and substantive[0].date is None:
-        return letter_date(substantive[0].text) or (hints or {}).get("date")
+        hints = hints or {}
+        return letter_date(substantive[0].text) or hints.get("date") or hints.get("created")
     return None
 
 
@@ -72,11 +77,15 @@ def letter_date(text: str) -> str | None:
         found = parse_date(m["rest"])
         if found:
             return found
+    # Otherwise a date standing alone on its line near the top, as letters put it.
     head = text[:2500]
     for m in DATE.finditer(head):
         line_start = head.rfind("\n", 0, m.start()) + 1
-        before = head[max(line_start, m.start() - 60):m.start()]
-        if _NOT_LETTER_DATE.search(before):
+        line_end = head.find("\n", m.end())
+        line = head[line_start:line_end if line_end >= 0 else len(head)]
+        if line.strip() != m.group(0).strip() and not line.rstrip().endswith(m.group(0)):
+            continue
+        if _NOT_LETTER_DATE.search(line[:m.start() - line_start]):
             continue
         iso = _iso(m)
         if iso:

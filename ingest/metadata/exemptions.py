@@ -114,11 +114,17 @@ def find_exemptions(text: str, regime: str | None = None) -> list[Exemption]:
 
 
 def _context(sents: list[Sentence], i: int) -> str:
-    """A sentence with the one before it when that one introduces it ("... the following exemptions:")."""
-    text = sents[i].text
-    if i > 0 and sents[i - 1].text.rstrip().endswith(":"):
-        text = sents[i - 1].text + " " + text
-    return text
+    """A sentence with what introduces it: "... by virtue of the following exemptions:" and the
+    short headings listed under it ("Section 24(2) National Security", "Section 31(3) Law Enforcement")."""
+    parts = [sents[i].text]
+    for j in range(i - 1, max(-1, i - 4), -1):
+        previous = sents[j].text.rstrip()
+        if previous.endswith(":"):
+            parts.insert(0, previous)
+            break
+        if len(previous) > 60 or not CITATION.match(previous):
+            break
+    return " ".join(parts)
 
 
 def _relied_on(sent: Sentence, context: str, following: Sentence | None) -> bool:

@@ -39,17 +39,17 @@ _WITHHELD = re.compile(
     |(?:is|are)\s+exempt\b|exemptions?\s+(?:applied|appl(?:y|ies))|exceed\s+the\s+(?:cost|appropriate)|cost\s+limit
     |manifestly\s+unreasonable|vexatious|unable\s+to\s+provide\s+(?:this|the)\s+information(?!,?\s+because\s+we\s+do\s+not)
     |not\s+(?:a\s+)?valid\s+request|invalid\s+request|decline\s+(?:to|your)|declining\s+to
-    |cannot\s+process\s+your\s+requests?""",
+    |cannot\s+process\s+your\s+requests?|decided\s+not\s+to\s+disclose""",
     re.VERBOSE | re.IGNORECASE,
 )
 _PARTIAL = re.compile(
-    r"""(?:disclose|provide|release)\s+some\b|withh\w+\s+some\b|not\s+being\s+withheld|some\s+(?:of\s+the\s+)?(?:information|data)\s+(?:has\s+been|is|was)\s+withheld
+    r"""(?:disclose|provide|release)\s+some\b|\bexempting\s+(?:the\s+)?(?:specific|names?|some|part)|withh\w+\s+some\b|not\s+being\s+withheld|some\s+(?:of\s+the\s+)?(?:information|data)\s+(?:has\s+been|is|was)\s+withheld
     |\bredacted\b|\bredactions\b|partially|(?:remainder|rest)\s+of\s+the\s+information
     |relating\s+to\s+[\w\s]{1,40}?\s+(?:is|are)\s+exempt""",
     re.VERBOSE | re.IGNORECASE,
 )
 _DISCLOSED = re.compile(
-    r"""decided\s+to\s+disclose|(?:please\s+)?(?:find|see)\s+(?:attached|enclosed)\s+(?:the|a|copies|copy|\w+\s+(?:data|information|documents?|reports?|licen[cs]es?))
+    r"""(?:decided|decision\s+has\s+been\s+(?:taken|made))\s+to\s+disclose|(?:please\s+)?(?:find|see)\s+(?:attached|enclosed)\s+(?:the|a|copies|copy|\w+\s+(?:data|information|documents?|reports?|licen[cs]es?))
     |(?:attached|enclosed)\s+(?:is|are)\s|information\s+(?:is\s+)?(?:attached|enclosed|provided\s+below)|our\s+response\s*:
     |please\s+see\s+(?:the\s+)?(?:response|answers?|information|table|dates|figures|data|list|details)\s+(?:below|attached)|\bhas\s+been\s+released
     |released\s+to\s+you|(?:is|are)\s+as\s+follows|provided\s+(?:below|above)|we\s+(?:can\s+)?provide\s+the\s+following""",
@@ -96,6 +96,12 @@ def substantive_messages(text: str) -> list[Message]:
         if decision.decided or message.attachments or not _NO_DECISION.search(message.text):
             out.append(message)
     return out
+
+
+def decision_messages(text: str, substantive: list[Message]) -> list[Message]:
+    """The substantive replies that decide something, or all substantive replies when none does."""
+    decided = [m for m in substantive if read_message(m, text).decided]
+    return decided or substantive
 
 
 def read_message(message: Message, text: str, exemptions: list[Exemption] = ()) -> Decision:

@@ -19,6 +19,8 @@ _LABELLED = re.compile(
     rf"""(?:\b(?:our|my|authority)\s+ref(?:erence)?(?:\s+(?:no|number))?\.?
         |\b(?:request\s+)?reference\s+(?:no|number)\.?
         |\bFOI(?:A)?\s+(?:request\s+)?ref(?:erence)?(?:\s+(?:no|number))?\.?
+        |\b(?:Freedom\s+of\s+Information|FOI|EIR)\s+request(?:\s+(?:no|number|ref(?:erence)?))?\.?
+        |\brequest\s+(?:no|number)\.?
         |\bm/r
         |^\s*ref(?:erence)?\.?)
         [ \t]*[:\-–]?[ \t]*{_VALUE}""",

@@ -162,4 +162,7 @@ def _requester_blob(text: str) -> str:
 def quoted_from_request(sentence: str, text: str) -> bool:
     """Whether an authority's sentence only repeats words of the request (quoted back)."""
     s = squash(sentence).rstrip(".,;: ")
-    return len(s) >= 25 and s in _requester_blob(text)
+    blob = _requester_blob(text)
+    # "You asked: <the request>" quotes it too.
+    tail = s.split(": ", 1)[-1]
+    return any(len(x) >= 25 and x in blob for x in (s, tail))

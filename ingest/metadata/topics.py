@@ -18,7 +18,8 @@ DATA = Path(__file__).with_name("data") / "topics.toml"
 # Paragraphs every response carries, whatever it is about.
 _BOILERPLATE = re.compile(
     r"""Open\s+Government\s+Licence|internal\s+review|Information\s+Commissioner|Copyright|re-use
-    |This\s+Email,?\s+and\s+any\s+attachments|anti-virus|Data\s+Protection\s+Act|privacy\s+notice""",
+    |This\s+Email,?\s+and\s+any\s+attachments|anti-virus|Data\s+Protection\s+Act|privacy\s+notice
+    |(?:lodge|make)\s+a\s+complaint|complaint\s+rights|dissatisfied|unhappy""",
     re.VERBOSE | re.IGNORECASE,
 )
 

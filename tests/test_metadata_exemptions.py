@@ -1,0 +1,86 @@
+"""Exemptions relied on, read from the phrasings of real FOI letters."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.metadata.exemptions import find_exemptions
+from ingest.metadata.text import normalise
+
+
+def codes(text: str, regime: str | None = "FOIA") -> list[str]:
+    return [e.code for e in find_exemptions(normalise(text), regime)]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("This information is exempt from disclosure under section 40(2) of the Freedom of Information Act 2000.",
+     ["FOIA s.40(2)"]),
+    ("The information is withheld under S40(2) of the Act.", ["FOIA s.40(2)"]),
+    ("We are applying s.31(1)(a) to this part of your request.", ["FOIA s.31(1)(a)"]),
+    ("The MPS can neither confirm nor deny whether information is held by virtue of Sections 24(2) and 31(3).",
+     ["FOIA s.24(2)", "FOIA s.31(3)"]),
+    ("To answer question 5 would engage Section 12(1) of the FOIA (excess costs).", ["FOIA s.12(1)"]),
+    ("Your request is refused as vexatious under section 14(1) of the Act.", ["FOIA s.14(1)"]),
+    ("We consider that the absolute exemption set out in Section 21 (Information accessible by other means) applies.",
+     ["FOIA s.21"]),
+    ("We are refusing your request under Regulation 12(4)(b) of the Environmental Information Regulations 2004.",
+     ["EIR reg.12(4)(b)"]),
+    ("Crime reference numbers have been withheld under Regulation 12(5)(b).", ["EIR reg.12(5)(b)"]),
+    ("Names have been redacted under Regulation 12(3) and Regulation 13 EIR.", ["EIR reg.12(3)", "EIR reg.13"]),
+    ("| have decided the information is exempt under Sectlon 4O(2) of the Act.", ["FOIA s.40(2)"]),  # OCR
+    ("the information is exempt from disclosure under section\n40(2) of the Freedom of Information Act 2000",
+     ["FOIA s.40(2)"]),
+])
+def test_relied_on(text: str, expected: list[str]) -> None:
+    assert codes(text) == expected
+
+
+def test_scottish_body_reads_foisa() -> None:
+    assert codes("The information is exempt under section 38(1)(b) of FOISA.", "FOISA") == ["FOISA s.38(1)(b)"]
+
+
+@pytest.mark.parametrize("text", [
+    # appeals paragraph
+    "If you are dissatisfied you may apply to the Information Commissioner under section 50 of the Act.",
+    "If you are unhappy you can ask for an internal review; section 40 does not stop you doing so.",
+    # another Act
+    "Belongings are disposed of under Section 41 of the Local Government (Miscellaneous Provisions) Act 1982.",
+    "The road was adopted under section 38(6) of the Highways Act 1980 and is exempt from charges.",
+    # procedural sections
+    "This response serves as a Refusal Notice under Section 17(1) of the Freedom of Information Act 2000.",
+    "We have extended the time under Regulation 7(1) of the EIR, relying on the complexity of the request.",
+    "Section 8 of the Act requires your full name; we are refusing to process the request until then.",
+    # considered and not applied
+    "We consider the exemption under section 42 applies to this email. However, on application of the public "
+    "interest test, we believe that the public interest lies in favour of releasing it.",
+    # a postcode is not a section
+    "Withheld: the site at Albert Road Car Park S2 4HT.",
+])
+def test_not_relied_on(text: str) -> None:
+    assert codes(text) == []
+
+
+def test_request_quoted_back_is_not_the_authority_s() -> None:
+    thread = (
+        "----- Request from requester, 2019-07-03 -----\n"
+        "If it is not possible to provide the information requested due to the information exceeding the cost "
+        "limits identified in Section 12, please provide advice under Section 16.\n\n"
+        "----- Response from authority, 2019-07-18 -----\n"
+        "You asked: If it is not possible to provide the information requested due to the information exceeding "
+        "the cost limits identified in Section 12, please provide advice under Section 16.\n"
+        "I have attached my response.\n"
+    )
+    assert codes(thread) == []
+
+
+def test_a_bare_number_tied_to_another_act_keeps_that_meaning() -> None:
+    text = ("Items are stored for the section 41 notice period, then disposed of and withheld from sale.\n\n"
+            "The legal basis is Section 41 of the Local Government (Miscellaneous Provisions) Act 1982.")
+    assert codes(text) == []
+
+
+def test_exemption_carries_sentence_and_offset() -> None:
+    text = "Dear Sir,\n\nThe names are exempt under section 40(2) of the Act."
+    [e] = find_exemptions(text, "FOIA")
+    assert text[e.offset:].lower().startswith("section 40(2)")
+    assert e.sentence == "The names are exempt under section 40(2) of the Act."

@@ -1,0 +1,120 @@
+"""References, dates, authorities, regimes and topics, from real FOI phrasings."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.metadata import enrich
+from ingest.metadata.authorities import canonical, find_authority
+from ingest.metadata.dates import letter_date, parse_date
+from ingest.metadata.reference import find_reference
+from ingest.metadata.regime import find_regime
+from ingest.metadata.topics import find_topics
+
+
+@pytest.mark.parametrize("text, reference", [
+    ("Freedom of Information Request Reference No: 2018080000612\nI write in connection", "2018080000612"),
+    ("Your reference: FOI-24576-25-0300-000\nMy Reference:   FOI 1306/25\n", "FOI 1306/25"),
+    ("Our ref: FOI 17551\n\n25 September 2017", "FOI 17551"),
+    ("m/r 4567496\ny/r\n", "4567496"),
+    ("Our reference: 4320762             Information request", "4320762"),
+    ("Re – Freedom of Information Request – Reference – FOI / 1680\nDear Mr Jones", "FOI / 1680"),
+    ("Subject: Re – Environmental Information Regulations Request – Reference –\nEIR / 1050729\n", "EIR / 1050729"),
+    ("Reference: FOIA1266\nDear Dave,", "FOIA1266"),
+    ("Our Ref: 01/FOI/25/006753/Z\n", "01/FOI/25/006753/Z"),
+    ("FOI Request Reference: F-2010-00325\n", "F-2010-00325"),
+    ("Reference:  FS50379341 \n", "FS50379341"),
+    ("Dear Sir, thank you for your letter of 4 May 2017.", None),
+])
+def test_reference(text: str, reference: str | None) -> None:
+    assert find_reference(text) == reference
+
+
+@pytest.mark.parametrize("text, iso", [
+    ("4 October 2017", "2017-10-04"),
+    ("13th October 2025", "2025-10-13"),
+    ("Wednesday, April 3, 2024 6:05 PM", "2024-04-03"),
+    ("11/08/2018", "2018-08-11"),  # UK order
+    ("2024-11-25", "2024-11-25"),
+    ("31 February 2020", None),
+])
+def test_parse_date(text: str, iso: str | None) -> None:
+    assert parse_date(text) == iso
+
+
+def test_letter_date_skips_the_received_date() -> None:
+    letter = "Our ref: FOI 1\n\nThank you for your request received on 11 September 2017.\n\nDate: 4 October 2017\n"
+    assert letter_date(letter) == "2017-10-04"
+
+
+def test_received_and_response_dates_of_a_letter() -> None:
+    meta = enrich("Sent: 20 December 2018 15:39\n\nI write in connection with your request for information which "
+                  "was received by the Metropolitan Police Service (MPS) on 11/08/2018.")
+    assert (meta.date, meta.received) == ("2018-12-20", "2018-08-11")
+
+
+@pytest.mark.parametrize("text, name, type_, force", [
+    ("received by the Metropolitan Police Service (MPS) on 11/08/2018", "Metropolitan Police Service", "police",
+     "Metropolitan Police Service"),
+    ("Yours sincerely\nGMP Information Compliance", "Greater Manchester Police", "police", "Greater Manchester Police"),
+    ("www.cumbria.police.uk\nDear Ms Robinson", "Cumbria Constabulary", "police", "Cumbria Constabulary"),
+    ("Police Service of Northern Ireland\nFreedom of Information Request", "Police Service of Northern Ireland",
+     "police", "Police Service of Northern Ireland"),
+    ("Yours sincerely,\nSheffield City Council\nPO Box 1283", "Sheffield City Council", "council", None),
+    ("Department for Communities and Local Government\nFry Building", "Ministry of Housing, Communities and Local "
+     "Government", "central_gov", None),
+    ("Yours sincerely\nInformation Governance\nLeeds Teaching Hospitals NHS Trust", "Leeds Teaching Hospitals NHS "
+     "Trust", "nhs", None),
+    ("Kind regards\nWokingham Borough Council", "Wokingham Borough Council", "council", None),
+])
+def test_authority(text: str, name: str, type_: str, force: str | None) -> None:
+    a = find_authority(text)
+    assert a is not None and (a.name, a.type, a.force) == (name, type_, force)
+
+
+def test_commissioner_in_the_appeals_paragraph_is_not_the_author() -> None:
+    text = ("Yours sincerely\nBirmingham City Council\n\nIf you are not satisfied you may apply to the "
+            "Information Commissioner's Office, Wycliffe House.")
+    assert find_authority(text).name == "Birmingham City Council"
+
+
+def test_former_names_resolve_to_the_canonical_name() -> None:
+    assert canonical("DCLG") == canonical("Department for Communities and Local Government") == \
+        "Ministry of Housing, Communities and Local Government"
+    assert canonical("the Met") == "Metropolitan Police Service"
+
+
+@pytest.mark.parametrize("text, scottish, regime", [
+    ("This has been logged as a Freedom of Information Request and will be dealt with under the Freedom of "
+     "Information Act 2000.", False, "FOIA"),
+    ("Subject: Re – Environmental Information Regulations Request – Reference – EIR / 1050729", False, "EIR"),
+    ("Your request has been handled under the Freedom of Information (Scotland) Act 2002.", False, "FOISA"),
+    ("We have considered your request under the Freedom of Information Act.", True, "FOISA"),  # Police Scotland
+    ("Please find attached a reply to your recent query.", False, None),
+])
+def test_regime(text: str, scottish: bool, regime: str | None) -> None:
+    assert find_regime(text, scottish=scottish) == regime
+
+
+def test_police_scotland_sections_are_foisa() -> None:
+    text = ("Yours sincerely\nPolice Scotland\n\nThe names are exempt under section 38(1)(b) of the Act and are "
+            "withheld.")
+    meta = enrich(text)
+    assert meta.regime == "FOISA" and [e.code for e in meta.exemptions] == ["FOISA s.38(1)(b)"]
+
+
+@pytest.mark.parametrize("text, title, topic", [
+    ("How much has been spent on automatic facial recognition software? Live facial recognition deployments.",
+     "Facial recognition", "facial-recognition"),
+    ("The number of stop and search encounters in 2023, and stop and search by ethnicity.", None, "stop-and-search"),
+    ("Please list the fostering households and foster carers by religion.", "Fostering Data", "childrens-services"),
+    ("Air pollution concentration by ethnicity, and air quality monitoring.", None, "environment-and-pollution"),
+])
+def test_topics(text: str, title: str | None, topic: str) -> None:
+    assert topic in find_topics(text, title)
+
+
+def test_one_passing_mention_in_boilerplate_is_no_topic() -> None:
+    text = ("Please find our response below. This Email, and any attachments, may contain non-public information; "
+            "Taser.")
+    assert "taser" not in find_topics(text)
