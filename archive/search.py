@@ -23,7 +23,6 @@ from whoosh.searching import Searcher
 
 from archive import law
 from archive.index import FACET_FIELDS, KEYWORD_FIELDS, FacetColumns, IndexReader
-from archive.models import OUTCOMES
 
 log = logging.getLogger(__name__)
 
@@ -360,9 +359,16 @@ def _filter_sets(filters: Mapping[str, list[str]], columns: FacetColumns) -> dic
     }
 
 
-def _facet_label(name: str, value: str) -> str:
+def facet_label(name: str, value: str) -> str:
+    """How a facet value is shown: exemptions and outcomes get their names."""
     if name == "exemption":
-        return law.label(value)
+        parsed = law.parse_code(value)
+        value = law.section_of(parsed) if parsed else value
+        # FOISA s.38 (personal information) is not FOIA s.38 (health and safety):
+        # name the law unless it is FOIA, which most responses cite.
+        label = law.label(value)
+        regime = value.split(" ", 1)[0]
+        return label if regime == "FOIA" or label.startswith(regime) else f"{regime} {label}"
     if name == "outcome":
         return OUTCOME_LABELS.get(value, value)
     return value
@@ -409,7 +415,7 @@ def _facets(counters: Mapping[str, Counter[str]], selected: Mapping[str, set[str
             ordered = sorted(counts, key=lambda v: (-counts[v], v.lower()))
         shown = ordered[:limit] + [v for v in ordered[limit:] if v in chosen]
         shown += sorted(v for v in chosen if v not in counts)  # chosen but now empty
-        values = [FacetValue(v, _facet_label(name, v), counts.get(v, 0), v in chosen) for v in shown]
+        values = [FacetValue(v, facet_label(name, v), counts.get(v, 0), v in chosen) for v in shown]
         facets.append(Facet(name, FACET_LABELS[name], values, more=max(0, len(ordered) - limit)))
     return facets
 
@@ -550,10 +556,3 @@ def get_document(reader: IndexReader, doc_id: str) -> DocumentView | None:
         ingested=stored.get("ingested"),
         status=stored.get("status"),
     )
-
-
-def facet_value_known(name: str) -> bool:
-    return name in FACET_FIELDS
-
-
-assert set(OUTCOME_LABELS) == set(OUTCOMES)

@@ -261,7 +261,7 @@ class Ingester:
             self.store.record_extraction(item.sha256, PIPELINE_VERSION, "ok")
             status = "ok"
         else:
-            record = {"format": os.path.splitext(item.name)[1].lstrip(".").lower() or "unknown",
+            record = {"format": _format_from_name(item.name),
                       "title": None, "text": "", "hints": {}, "meta": Metadata().to_dict()}
             self.store.record_extraction(item.sha256, PIPELINE_VERSION, "failed",
                                          outcome.reason, outcome.detail)
@@ -306,6 +306,11 @@ def to_document(item: Item, record: dict[str, Any], ingested: str) -> Document:
         status=record.get("status", "ok"),
         error=record.get("error"),
     )
+
+
+def _format_from_name(name: str) -> str:
+    """A failed file's format, from its name: we could not read the bytes."""
+    return os.path.splitext(name)[1].lstrip(".").lower() or "unknown"
 
 
 def _title_from_name(name: str) -> str:
@@ -374,7 +379,7 @@ def _extract_record(path: str, value: dict[str, Any] | None, reason: str | None,
     meta = Metadata.from_dict(value.get("meta") or {})
     return {
         "path": path,
-        "format": value.get("format"),
+        "format": value.get("format") or _format_from_name(path),
         "title": value.get("title") or (_title_from_name(path) if reason else None),
         "text": value.get("text") or "",
         "authority": meta.authority,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from flask import (Blueprint, Response, abort, current_app, g, jsonify, render_template,
@@ -13,8 +13,8 @@ from werkzeug.exceptions import HTTPException
 from archive import law
 from archive.config import Config
 from archive.index import IndexMissing, IndexReader
-from archive.search import (FACET_FIELDS, QueryError, SearchParams, SearchResult, get_document,
-                            parse_params, search)
+from archive.search import (FACET_FIELDS, QueryError, SearchParams, SearchResult, facet_label,
+                            get_document, parse_params, search)
 from archive.serialize import document_dict, search_dict
 from archive.store import SHA256_RE, Store, StoreError
 
@@ -131,7 +131,7 @@ def search_page():  # type: ignore[no-untyped-def]
         ]
         facets.append((facet, links))
     chosen = [
-        (name, value, _facet_value_label(name, value),
+        (name, value, facet_label(name, value),
          _search_url(params.with_filter(name, value, False)))
         for name in FACET_FIELDS for value in params.filters.get(name, [])
     ]
@@ -151,20 +151,7 @@ def search_page():  # type: ignore[no-untyped-def]
 
 
 def _with(params: SearchParams, **changes: object) -> SearchParams:
-    from dataclasses import replace
-
     return replace(params, **changes)  # type: ignore[arg-type]
-
-
-def _facet_value_label(name: str, value: str) -> str:
-    if name == "exemption":
-        parsed = law.parse_code(value)
-        return law.label(law.section_of(parsed)) if parsed else value
-    if name == "outcome":
-        from archive.search import OUTCOME_LABELS
-
-        return OUTCOME_LABELS.get(value, value)
-    return value
 
 
 @bp.get("/search.json")
