@@ -446,7 +446,8 @@ class _EscapingFormatter(highlight.Formatter):
         return "".join(out)
 
 
-def _plain_snippet(text: str) -> Markup:
+def plain_snippet(text: str) -> Markup:
+    """The opening of a text, escaped, for a result with no highlighted words."""
     text = re.sub(r"\s+", " ", text or "").strip()
     if len(text) > SNIPPET_CHARS:
         text = text[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
@@ -474,7 +475,8 @@ def _date(stored: Mapping[str, Any]) -> str | None:
     return value.date().isoformat() if value is not None else None
 
 
-def _hit(stored: Mapping[str, Any], snippet: Markup) -> Hit:
+def hit_from_stored(stored: Mapping[str, Any], snippet: Markup) -> Hit:
+    """A result from a document's stored fields."""
     outcome = stored.get("outcome")
     return Hit(
         id=stored["id"],
@@ -522,8 +524,8 @@ def search(reader: IndexReader, params: SearchParams) -> SearchResult:
                 stored = result.fields()
                 snippet = Markup(result.highlights("text", top=2)) if params.q else Markup("")
                 if not snippet:
-                    snippet = _plain_snippet(stored.get("text", ""))
-                hits.append(_hit(stored, snippet))
+                    snippet = plain_snippet(stored.get("text", ""))
+                hits.append(hit_from_stored(stored, snippet))
         return SearchResult(params=params, total=total, hits=hits, facets=facets)
 
 

@@ -15,7 +15,8 @@ from archive.config import Config
 from archive.index import IndexMissing, IndexReader
 from archive.search import (FACET_FIELDS, QueryError, SearchParams, SearchResult, facet_label,
                             get_document, parse_params, search)
-from archive.serialize import document_dict, search_dict
+from archive.prior import prior
+from archive.serialize import document_dict, hit_dict, search_dict
 from archive.store import SHA256_RE, Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -246,3 +247,52 @@ def health():  # type: ignore[no-untyped-def]
     with reader.searcher() as s:
         return jsonify({"status": "ok", "generation": reader.generation(),
                         "documents": s.doc_count()})
+
+
+# -- check before you file ------------------------------------------------------------
+
+
+def _authorities() -> list[str]:
+    with _reader().searcher() as searcher:
+        columns = _reader().facet_columns(searcher)
+    return sorted(columns.canonical["authority"].values(), key=str.lower)
+
+
+def _run_prior():  # type: ignore[no-untyped-def]
+    text = request.args.get("text", "")
+    if not text.strip():
+        return None
+    return prior(_reader(), text, request.args.get("authority"))
+
+
+@bp.get("/prior")
+def prior_page():  # type: ignore[no-untyped-def]
+    result = _run_prior()
+    return render_template("prior.html", result=result, text=request.args.get("text", ""),
+                           authority=request.args.get("authority", ""),
+                           authorities=_authorities(), doc_url=_doc_url)
+
+
+@bp.get("/prior.json")
+def prior_json():  # type: ignore[no-untyped-def]
+    result = _run_prior()
+    if result is None:
+        raise QueryError("Give the text of your draft request as text=…")
+
+    def item(p):  # type: ignore[no-untyped-def]
+        data = hit_dict(p.hit, _doc_url)
+        data.update(same_body=p.same_body, summary=p.summary)
+        return data
+
+    hint = result.accessible_hint
+    return jsonify({
+        "text": result.text,
+        "authority": result.authority,
+        "summary": result.summary,
+        "terms": result.terms,
+        "total": len(result.hits),
+        "results": [item(p) for p in result.hits],
+        "accessible": ({"id": hint.hit.id, "url": _doc_url(hint.hit.id),
+                        "reference": hint.hit.reference, "section": "FOIA s.21"}
+                       if hint else None),
+    })

@@ -1,0 +1,158 @@
+"""Check before you file: prior responses to a draft request, and what became of them.
+
+A requester pastes a draft; we take its most telling terms (Whoosh's Bo1
+key-term model against the archive's own statistics), find the responses that
+share them, put the chosen body's own answers first, and say in plain words
+what was released, what was withheld and under which provision.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from whoosh import query
+from whoosh.analysis import STOP_WORDS
+from whoosh.lang.porter import stem
+from whoosh.searching import Searcher
+
+from archive import law
+from archive.index import IndexReader
+from archive.search import Hit, QueryError, hit_from_stored, plain_snippet
+
+MAX_DRAFT = 5000
+KEY_TERMS = 15
+RESULTS = 10
+CANDIDATES = 50
+RELATIVE_SCORE = 0.4  # a prior response must score at least this share of the best one
+
+# Words every FOI request uses: they say nothing about what is asked.
+_REQUEST_BOILERPLATE = re.compile(
+    r"\b(dear|sir|madam|please|provide|information|request|requests|freedom|foi|act|"
+    r"would|like|know|under|copy|copies|details|number|numbers|regards|yours|faithfully|"
+    r"sincerely|thank|thanks|following|held|hold|year|years|many|much)\b",
+    re.IGNORECASE,
+)
+
+
+# Stop words as the stemmed index has them ("they" is indexed as "thei").
+_STOPS = frozenset(STOP_WORDS) | {stem(w) for w in STOP_WORDS} | {"how", "were", "doe", "ha"}
+
+
+@dataclass
+class PriorHit:
+    hit: Hit
+    same_body: bool
+    summary: str
+
+
+@dataclass
+class PriorResult:
+    text: str
+    authority: str | None
+    terms: list[str]
+    hits: list[PriorHit] = field(default_factory=list)
+    summary: str = ""  # the plain answer on top
+    accessible_hint: PriorHit | None = None  # a release that makes a repeat request s.21 territory
+
+
+def describe_decision(outcome: str | None, codes: list[str]) -> str:
+    """A plain phrase for what a body decided: 'partly released; cost limit (s.12); …'."""
+    phrases = {
+        "disclosed_in_full": "released in full",
+        "partially_disclosed": "partly released",
+        "refused": "refused",
+        "neither_confirm_nor_deny": "would neither confirm nor deny holding it",
+        "not_held": "said it holds no such information",
+        "mixed": "answered in part (some not held)",
+    }
+    parts = [phrases.get(outcome or "", "no decision recorded")]
+    short = lambda c: c.split(" ", 1)[1] if " " in c else c  # noqa: E731 - "FOIA s.12" -> "s.12"
+    cost = [short(c) for c in codes if law.section_of(c) in ("FOIA s.12", "FOISA s.12")]
+    vexatious = [short(c) for c in codes if law.section_of(c) in ("FOIA s.14", "FOISA s.14")]
+    ncnd = [short(c) for c in codes if law.is_ncnd(c) and c not in cost + vexatious]
+    rest = [c for c in codes if short(c) not in cost + vexatious + ncnd]
+    if cost:
+        parts.append(f"cost limit ({', '.join(cost)})")
+    if vexatious:
+        parts.append(f"vexatious or repeated ({', '.join(vexatious)})")
+    if ncnd:
+        parts.append(f"neither confirm nor deny ({', '.join(ncnd)})")
+    for code in rest:
+        parts.append(f"withheld under {short(code)} ({law.describe(law.section_of(code)).lower()})")
+    return "; ".join(parts)
+
+
+def _long_date(iso: str | None) -> str:
+    if not iso:
+        return "on an unknown date"
+    d = date.fromisoformat(iso)
+    return f"on {d.day} {d.strftime('%B %Y')}"
+
+
+def summarise(hit: Hit) -> str:
+    """One sentence: who answered, when, the reference to cite, and what they decided."""
+    who = hit.force or hit.authority or "A public body"
+    ref = f" (ref {hit.reference})" if hit.reference else ""
+    codes = [e.code for e in hit.exemptions]
+    return (f"{who} answered a similar request {_long_date(hit.date)}{ref}: "
+            f"{describe_decision(hit.outcome, codes)}.")
+
+
+def key_terms(searcher: Searcher, text: str) -> list[tuple[str, float]]:
+    """The draft's most telling terms against the archive's statistics."""
+    cleaned = _REQUEST_BOILERPLATE.sub(" ", text)
+    # normalize=False: Whoosh's Bo1 normaliser divides by zero when no term is known.
+    terms = searcher.key_terms_from_text("text", cleaned, numterms=KEY_TERMS * 2, normalize=False)
+    kept = [(t, w) for t, w in terms if len(t) > 2 and t not in _STOPS and w > 0][:KEY_TERMS]
+    top = max((w for _, w in kept), default=1.0)
+    return [(t, w / top) for t, w in kept]
+
+
+def prior(reader: IndexReader, text: str, authority: str | None = None,
+          limit: int = RESULTS) -> PriorResult:
+    """Responses to requests like ``text``; the chosen body's own first."""
+    text = (text or "").strip()
+    if not text:
+        raise QueryError("Paste the text of your draft request.")
+    if len(text) > MAX_DRAFT:
+        raise QueryError(f"The draft is too long: at most {MAX_DRAFT:,} characters.")
+    authority = (authority or "").strip() or None
+    with reader.searcher() as searcher:
+        columns = reader.facet_columns(searcher)
+        if authority:
+            authority = columns.canonical["authority"].get(authority.lower(), authority)
+        terms = key_terms(searcher, text)
+        result = PriorResult(text=text, authority=authority, terms=[t for t, _ in terms])
+        if not terms:
+            return result
+        # A real overlap: at least a third of the key terms (and two) in common.
+        minmatch = max(2, len(terms) // 3) if len(terms) > 2 else 1
+        similar = query.Or([query.Term("text", t, boost=w) for t, w in terms], minmatch=minmatch)
+        # Rank everything by similarity, keep what is close to the best match, then put
+        # the chosen body's own answers first: a weak match from the right body is
+        # still a weak match.
+        ranked = searcher.search(similar, limit=CANDIDATES)
+        best = ranked[0].score if ranked.scored_length() else 0.0
+        found: list[PriorHit] = []
+        for r in ranked:
+            if r.score < best * RELATIVE_SCORE:
+                break
+            stored = r.fields()
+            hit = hit_from_stored(stored, plain_snippet(stored.get("text", "")))
+            same_body = bool(authority) and stored.get("authority") == authority
+            found.append(PriorHit(hit=hit, same_body=same_body, summary=summarise(hit)))
+        found.sort(key=lambda p: not p.same_body)  # stable: rank order kept within each
+        result.hits = found[:limit]
+    if result.hits:
+        result.summary = result.hits[0].summary
+        # Section 21 is about what *this* body has already made accessible: only its own
+        # releases (or any release, when no body was chosen) make the hint.
+        for p in result.hits:
+            if p.hit.outcome in ("disclosed_in_full", "partially_disclosed") and (
+                    p.same_body or not authority):
+                result.accessible_hint = p
+                break
+    return result
+

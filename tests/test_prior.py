@@ -1,0 +1,76 @@
+"""Check before you file: archive/prior.py and /prior, /prior.json."""
+
+import pytest
+
+from archive.index import IndexReader
+from archive.prior import describe_decision, prior
+from archive.search import QueryError
+from archive.web import create_app
+
+DRAFT = ("Please tell me how much you have spent on NeoFace facial recognition cameras "
+         "and software since 2016, by financial year.")
+
+
+@pytest.fixture
+def reader(small_archive):
+    r = IndexReader(small_archive.index_path)
+    yield r
+    r.close()
+
+
+def test_similar_requests_are_found_with_a_plain_summary(reader) -> None:
+    result = prior(reader, DRAFT)
+    assert result.hits[0].hit.title == "Facial recognition spending"
+    assert result.summary == (
+        "Metropolitan Police Service answered a similar request on 20 December 2018 "
+        "(ref 2018080000612): partly released; cost limit (s.12); "
+        "neither confirm nor deny (s.24(2), s.31(3)).")
+    assert "facial" in result.terms and "pleas" not in result.terms
+
+
+def test_the_chosen_bodys_answers_come_first(reader) -> None:
+    draft = "How many times was Taser drawn, and how long is body worn video kept?"
+    result = prior(reader, draft, authority="kent police")
+    assert result.authority == "Kent Police"
+    assert [p.same_body for p in result.hits][:2] == [True, True]
+    assert all(p.hit.force == "Kent Police" for p in result.hits if p.same_body)
+
+
+def test_released_information_gets_the_section_21_hint(reader) -> None:
+    result = prior(reader, "How long is body worn video footage kept?")
+    assert result.accessible_hint is not None
+    assert result.accessible_hint.hit.outcome == "disclosed_in_full"
+
+
+def test_nothing_similar_is_an_empty_answer(reader) -> None:
+    assert prior(reader, "zebra crossings in the Outer Hebrides").hits == []
+
+
+@pytest.mark.parametrize("text", ["", "   ", "x" * 5001])
+def test_bad_drafts(reader, text: str) -> None:
+    with pytest.raises(QueryError):
+        prior(reader, text)
+
+
+@pytest.mark.parametrize("outcome, codes, expected", [
+    ("refused", ["FOIA s.14(1)"], "refused; vexatious or repeated (s.14(1))"),
+    ("partially_disclosed", ["FOIA s.40(2)"], "partly released; withheld under s.40(2) (personal information)"),
+    ("neither_confirm_nor_deny", ["FOIA s.40(5)"], "would neither confirm nor deny holding it; neither confirm nor deny (s.40(5))"),
+    (None, [], "no decision recorded"),
+])
+def test_decisions_in_plain_words(outcome, codes, expected) -> None:
+    assert describe_decision(outcome, codes) == expected
+
+
+def test_prior_page_and_json(small_archive) -> None:
+    client = create_app(small_archive).test_client()
+    page = client.get("/prior", query_string={"text": DRAFT}).get_data(as_text=True)
+    assert "Similar requests have been answered" in page and "2018080000612" in page
+    data = client.get("/prior.json", query_string={"text": DRAFT, "authority": "Kent Police"}).get_json()
+    first = data["results"][0]
+    assert set(first) >= {"id", "title", "force", "authority", "date", "outcome", "exemptions",
+                          "topics", "snippet", "url", "reference", "same_body", "summary"}
+    assert data["summary"].startswith("Metropolitan Police Service answered")
+    assert client.get("/prior").status_code == 200  # the empty form
+    assert client.get("/prior.json").status_code == 400
+    assert client.get("/prior.json", query_string={"text": "x" * 6000}).status_code == 400
