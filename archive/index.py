@@ -44,7 +44,8 @@ def make_schema() -> fields.Schema:
         id=fields.ID(stored=True, unique=True),
         sha256=fields.ID(stored=True),
         title=fields.TEXT(analyzer=StemmingAnalyzer(), stored=True, field_boost=2.0),
-        text=fields.TEXT(analyzer=StemmingAnalyzer(), stored=True),
+        # spelling=True keeps the unstemmed words too, for "did you mean".
+        text=fields.TEXT(analyzer=StemmingAnalyzer(), stored=True, spelling=True),
         reference=fields.TEXT(analyzer=_reference_analyzer, stored=True, field_boost=3.0),
         authority=fields.ID(stored=True),
         authority_type=fields.ID(stored=True),

@@ -13,7 +13,7 @@ import json
 import logging
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -33,6 +33,7 @@ MAX_EXPANSION = 2000  # terms a wildcard or prefix may expand to
 MIN_PREFIX = 3
 MAX_PAGE = 500
 SNIPPET_CHARS = 300
+SUGGEST_BELOW = 3  # offer "did you mean" when a query finds fewer results than this
 
 FACET_LABELS = {
     "force": "Police force",
@@ -144,6 +145,7 @@ class SearchResult:
     total: int
     hits: list[Hit]
     facets: list[Facet]
+    suggestion: str | None = None  # the query spelt as the archive spells it
 
     @property
     def pages(self) -> int:
@@ -526,7 +528,58 @@ def search(reader: IndexReader, params: SearchParams) -> SearchResult:
                 if not snippet:
                     snippet = plain_snippet(stored.get("text", ""))
                 hits.append(hit_from_stored(stored, snippet))
-        return SearchResult(params=params, total=total, hits=hits, facets=facets)
+        suggestion = suggest(searcher, params.q) if params.q and total < SUGGEST_BELOW else None
+        return SearchResult(params=params, total=total, hits=hits, facets=facets,
+                            suggestion=suggestion)
+
+
+_WORD_RE = re.compile(r"(?<![\w:*?\"])([A-Za-z]{4,})(?![\w:*?])")
+_OPERATORS = {"AND", "OR", "NOT", "TO"}
+
+
+def suggest(searcher: Searcher, text: str) -> str | None:
+    """The query with each unknown word replaced by the nearest word the archive has."""
+    corrector = searcher.corrector("text")
+    analyzer = searcher.schema["text"].analyzer
+    changed = False
+
+    def fix(m: re.Match[str]) -> str:
+        nonlocal changed
+        word = m.group(1)
+        if word in _OPERATORS or m.start() > 0 and text[:m.start()].count('"') % 2:
+            return word  # operators, and words inside a phrase, stay as typed
+        stems = [t.text for t in analyzer(word)]
+        if not stems or searcher.doc_frequency("text", stems[0]) > 0:
+            return word
+        # The nearest first: Whoosh ranks within a distance by frequency, so a common
+        # word two edits away ("water") would beat the one-edit answer ("taser").
+        found = (corrector.suggest(word.lower(), limit=1, maxdist=1, prefix=1)
+                 or corrector.suggest(word.lower(), limit=1, maxdist=2, prefix=1))
+        if not found:
+            return word
+        changed = True
+        return found[0]
+
+    fixed = _WORD_RE.sub(fix, text)
+    return fixed if changed else None
+
+
+def iter_hits(reader: IndexReader, params: SearchParams) -> Iterator[Hit]:
+    """Every hit of a search, in its order, without snippets: for exports and feeds."""
+    with reader.searcher() as searcher:
+        columns = reader.facet_columns(searcher)
+        q = parse_query(params.q, searcher, columns)
+        selected = _filter_sets(params.filters, columns)
+        passing, _ = count_facets(searcher.docs_for_query(q), columns, selected)
+        if not passing:
+            return
+        kwargs: dict[str, Any] = {"filter": set(passing), "limit": None}
+        if params.sort == "date" or (params.sort == "relevance" and not params.q):
+            kwargs.update(sortedby="date", reverse=True)
+        elif params.sort == "date_asc":
+            kwargs.update(sortedby="date")
+        for result in searcher.search(q, **kwargs):
+            yield hit_from_stored(result.fields(), Markup(""))
 
 
 def get_document(reader: IndexReader, doc_id: str) -> DocumentView | None:

@@ -6,15 +6,21 @@ import logging
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
+import csv
+import io
+import json
+import re
+
 from flask import (Blueprint, Response, abort, current_app, g, jsonify, render_template,
-                   request, url_for)
+                   request, stream_with_context, url_for)
 from werkzeug.exceptions import HTTPException
 
 from archive import law
 from archive.config import Config
 from archive.index import IndexMissing, IndexReader
-from archive.search import (FACET_FIELDS, QueryError, SearchParams, SearchResult, facet_label,
-                            get_document, parse_params, search)
+from archive.search import (FACET_FIELDS, OUTCOME_LABELS, QueryError, SearchParams,
+                            SearchResult, facet_label, get_document, iter_hits, parse_params,
+                            search)
 from archive.prior import prior
 from archive.serialize import document_dict, hit_dict, search_dict
 from archive.store import SHA256_RE, Store, StoreError
@@ -142,8 +148,13 @@ def search_page():  # type: ignore[no-untyped-def]
     prev_url = _search_url(_with(params, page=params.page - 1)) if params.page > 1 else None
     next_url = (_search_url(_with(params, page=params.page + 1))
                 if params.page < result.pages else None)
+    suggestion_url = (_search_url(_with(params, q=result.suggestion, page=1))
+                      if result.suggestion else None)
     return render_template(
         "search.html", result=result, params=params, facets=facets, chosen=chosen,
+        suggestion_url=suggestion_url, atom_url=_search_url(params, "site.search_atom"),
+        csv_url=_search_url(_with(params, page=1), "site.search_csv"),
+        jsonl_url=_search_url(_with(params, page=1), "site.search_jsonl"),
         sorts=sorts, prev_url=prev_url, next_url=next_url,
         json_url=_search_url(params, "site.search_json"),
         clear_url=url_for("site.search_page", q=params.q) if params.q else url_for("site.search_page"),
@@ -158,7 +169,9 @@ def _with(params: SearchParams, **changes: object) -> SearchParams:
 @bp.get("/search.json")
 def search_json():  # type: ignore[no-untyped-def]
     result = _run_search()
-    return jsonify(search_dict(result, _doc_url))
+    data = search_dict(result, _doc_url)
+    data["suggestion"] = result.suggestion
+    return jsonify(data)
 
 
 # -- documents --------------------------------------------------------------------------
@@ -203,7 +216,9 @@ def document_page(doc_id: str):  # type: ignore[no-untyped-def]
     return render_template(
         "document.html", doc=doc, originals=_originals(doc), provenance=provenance,
         versions=versions,
-        exemption_url=lambda section: url_for("site.search_page", exemption=section),
+        exemption_url=lambda section: url_for("site.exemption_page", slug=law.slug(section)),
+        body_url=lambda field, value: url_for(
+            "site.force_page" if field == "force" else "site.authority_page", slug=slugify(value)),
         facet_url=lambda name, value: url_for("site.search_page", **{name: value}),
     )
 
@@ -296,3 +311,209 @@ def prior_json():  # type: ignore[no-untyped-def]
                         "reference": hint.hit.reference, "section": "FOIA s.21"}
                        if hint else None),
     })
+
+
+# -- feeds and exports ----------------------------------------------------------------
+
+
+@bp.get("/search.atom")
+def search_atom():  # type: ignore[no-untyped-def]
+    """An Atom feed of a search, newest first, so a feed reader alerts on new matches."""
+    params = _with(_params(), sort="date", page=1, per_page=50)
+    result = search(_reader(), params)
+    body = render_template("search.atom.xml", result=result, params=params,
+                           feed_url=request.url, page_url=_search_url(_with(params, per_page=_config().site.page_size)),
+                           doc_url=lambda i: url_for("site.document_page", doc_id=i, _external=True))
+    return Response(body, mimetype="application/atom+xml")
+
+
+EXPORT_FIELDS = ("id", "title", "authority", "force", "date", "reference", "outcome",
+                 "exemptions", "topics", "url")
+
+
+def _export_row(hit) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    return {"id": hit.id, "title": hit.title, "authority": hit.authority, "force": hit.force,
+            "date": hit.date, "reference": hit.reference, "outcome": hit.outcome,
+            "exemptions": [e.code for e in hit.exemptions], "topics": hit.topics,
+            "url": url_for("site.document_page", doc_id=hit.id, _external=True)}
+
+
+def _export(render, mimetype: str, extension: str):  # type: ignore[no-untyped-def]
+    params = _params()
+    # Parse now, so that a bad query is a 400 before any byte is sent.
+    hits = iter_hits(_reader(), params)
+    first = next(hits, None)
+
+    def generate():  # type: ignore[no-untyped-def]
+        if first is None:
+            yield from render([])
+            return
+        yield from render(_chain(first, hits))
+
+    response = Response(stream_with_context(generate()), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="foi-archive-search.{extension}"'
+    return response
+
+
+def _chain(first, rest):  # type: ignore[no-untyped-def]
+    yield first
+    yield from rest
+
+
+@bp.get("/search.csv")
+def search_csv():  # type: ignore[no-untyped-def]
+    """Every result of a search as CSV, streamed."""
+
+    def render(hits):  # type: ignore[no-untyped-def]
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS)
+        writer.writeheader()
+        for hit in hits:
+            row = _export_row(hit)
+            row["exemptions"] = "; ".join(row["exemptions"])  # type: ignore[arg-type]
+            row["topics"] = "; ".join(row["topics"])  # type: ignore[arg-type]
+            # A cell that starts with = + - @ runs as a formula in a spreadsheet.
+            row = {k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" else v)
+                   for k, v in row.items()}
+            writer.writerow(row)
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+        yield buffer.getvalue()
+
+    return _export(render, "text/csv; charset=utf-8", "csv")
+
+
+@bp.get("/search.jsonl")
+def search_jsonl():  # type: ignore[no-untyped-def]
+    """Every result of a search as JSON Lines, streamed."""
+
+    def render(hits):  # type: ignore[no-untyped-def]
+        for hit in hits:
+            yield json.dumps(_export_row(hit), ensure_ascii=False) + "\n"
+
+    return _export(render, "application/jsonl; charset=utf-8", "jsonl")
+
+
+# -- bodies and exemptions ---------------------------------------------------------------
+
+
+def slugify(value: str) -> str:
+    """The URL name of a body: lower case, words joined by hyphens."""
+    return re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")
+
+
+def _value_for_slug(field: str, slug: str) -> str:
+    with _reader().searcher() as searcher:
+        columns = _reader().facet_columns(searcher)
+    for value in columns.canonical[field].values():
+        if slugify(value) == slug:
+            return value
+    abort(404, "Nothing in the archive goes by that name.")
+
+
+def _profile(field: str, value: str):  # type: ignore[no-untyped-def]
+    params = SearchParams(filters={field: [value]}, sort="date", per_page=10)
+    return search(_reader(), params)
+
+
+def _facet(result: SearchResult, name: str):  # type: ignore[no-untyped-def]
+    return next(f for f in result.facets if f.name == name)
+
+
+def _body_page(field: str, slug: str):  # type: ignore[no-untyped-def]
+    value = _value_for_slug(field, slug)
+    result = _profile(field, value)
+    years = sorted(_facet(result, "year").values, key=lambda v: v.value)
+    return render_template(
+        "body.html", name=value, field=field, result=result, years=years,
+        outcomes=_facet(result, "outcome").values, exemptions=_facet(result, "exemption").values,
+        topics=_facet(result, "topic").values,
+        search_url=url_for("site.search_page", **{field: value}),
+        atom_url=url_for("site.search_atom", **{field: value}),
+        exemption_page=lambda section: url_for("site.exemption_page", slug=law.slug(section)),
+        doc_url=_doc_url,
+    )
+
+
+@bp.get("/forces/<slug>")
+def force_page(slug: str):  # type: ignore[no-untyped-def]
+    return _body_page("force", slug)
+
+
+@bp.get("/authorities/<slug>")
+def authority_page(slug: str):  # type: ignore[no-untyped-def]
+    return _body_page("authority", slug)
+
+
+@bp.get("/exemptions/<slug>")
+def exemption_page(slug: str):  # type: ignore[no-untyped-def]
+    section = law.from_slug(slug)
+    if section is None or law.provision(section) is None:
+        abort(404, "No such provision.")
+    result = _profile("exemption", section)
+    years = sorted(_facet(result, "year").values, key=lambda v: v.value)
+    return render_template(
+        "exemption.html", section=section, label=facet_label("exemption", section),
+        description=law.describe(section), legislation_url=law.legislation_url(section),
+        procedural=law.is_procedural(section), result=result, years=years,
+        bodies=_facet(result, "authority").values, outcomes=_facet(result, "outcome").values,
+        search_url=url_for("site.search_page", exemption=section),
+        atom_url=url_for("site.search_atom", exemption=section),
+        body_url=lambda name: url_for("site.authority_page", slug=slugify(name)),
+        doc_url=_doc_url,
+    )
+
+
+@bp.get("/exemptions")
+def exemptions_index():  # type: ignore[no-untyped-def]
+    result = search(_reader(), SearchParams(per_page=1))
+    return render_template("exemptions.html", exemptions=_facet(result, "exemption").values,
+                           exemption_page=lambda s: url_for("site.exemption_page", slug=law.slug(s)))
+
+
+# -- discovery: help, OpenSearch, sitemap ---------------------------------------------------
+
+
+@bp.get("/help/search")
+def search_help():  # type: ignore[no-untyped-def]
+    return render_template("help.html", outcomes=OUTCOME_LABELS)
+
+
+@bp.get("/opensearch.xml")
+def opensearch():  # type: ignore[no-untyped-def]
+    body = render_template("opensearch.xml", root=request.url_root.rstrip("/"))
+    return Response(body, mimetype="application/opensearchdescription+xml")
+
+
+SITEMAP_LIMIT = 50000  # the most URLs one sitemap file may list
+
+
+@bp.get("/sitemap.xml")
+def sitemap():  # type: ignore[no-untyped-def]
+    store = _store()
+
+    def urls():  # type: ignore[no-untyped-def]
+        yield url_for("site.home", _external=True), None
+        yield url_for("site.prior_page", _external=True), None
+        with _reader().searcher() as searcher:
+            columns = _reader().facet_columns(searcher)
+            for value in columns.canonical["force"].values():
+                yield url_for("site.force_page", slug=slugify(value), _external=True), None
+            for value in columns.canonical["authority"].values():
+                yield url_for("site.authority_page", slug=slugify(value), _external=True), None
+            for value in columns.canonical["exemption"].values():
+                yield url_for("site.exemption_page", slug=law.slug(value), _external=True), None
+            hidden = {d.id for d in store.documents() if d.hidden} if store is not None else set()
+            for fields in searcher.all_stored_fields():
+                if fields["id"] not in hidden:
+                    date = fields.get("date")
+                    yield (url_for("site.document_page", doc_id=fields["id"], _external=True),
+                           date.date().isoformat() if date else None)
+
+    entries = []
+    for n, entry in enumerate(urls()):
+        if n >= SITEMAP_LIMIT:
+            break
+        entries.append(entry)
+    return Response(render_template("sitemap.xml", entries=entries), mimetype="application/xml")

@@ -1,0 +1,104 @@
+"""Body and exemption pages, feeds, exports, OpenSearch, sitemap, suggestions, help."""
+
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from archive.web import create_app
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture
+def client(small_archive):
+    return create_app(small_archive).test_client()
+
+
+def test_force_page(client) -> None:
+    page = client.get("/forces/kent-police")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "<h1>Kent Police</h1>" in html and "2 responses" in html
+    assert "Responses by year" in html and "<svg" in html  # charts need no JavaScript
+    assert 'href="/exemptions/foia-s40"' in html  # its exemptions, with their pages
+    assert "Taser use 2023" in html  # recent responses
+
+
+def test_authority_page_and_unknown_slug(client) -> None:
+    assert "Sheffield City Council" in client.get("/authorities/sheffield-city-council").get_data(as_text=True)
+    assert client.get("/forces/no-such-force").status_code == 404
+
+
+def test_exemption_page(client) -> None:
+    html = client.get("/exemptions/foia-s40").get_data(as_text=True)
+    assert "FOIA s.40: Personal information" in html
+    assert "https://www.legislation.gov.uk/ukpga/2000/36/section/40" in html
+    assert "Kent Police" in html and "Example Council" in html  # who uses it
+    assert client.get("/exemptions/foia-s99").status_code == 404
+    assert "s.12 Cost" in client.get("/exemptions").get_data(as_text=True)
+
+
+def test_document_page_links_to_body_and_exemption_pages(client) -> None:
+    hit = client.get("/search.json?q=neoface").get_json()["results"][0]
+    html = client.get(hit["url"]).get_data(as_text=True)
+    assert 'href="/forces/metropolitan-police-service"' in html
+    assert 'href="/exemptions/foia-s24"' in html
+
+
+def test_atom_feed_for_a_search(client) -> None:
+    response = client.get("/search.atom?force=Kent+Police")
+    assert response.mimetype == "application/atom+xml"
+    feed = ET.fromstring(response.data)
+    titles = [e.find(f"{ATOM}title").text for e in feed.findall(f"{ATOM}entry")]
+    assert titles == ["Taser use 2023", "Body worn video retention"]  # newest first
+    hostile = ET.fromstring(client.get("/search.atom?q=markup").data)  # still well-formed
+    assert "<script>" in hostile.find(f"{ATOM}entry/{ATOM}title").text
+
+
+def test_csv_and_jsonl_exports_stream_the_whole_result_set(client) -> None:
+    response = client.get("/search.csv?per_page=1")
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert len(rows) == 6  # not capped at a page
+    assert rows[0]["title"] and "exemptions" in rows[0]
+    lines = client.get("/search.jsonl?exemption=FOIA+s.40").get_data(as_text=True).splitlines()
+    assert len(lines) == 2 and all("FOIA s.40(2)" in json.loads(l)["exemptions"] for l in lines)
+    assert client.get("/search.csv?q=*").status_code == 400
+
+
+def test_csv_cells_cannot_run_as_formulas(small_archive) -> None:
+    from archive.index import IndexWriter
+    from tests.conftest import make_doc
+
+    writer = IndexWriter(small_archive.index_path)
+    writer.update(make_doc(50, title="=HYPERLINK(\"http://x\")", text="formula trap"))
+    writer.commit()
+    text = create_app(small_archive).test_client().get("/search.csv?q=formula").get_data(as_text=True)
+    assert "'=HYPERLINK" in text
+
+
+def test_did_you_mean(client) -> None:
+    data = client.get("/search.json?q=recogniton").get_json()
+    assert data["total"] == 0 and data["suggestion"] == "recognition"
+    html = client.get("/search?q=recogniton").get_data(as_text=True)
+    assert "Did you mean" in html and "q=recognition" in html
+    assert client.get("/search.json?q=taser").get_json()["suggestion"] is None
+
+
+def test_opensearch_and_sitemap(client) -> None:
+    desc = client.get("/opensearch.xml")
+    assert desc.mimetype == "application/opensearchdescription+xml"
+    assert "search?q={searchTerms}" in desc.get_data(as_text=True)
+    assert "opensearch.xml" in client.get("/").get_data(as_text=True)
+    urls = [e.text for e in ET.fromstring(client.get("/sitemap.xml").data).iter(
+        "{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    assert any(u.endswith("/forces/kent-police") for u in urls)
+    assert sum("/documents/" in u for u in urls) == 6
+
+
+def test_help_page_explains_the_syntax(client) -> None:
+    html = client.get("/help/search").get_data(as_text=True)
+    assert "exemption:s40" in html and "year:[2018 TO 2020]" in html
