@@ -21,11 +21,13 @@ from ingest.metadata.text import Sentence, quoted_from_request, sentences, split
 # "regulation 12(5)(b)", "reg. 13", "section 40 (2) (a)", "s.31(1)(a)(b)".
 _SUBS = r"(?:\s?\(\s?[0-9]{1,2}[A-Z]?\s?\)|\s?\(\s?[a-z]{1,4}\s?\))*"
 _NUM = r"\d{1,3}[A-Z]?(?![0-9/.,]\d)(?!\s?\d[A-Z]{2}\b)"
+# "(national security)": what a listed section is about, between the items of a list.
+_GLOSS = r"(?:\s?\((?=[^()]*\s)[A-Za-z][^()\d]{3,60}\))?"
 CITATION = re.compile(
     rf"""(?<![\w.])
     (?P<kind>sections?|sect\.|secs?\.?|ss?\.?|regulations?|regs?\.?)
     \s?(?P<first>{_NUM}{_SUBS})
-    (?P<more>(?:\s?(?:,|and|or|&|/)\s?(?:s\.?\s?)?{_NUM}{_SUBS})*)
+    (?P<more>(?:{_GLOSS}\s?(?:,|and|or|&|/)\s?(?:s\.?\s?)?{_NUM}{_SUBS})*)
     (?![\w£%])""",
     re.VERBOSE | re.IGNORECASE,
 )
@@ -51,7 +53,8 @@ _FOI_NAME = re.compile(r"Freedom\s+of\s+Information|Environmental\s+Information"
 _RELIANCE = re.compile(
     r"""exempt|exception|withh[oe]ld|withholding|refus|redact|rel(?:y|ied|ying|iance)\b|declin
     |engage|\bappl(?:y|ies|ied|ying)\b|by\s+virtue|neither\s+confirm|confirm\s+(?:n|or)\s*deny|\bNCND\b
-    |cost\s+limit|appropriate\s+limit|exceed|vexatious|manifestly\s+unreasonable|not\s+obliged|does\s+not\s+arise""",
+    |cost\s+limit|appropriate\s+limit|exceed|vexatious|manifestly\s+unreasonable|not\s+obliged|does\s+not\s+arise
+    |legally\s+privileged\s+under""",
     re.VERBOSE | re.IGNORECASE,
 )
 # Considered and not applied: "the public interest lies in favour of disclosure".
@@ -59,7 +62,8 @@ _NOT_APPLIED = re.compile(
     r"""public\s+interest\s+(?:lies|is|falls|rests)?\s*(?:in\s+favour\s+of|with)\s+(?:the\s+)?(?:disclos|releas)
     |public\s+interest\s+favours\s+(?:the\s+)?(?:disclos|releas)
     |(?:not|no\s+longer)\s+(?:be\s+)?(?:rely|relying|relied|applying|applied|engaged|withholding)
-    |does\s+not\s+apply|do\s+not\s+apply|is\s+not\s+engaged|withdr[ae]w\s+(?:its|our|the)\s+reliance""",
+    |(?<!duty\s)(?<!deny\s)(?:does|do)\s+not\s+apply(?!\s+by\s+virtue)|is\s+not\s+engaged|withdr[ae]w\s+(?:its|our|the)\s+reliance
+    |not\s+yet\s+(?:reached|made)\s+a\s+decision|(?:consider|determine|decide)\w*\s+whether\s+(?:or\s+not\s+)?(?:the\s+)?(?:balance|exemption|public\s+interest)""",
     re.VERBOSE | re.IGNORECASE,
 )
 # The appeals paragraph: how to complain, not what was decided.
@@ -101,7 +105,7 @@ def find_exemptions(text: str, regime: str | None = None) -> list[Exemption]:
             continue
         sents = sentences(message.text, message.start)
         for i, sent in enumerate(sents):
-            if quoted_from_request(sent.text, text):
+            if quoted_from_request(sent.text, text, sent.start):
                 continue
             context = _context(sents, i)
             for cit in _citations(sent, text, section_regime, other_act_numbers):

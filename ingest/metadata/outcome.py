@@ -31,15 +31,17 @@ _NOT_HELD = re.compile(
     |(?:is|are|was|were)\s+not\s+held|\bnot\s+held\b|hold\s+no\s+(?:recorded\s+)?(?:information|record)
     |no\s+(?:recorded\s+)?information\s+(?:is\s+)?held|(?:can|could)\s+find\s+no\s+record
     |no\s+(?:relevant\s+)?records?\s+(?:of|were|was|could|have)|no\s+longer\s+(?:complete|collect|record|produce|compile|hold)
-    |not\s+(?:yet\s+)?been\s+developed|regulation\s+12\s?\(4\)\s?\(a\)""",
+    |not\s+(?:yet\s+)?been\s+(?:developed|implemented|produced|created|finalised|agreed|approved)
+    |(?:is|are)\s+(?:currently\s+)?(?:in|under)\s+development|there\s+(?:is|are)\s+(?:currently\s+)?no\s+(?:defined\s+|specific\s+|such\s+|formal\s+)?(?:budget|policy|policies|record|records|data|information|figures|document)
+    |regulation\s+12\s?\(4\)\s?\(a\)""",
     re.VERBOSE | re.IGNORECASE,
 )
 _WITHHELD = re.compile(
-    r"""exempt\s+from\s+disclosure|(?:is|are|been|being)\s+withheld|withholding|we\s+are\s+refusing|refus(?:e|ed|al)\s+(?:notice|your|the|this)
+    r"""exempt\s+from\s+disclosure|(?:is|are|been|being)\s+withheld|withholding|we\s+are\s+refusing|refus(?:e|ed|al)\s+(?:your|the|this)
     |(?:is|are)\s+exempt\b|exemptions?\s+(?:applied|appl(?:y|ies))|exceed\s+the\s+(?:cost|appropriate)|cost\s+limit
     |manifestly\s+unreasonable|vexatious|unable\s+to\s+provide\s+(?:this|the)\s+information(?!,?\s+because\s+we\s+do\s+not)
     |not\s+(?:a\s+)?valid\s+request|invalid\s+request|decline\s+(?:to|your)|declining\s+to
-    |cannot\s+process\s+your\s+requests?|decided\s+not\s+to\s+disclose""",
+    |cannot\s+process\s+your\s+requests?|decided\s+not\s+to\s+disclose|legally\s+privileged\s+under""",
     re.VERBOSE | re.IGNORECASE,
 )
 _PARTIAL = re.compile(
@@ -61,7 +63,22 @@ _ANSWERED = re.compile(
     |please\s+(?:find|see)\s+(?:our|the)\s+response\s+below""",
     re.VERBOSE | re.IGNORECASE,
 )
-_NCND = re.compile(r"neither\s+confirm\s+nor\s+deny|\bNCND\b", re.IGNORECASE)
+_NCND = re.compile(r"neither\s+confirm\s+nor\s+deny|refus\w*\s+to\s+confirm\s+or\s+deny|\bNCND\b", re.IGNORECASE)
+# "This letter serves as a refusal notice": every refusal says it, NCND and partial ones too,
+# so it decides only when nothing else in the message does.
+# Files attached again for reference were released before; they are not this reply's decision.
+_FOR_REFERENCE = re.compile(
+    r"attached\s+(?:it|them|this|these|a\s+copy)\s+for\s+(?:your\s+)?(?:reference|information)"
+    r"|previously\s+(?:released|disclosed|provided)|which\s+we\s+(?:released|disclosed|provided)\s+to\s+you\s+on",
+    re.IGNORECASE,
+)
+_REFUSAL_NOTICE = re.compile(r"refusal\s+notice", re.IGNORECASE)
+# The lines of an attachment listing ("2 Attachments", "Q1 Redacted.pdf", "285K", "Download"):
+# file names are read as names, not as the message's sentences.
+_ATTACHMENT_LISTING = re.compile(
+    r"^[ \t]*(?:\d+\s+Attachments?|[^\n]{1,120}\.(?:pdf|docx?|xlsx?|csv|odt|ods|zip|txt|msg|eml)|\d+(?:\.\d+)?\s*[KM]B?|Download|View\s+as\s+HTML)[ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
 # The file names of attached response letters are a decision too ("Response not held.pdf").
 _ATTACHMENT_NOT_HELD = re.compile(r"not\s*held", re.IGNORECASE)
 _ATTACHMENT_WITHHELD = re.compile(r"exempt|refus|withh", re.IGNORECASE)
@@ -107,35 +124,64 @@ def decision_messages(text: str, substantive: list[Message]) -> list[Message]:
 def read_message(message: Message, text: str, exemptions: list[Exemption] = ()) -> Decision:
     """Read one message for what it decides."""
     d = Decision(attachments=message.attachments)
-    answered = False
-    for sent in sentences(message.text, message.start):
+    answered = refusal_notice = False
+    body = _ATTACHMENT_LISTING.sub(lambda m: " " * len(m.group(0)), message.text)
+    ncnd_sentences: list[tuple[int, int]] = []
+    for sent in sentences(body, message.start):
         words = sent.text
-        if quoted_from_request(words, text) or (_APPEALS.search(words) and not _WITHHELD.search(words)):
+        if quoted_from_request(words, text, sent.start) or (_APPEALS.search(words) and not _WITHHELD.search(words)):
             continue
         d.not_held |= bool(_NOT_HELD.search(words))
         d.withheld |= bool(_WITHHELD.search(words))
         d.disclosed |= bool(_DISCLOSED.search(words))
-        d.ncnd |= bool(_NCND.search(words))
+        if _NCND.search(words):
+            d.ncnd = True
+            ncnd_sentences.append((sent.start, sent.end))
         answered |= bool(_ANSWERED.search(words))
+        refusal_notice |= bool(_REFUSAL_NOTICE.search(words))
         if _PARTIAL.search(words):
             d.disclosed = d.withheld = True
     for e in exemptions:
-        if message.start <= e.offset < message.end:
-            if law.is_ncnd(e.code):
-                d.ncnd = True
-            else:
-                d.withheld = True
-    for name in message.attachments:
-        if _ATTACHMENT_NOT_HELD.search(name):
-            d.not_held = True
-        elif _ATTACHMENT_WITHHELD.search(name):
+        if not message.start <= e.offset < message.end:
+            continue
+        # A section cited in the sentence that neither confirms nor denies is the ground for it.
+        if law.is_ncnd(e.code) or any(a <= e.offset < b for a, b in ncnd_sentences):
+            d.ncnd = True
+        else:
             d.withheld = True
-            d.disclosed |= bool(re.search(r"\bsome\b|\bpart", name, re.IGNORECASE))
-        elif _ATTACHMENT_RELEASE.search(name):
-            d.disclosed = True
+    # The names of attached files are a decision too, unless the files are sent again for reference.
+    if not _FOR_REFERENCE.search(body):
+        for name in message.attachments:
+            if _ATTACHMENT_NOT_HELD.search(name):
+                d.not_held = True
+            elif _ATTACHMENT_WITHHELD.search(name):
+                d.withheld = True
+                d.disclosed |= bool(re.search(r"\bsome\b|\bpart", name, re.IGNORECASE))
+            elif _ATTACHMENT_RELEASE.search(name):
+                d.disclosed = True
+    if refusal_notice and not d.decided:
+        d.withheld = True
+    if answered and d.not_held and not (d.disclosed or d.withheld or d.ncnd) and _answers_some(body, message.start, text):
+        d.disclosed = True
     if answered and not d.decided:
         d.disclosed = True
     return d
+
+
+def _answers_some(body: str, base: int, text: str) -> bool:
+    """Whether a reply that answers the request's questions one by one gives some answers
+    that are not "not held" (so the reply is mixed, not simply not held)."""
+    blocks: list[list[str]] = []
+    for sent in sentences(body, base):
+        if quoted_from_request(sent.text, text, sent.start):
+            blocks.append([])
+        elif blocks and not _APPEALS.search(sent.text):
+            blocks[-1].append(sent.text)
+    answers = [b for b in blocks if b]
+    if len(answers) < 2:
+        return False
+    held = [b for b in answers if not any(_NOT_HELD.search(s) for s in b)]
+    return 0 < len(held) < len(answers)
 
 
 def find_outcome(text: str, exemptions: list[Exemption] = (), *, substantive: list[Message] | None = None) -> str | None:
@@ -157,17 +203,18 @@ def find_outcome(text: str, exemptions: list[Exemption] = (), *, substantive: li
 
 
 def combine(d: Decision) -> str | None:
-    """One outcome from what the replies did."""
+    """One outcome from what the replies did (the definitions of shared/domain.md)."""
     if not d.decided:
         return None
-    if d.not_held and (d.disclosed or d.withheld):
+    if d.disclosed and (d.withheld or d.ncnd):
+        return "partially_disclosed"
+    if d.not_held and (d.disclosed or d.withheld or d.ncnd):
         return "mixed"
     if d.not_held:
         return "not_held"
-    if d.disclosed and (d.withheld or d.ncnd):
-        return "partially_disclosed"
+    if d.ncnd:
+        # Under NCND the other sections cited are what would apply if the information were held.
+        return "neither_confirm_nor_deny"
     if d.withheld:
         return "refused"
-    if d.ncnd:
-        return "neither_confirm_nor_deny"
     return "disclosed_in_full"

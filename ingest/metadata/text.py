@@ -155,14 +155,18 @@ def squash(text: str) -> str:
 
 
 @lru_cache(maxsize=64)
-def _requester_blob(text: str) -> str:
-    return squash(" ".join(m.text for m in split_messages(text) if m.role == "requester"))
+def _requester_blob(text: str, before: int) -> str:
+    return squash(" ".join(m.text for m in split_messages(text) if m.role == "requester" and m.start < before))
 
 
-def quoted_from_request(sentence: str, text: str) -> bool:
-    """Whether an authority's sentence only repeats words of the request (quoted back)."""
+def quoted_from_request(sentence: str, text: str, at: int | None = None) -> bool:
+    """Whether an authority's sentence only repeats words of the request (quoted back).
+
+    Only the requester's messages before ``at`` (the sentence's offset) count: a
+    later request for review often quotes the response, which stays the authority's.
+    """
     s = squash(sentence).rstrip(".,;: ")
-    blob = _requester_blob(text)
+    blob = _requester_blob(text, len(text) if at is None else at)
     # "You asked: <the request>" quotes it too.
     tail = s.split(": ", 1)[-1]
     return any(len(x) >= 25 and x in blob for x in (s, tail))
