@@ -49,8 +49,8 @@ def _flatten(extracted: Extracted) -> dict[str, Any]:
     }
 
 
-def process_file(path: str, filename: str,
-                 parts: tuple[tuple[str, str], ...] = ()) -> dict[str, Any]:
+def process_file(path: str, filename: str, parts: tuple[tuple[str, str], ...] = (),
+                 hints: dict[str, Any] | None = None) -> dict[str, Any]:
     """Extract and enrich one file, with any attachments (path, name) that belong to it.
 
     Runs inside a limited child process. A response page and the files it links
@@ -70,6 +70,9 @@ def process_file(path: str, filename: str,
         extracted.attachments.append(attachment)
         note = attachment.text or f"[not extracted: {attachment.hints.get('error', 'no text')}]"
         extracted.text += f"\n\n----- Attachment: {part_name} -----\n{note}"
+    # Source hints (issue 4): what the source itself says, e.g. whose disclosure log
+    # it is, or the requester-set WDTK status; enrich() decides how much they weigh.
+    extracted.hints = {**extracted.hints, **(hints or {})}
     record = _flatten(extracted)
     meta = enrich(extracted.text, title=extracted.title, hints=extracted.hints, filename=filename)
     record["meta"] = meta.to_dict()
@@ -108,6 +111,8 @@ class Item:
     main_name: str = ""
     main_sha256: str = ""
     parts: tuple[tuple[str, str], ...] = ()
+    # What the source says about the item (issue 4): "authority", "wdtk_status", ...
+    hints: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -243,9 +248,9 @@ class Ingester:
 
     def _task(self, item: Item) -> tuple[Any, ...]:
         if not item.parts:
-            return (str(self.store.object_path(item.sha256)), item.name)
+            return (str(self.store.object_path(item.sha256)), item.name, (), item.hints)
         parts = tuple((str(self.store.object_path(sha)), name) for name, sha in item.parts)
-        return (str(self.store.object_path(item.main_sha256)), item.main_name, parts)
+        return (str(self.store.object_path(item.main_sha256)), item.main_name, parts, item.hints)
 
     def _commit(self) -> None:
         # The index first: if we die between the two, the catalogue does not yet say

@@ -1,0 +1,109 @@
+"""A disclosure log: listing pages crawled breadth-first, each response page and the
+documents it links to taken as one record."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter, deque
+from typing import Any
+
+from archive.config import Config
+from archive.store import document_id
+from ingest.pipeline import Ingester, Item
+from ingest.sources.web import (ATTACHMENT_EXTS, SourceError, fetch_attachments, make_crawl,
+                                page_links, page_name, url_ext)
+
+log = logging.getLogger(__name__)
+
+KEYS = {"kind", "start_urls", "follow_pattern", "item_pattern", "authority", "max_pages", "delay",
+        "allow_private_addresses", "allowed_hosts", "attachment_pattern", "enabled", "timeout",
+        "deadline", "retries", "backoff_base", "retry_after_cap"}
+
+
+class DisclosureLog:
+    """``kind = "disclosure_log"``: start_urls, follow_pattern, item_pattern, authority, ..."""
+
+    kind = "disclosure_log"
+
+    def __init__(self, name: str, settings: dict[str, Any], config: Config) -> None:
+        unknown = set(settings) - KEYS
+        if unknown:
+            raise SourceError(f"[sources.{name}]: unknown key(s) {', '.join(sorted(unknown))}")
+        for key in ("start_urls", "follow_pattern", "item_pattern", "authority"):
+            if not settings.get(key):
+                raise SourceError(f"[sources.{name}]: {key} is required")
+        self.name = name
+        self.settings = settings
+        self.config = config
+        self.start_urls = list(settings["start_urls"])
+        try:
+            self.follow = re.compile(settings["follow_pattern"])
+            self.item = re.compile(settings["item_pattern"])
+            self.attachment = re.compile(settings["attachment_pattern"]) \
+                if settings.get("attachment_pattern") else None
+        except re.error as exc:
+            raise SourceError(f"[sources.{name}]: bad pattern: {exc}") from None
+        self.authority = str(settings["authority"])
+        self.max_pages = int(settings.get("max_pages", 50))
+        self.hints = {"authority": self.authority}
+
+    def is_attachment(self, url: str) -> bool:
+        return url_ext(url) in ATTACHMENT_EXTS or bool(self.attachment and self.attachment.search(url))
+
+    def collect(self, ingester: Ingester, only: set[str] | None = None) -> tuple[list[Item], Counter[str]]:
+        """Crawl the log (or, with ``only``, just those URLs) and return its records."""
+        crawl = make_crawl(self.config, self.name, self.settings, ingester.store, self.start_urls)
+        if only is None:
+            queue = deque(self.start_urls)
+            items: dict[str, None] = {}
+        else:
+            queue = deque(u for u in sorted(only) if not self.item.search(u))
+            items = {u: None for u in sorted(only) if self.item.search(u)}
+        seen = set(queue)
+        pages = 0
+        while queue and pages < self.max_pages:
+            url = queue.popleft()
+            pages += 1
+            page = crawl.fetch(url)
+            if page is None or page.content_type != "text/html":
+                continue
+            for link in page_links(page.body, page.final_url):
+                if self.item.search(link):
+                    items.setdefault(link, None)
+                elif self.follow.search(link) and link not in seen and crawl.fetcher.is_allowed_host(link):
+                    seen.add(link)
+                    queue.append(link)
+        if queue:
+            log.info("%s: max_pages (%d) reached; %d listing pages left for later runs",
+                     self.name, self.max_pages, len(queue))
+        records = []
+        for url in items:
+            record = self._record(ingester, crawl, url)
+            if record is not None:
+                records.append(record)
+        ingester.store.commit()
+        crawl.counts["requests"] = crawl.fetcher.requests
+        return records, crawl.counts
+
+    def _record(self, ingester: Ingester, crawl: Any, url: str) -> Item | None:
+        known = ingester.store.document_by_locator(self.name, url)
+        # The id the record will have, so that provenance of a first fetch names it too.
+        doc_id = known.id if known else document_id(self.name, url)
+        page = crawl.fetch(url, doc_id=doc_id)
+        if page is None:
+            return None
+        if page.content_type != "text/html":
+            crawl.failed(url, f"wrong_type: {page.content_type} where a response page was expected")
+            return None
+        links = [u for u in page_links(page.body, page.final_url) if self.is_attachment(u)]
+        attachments, wait = fetch_attachments(crawl, links, doc_id)
+        if wait:
+            # Keep the page's validators; the next run (or --retry-failed) tries again.
+            crawl.failed(url, wait)
+            log.warning("%s: held back: %s", url, wait)
+            return None
+        item = ingester.add_bundle(page.body, name=page_name(url), attachments=attachments,
+                                   source=self.name, locator=url, display=url)
+        item.hints = dict(self.hints)
+        return item
