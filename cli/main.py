@@ -42,24 +42,46 @@ def main(verbose: bool) -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path())
 @config_option
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: when stderr is a terminal).")
-def ingest(paths: tuple[str, ...], config_path: str | None, progress: bool | None) -> None:
-    """Take files and folders (recursively) of FOI responses into the archive.
+@click.option("--source", "source_names", multiple=True,
+              help="Run this configured [sources.NAME] (repeatable).")
+@click.option("--all", "all_sources", is_flag=True,
+              help="Run every configured source not marked enabled = false.")
+@click.option("--retry-failed", is_flag=True,
+              help="Only redo what failed last time (fetches and extractions) in the sources chosen.")
+def ingest(paths: tuple[str, ...], config_path: str | None, progress: bool | None,
+           source_names: tuple[str, ...], all_sources: bool, retry_failed: bool) -> None:
+    """Take files and folders (recursively), or configured sources, into the archive.
 
     Every original is kept write-once under its sha256 with a record of where it
     came from; its text is extracted in a limited child process, its metadata
-    read, and the index updated. Re-running on the same files changes nothing.
+    read, and the index updated. Re-running on the same inputs changes nothing.
 
     Example: foi-archive ingest ../shared/corpus/docs
+
+    Example: foi-archive ingest --source met_police    (or --all, --retry-failed)
     """
+    config = load_config(config_path)
+    show = sys.stderr.isatty() if progress is None else progress
+    if paths and (source_names or all_sources):
+        raise click.UsageError("give PATHS or --source/--all, not both")
+    if paths:
+        _ingest_paths(config, paths, show)
+        return
+    from ingest.sources.runner import enabled_sources
+    names = list(source_names) or (enabled_sources(config) if all_sources or retry_failed else [])
+    if not names:
+        raise click.UsageError("give PATHS, --source NAME or --all")
+    _ingest_sources(config, names, show, retry_failed)
+
+
+def _ingest_paths(config: Config, paths: tuple[str, ...], show: bool) -> None:
     from ingest.sources.files import WalkError
     from ingest.pipeline import ingest_paths
 
-    config = load_config(config_path)
-    show = sys.stderr.isatty() if progress is None else progress
     try:
         summary = ingest_paths(config, list(paths), progress=_progress_bar() if show else None)
     except WalkError as exc:
@@ -67,6 +89,84 @@ def ingest(paths: tuple[str, ...], config_path: str | None, progress: bool | Non
     for name, reason, detail in summary.failures:
         click.echo(f"failed: {name}: {reason}{': ' + detail if detail else ''}", err=True)
     click.echo(summary.line())
+
+
+def _ingest_sources(config: Config, names: list[str], show: bool, retry_failed: bool) -> None:
+    from ingest.sources.runner import run_source
+    from ingest.sources.web import SourceError
+
+    for name in names:
+        try:
+            summary = run_source(config, name, progress=_progress_bar() if show else None,
+                                 retry_failed=retry_failed)
+        except SourceError as exc:
+            raise click.ClickException(str(exc)) from None
+        for what, reason, detail in summary.failures:
+            click.echo(f"failed: {what}: {reason}{': ' + detail if detail else ''}", err=True)
+        click.echo(summary.line())
+
+
+@main.command("sources")
+@config_option
+def sources_command(config_path: str | None) -> None:
+    """List the configured sources, their kind and their last run.
+
+    Example: foi-archive sources
+    """
+    from archive.store import Store
+    from ingest.crawlstate import CrawlState
+
+    config = load_config(config_path)
+    if not config.sources:
+        click.echo("no sources configured (add [sources.NAME] tables to the config file)")
+        return
+    store = Store(config.store_path) if (config.store_path / "catalogue.sqlite").exists() else None
+    try:
+        state = CrawlState(store) if store else None
+        for name, settings in config.sources.items():
+            off = "" if settings.get("enabled", True) else " (disabled)"
+            click.echo(f"{name}: {settings.get('kind', '?')}{off}")
+            run = state.last_run(name) if state else None
+            if run is None:
+                click.echo("  never run")
+                continue
+            counts = run["counts"] or {}
+            shown = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items() if v)
+            click.echo(f"  last run {run['started']}"
+                       f"{'' if run['finished'] else ' (did not finish)'}: {shown or 'nothing to do'}")
+    finally:
+        if store:
+            store.close()
+
+
+@main.command("failures")
+@config_option
+@click.option("--source", "source_name", default=None, help="Only this source.")
+def failures_command(config_path: str | None, source_name: str | None) -> None:
+    """List extraction and fetch failures with their reasons.
+
+    Example: foi-archive failures --source met_police
+    """
+    from archive.store import Store
+    from ingest.crawlstate import CrawlState
+    from ingest.pipeline import PIPELINE_VERSION
+
+    config = load_config(config_path)
+    if not (config.store_path / "catalogue.sqlite").exists():
+        click.echo("no failures: nothing ingested yet")
+        return
+    with Store(config.store_path) as store:
+        shown = 0
+        for row in store.failures(PIPELINE_VERSION):
+            if source_name and row["source"] != source_name:
+                continue
+            click.echo(f"extract  {row['source'] or '?'}  {row['locator'] or row['sha256']}: "
+                       f"{row['reason']}{': ' + row['detail'] if row['detail'] else ''}")
+            shown += 1
+        for url in CrawlState(store).failures(source_name):
+            click.echo(f"fetch    {url.source}  {url.url}: {url.state}: {url.reason or ''}".rstrip(": "))
+            shown += 1
+        click.echo(f"{shown} failure{'s' if shown != 1 else ''}")
 
 
 def _progress_bar() -> Any:

@@ -58,8 +58,11 @@ class DisclosureLog:
             queue = deque(self.start_urls)
             items: dict[str, None] = {}
         else:
-            queue = deque(u for u in sorted(only) if not self.item.search(u))
             items = {u: None for u in sorted(only) if self.item.search(u)}
+            queue = deque(u for u in sorted(only) if u not in items
+                          and (u in self.start_urls or self.follow.search(u)))
+            for url in sorted(only - set(items) - set(queue)):
+                crawl.fetch(url)  # a lone document link that failed: its state is brought up to date
         seen = set(queue)
         pages = 0
         while queue and pages < self.max_pages:

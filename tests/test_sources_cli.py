@@ -1,0 +1,88 @@
+"""The source commands: ingest --source/--all/--retry-failed, sources, failures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from cli.main import main
+from tests.httpfixtures import Reply, Site, local_http  # noqa: F401
+from tests.test_sources_disclosure_log import ITEM, LOG, UA, log_site, real_pdf  # noqa: F401
+
+
+def write_config(tmp_path: Path, site: Site) -> Path:
+    conf = tmp_path / "config.toml"
+    conf.write_text(f"""
+[store]
+path = "store"
+[index]
+path = "index"
+[ingest]
+workers = 2
+timeout = 20
+user_agent = "{UA}"
+
+[sources.swp]
+kind = "disclosure_log"
+start_urls = ["{site.url(LOG)}"]
+follow_pattern = '/disclosure-log/\\?page=\\d+$'
+item_pattern = '/disclosure-log/\\d{{4}}/[a-z]+/foi-\\d+/$'
+authority = "South Wales Police"
+max_pages = 5
+delay = 0
+backoff_base = 0.01
+allow_private_addresses = true
+
+[sources.live]
+kind = "disclosure_log"
+enabled = false
+start_urls = ["https://www.example.invalid/log/"]
+follow_pattern = "x"
+item_pattern = "y"
+authority = "Nobody"
+""")
+    return conf
+
+
+def run(*args: str) -> str:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_ingest_source_then_sources_and_failures(tmp_path: Path, log_site: Site) -> None:
+    conf = write_config(tmp_path, log_site)
+    assert "never run" in run("sources", "--config", str(conf))
+    out = run("ingest", "--source", "swp", "--config", str(conf))
+    assert "swp: 3 new, 0 changed, 0 unchanged, 1 failed, 0 skipped by robots, 0 deferred" in out
+    listing = run("sources", "--config", str(conf))
+    assert "swp: disclosure_log" in listing and "3 new" in listing
+    assert "live: disclosure_log (disabled)" in listing
+    failures = run("failures", "--config", str(conf))
+    assert "/files/missing.pdf: failed: wrong_type" in failures
+
+    # --all runs only the enabled sources: the "live" one would go to the internet.
+    log_site.clear_log()
+    out = run("ingest", "--all", "--config", str(conf))
+    assert "swp: 0 new, 0 changed, 3 unchanged" in out and "live" not in out
+
+
+def test_retry_failed_fetches_only_the_failures(tmp_path: Path, log_site: Site) -> None:
+    conf = write_config(tmp_path, log_site)
+    url = ITEM.format(ref="34627")
+    log_site.route(url, Reply(500, {}, b"oops"))
+    out = run("ingest", "--source", "swp", "--config", str(conf))
+    assert "2 new" in out and f"{log_site.url(url)}: failed" in out
+    log_site.page(url, "<html><body><main><p>South Wales Police: drones. FOI 34627.</p></main></body></html>")
+    log_site.clear_log()
+    out = run("ingest", "--retry-failed", "--source", "swp", "--config", str(conf))
+    assert "1 new" in out
+    paths = {r.path for r in log_site.log} - {"/robots.txt"}
+    assert paths == {url, "/files/missing.pdf"}, paths
+
+
+def test_ingest_needs_something(tmp_path: Path, log_site: Site) -> None:
+    conf = write_config(tmp_path, log_site)
+    result = CliRunner().invoke(main, ["ingest", "--config", str(conf)])
+    assert result.exit_code != 0 and "--source" in result.output
