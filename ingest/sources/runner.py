@@ -93,7 +93,8 @@ def run_source(config: Config, name: str, *, progress: Progress | None = None,
         items, counts = source.collect(ingester, only) if only or not retry_failed else ([], Counter())
         ingester.run(_dedupe(items + redo))
         result = ingester.summary
-        summary.new, summary.changed, summary.unchanged = result.new, result.changed, result.unchanged
+        summary.new, summary.changed = result.new, result.changed
+        summary.unchanged = result.unchanged + counts["unchanged_files"]
         summary.failed = result.failed + counts["failed"]
         summary.skipped_robots = counts["skipped_robots"]
         summary.deferred = counts["deferred"]
