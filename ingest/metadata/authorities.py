@@ -5,7 +5,7 @@ and former names, web and e-mail domains, type, regime). Mentions are weighed by
 where they stand: a letterhead, a signature, "Dear <body>", "received by <body>"
 or a WhatDoTheyKnow title ("a Freedom of Information request to <body>") count
 more than a passing mention; the Information Commissioner named in an appeals
-paragraph does not count at all. Bodies missing from the registry are read from
+paragraph (or any body named there) does not count at all. Bodies missing from the registry are read from
 the shapes of their names ("X City Council", "X NHS Foundation Trust").
 """
 
@@ -117,6 +117,7 @@ _UNREGISTERED = re.compile(
     | (?:[A-Z][\w'-]+[ \t]+){1,4}(?:City|County|Borough|District|Metropolitan[ \t]+Borough|County[ \t]+Borough|Town|Parish)[ \t]+Council
     | (?:[A-Z][\w'-]+[ \t]+){1,3}Council
     | (?:[A-Z][\w'-]+[ \t]+){1,5}NHS[ \t]+(?:Foundation[ \t]+)?Trust
+    | NHS(?:[ \t]+(?:and[ \t]+)?[A-Z][\w'-]+){1,4}(?=[ \t]*(?:\n|,|\.|[ \t](?:has|is|holds|can|on|received)\b))
     | (?:[A-Z][\w'-]+[ \t]+){1,4}(?:Health[ \t]+Board|Integrated[ \t]+Care[ \t]+Board|Clinical[ \t]+Commissioning[ \t]+Group)
     | (?:[A-Z][\w'-]+[ \t]+){1,3}(?:Fire[ \t]+and[ \t]+Rescue[ \t]+Service|Combined[ \t]+Authority)
     | (?:[A-Z][\w'-]+[ \t]+){1,3}(?:Police|Constabulary)
@@ -145,9 +146,11 @@ def find_authority(text: str, *, title: str | None = None, hints: dict[str, Any]
     found: dict[str, Authority] = {}
     doc = (title or "") + "\n" + text
     for body, start, end in registry.mentions(doc):
-        weight = _weight(doc, start, end)
-        if body.name == "Information Commissioner's Office" and _in_appeals(doc, start):
+        # Whoever the appeals paragraph names (a Commissioner, a tribunal, the body's own
+        # review team) is where to complain, not who answered.
+        if _in_appeals(doc, start):
             continue
+        weight = _weight(doc, start, end)
         scores[body.name] += weight
         found[body.name] = _from_body(body)
     for m in _UNREGISTERED.finditer(doc):

@@ -2,7 +2,7 @@
 
 References come in many shapes (``01.FOI.23.029569``, ``2018080000612``,
 ``FOI 34625``, ``01/FOI/25/006753/Z``, ``FOI 1306/25``, ``F-2010-00325``,
-``FOI / 1680``, ``EIR / 1050729``, ``Our reference: 4320762``). The authority's own
+``FOI / 1680``, ``EIR / 1050729``, ``Our reference: 4320762``, ``DC/FOI 1153/20``). The authority's own
 reference wins over the requester's ("Your reference"), and a labelled one
 ("Our ref", "Reference No", "m/r") over one found in a subject line.
 """
@@ -14,7 +14,9 @@ import re
 from ingest.metadata.text import split_messages
 
 # The shape of a reference value: letters, digits and separators, with at least three digits.
-_VALUE = r"(?P<value>(?=[A-Z0-9./ \-]*\d{3})[A-Z]{0,6}(?:[ \t]?[/\-.][ \t]?|[ \t])?[A-Z0-9][A-Z0-9./\-]*(?:[ \t]?/[ \t]?[A-Z0-9][A-Z0-9\-]*)*)"
+# Up to two letter prefixes ("FOI / 1680", "DC/FOI 1153/20", "IM-FOI-2023-1145").
+_VALUE = (r"(?P<value>(?=[A-Z0-9./ \-]*\d{3})(?:[A-Z]{1,6}(?:[ \t]?[/\-.][ \t]?|[ \t])){0,2}"
+          r"[A-Z0-9][A-Z0-9./\-]*(?:[ \t]?/[ \t]?[A-Z0-9][A-Z0-9\-]*)*)")
 _LABELLED = re.compile(
     rf"""(?:\b(?:our|my|authority)\s+ref(?:erence)?(?:\s+(?:no|number))?\.?
         |\b(?:request\s+)?reference\s+(?:no|number)\.?
@@ -28,7 +30,7 @@ _LABELLED = re.compile(
 )
 # "Reference – FOI / 1680", "FREEDOM OF INFORMATION REQUEST – FOI 1306/25", "Internal Review FOI/2020-21-2760".
 _PREFIXED = re.compile(
-    r"""(?<![\w/])(?P<value>(?:FOIA?|EIR|FOISA|IR)[ \t]?/?[ \t]?\d[\d\-/]*\d(?:/[A-Z])?
+    r"""(?<![\w/])(?P<value>(?:FOIA?|EIR|FOISA|IR)(?:[ \t]?\n)?[ \t]?/?[ \t]?\d[\d\-/]*\d(?:/[A-Z])?
         |\d{2}[./]FOI[./]\d{2}[./]\d{4,}(?:/[A-Z])?
         |F-\d{4}-\d{3,}
         |[A-Z]{1,3}\d{3,}[/-]\d{2})(?![\w/])""",
@@ -68,6 +70,6 @@ def _labelled(text: str) -> str | None:
 
 
 def _clean(value: str) -> str:
-    value = value.strip().rstrip(".,;:-/")
+    value = value.replace("\n", " ").strip().rstrip(".,;:-/")
     # A reference does not run on into the next word of the sentence.
     return re.split(r"\s+(?=[a-z]|[A-Z][a-z])", value)[0].strip()

@@ -1,15 +1,18 @@
 """Under which law a response was made: FOIA, the EIR or FOISA.
 
 A Scottish body answers under FOISA whatever its letter calls the Act. Otherwise
-the authority's own words decide ("dealt with under the Environmental Information
-Regulations", an "EIR /" reference, "regulation 12(4)(b)"), then the requester's.
+the authority's own words decide, strongest first: a statement of how the request
+was handled ("considered under the Environmental Information Regulations 2004"),
+then a reference's prefix ("EIR / 1038892"), then which law is named more often
+("regulation 12(4)(b)", "the EIR") outside the appeals paragraph, which names
+the FOI Act whatever the regime; then the requester's words.
 """
 
 from __future__ import annotations
 
 import re
 
-from ingest.metadata.text import split_messages
+from ingest.metadata.text import sentences, split_messages
 
 _FOISA = re.compile(r"Freedom\s+of\s+Information\s*\(\s*Scotland\s*\)\s*Act|\bFOISA\b", re.IGNORECASE)
 _EIR = re.compile(
@@ -19,17 +22,22 @@ _EIR_HANDLED = re.compile(
     r"""(?:dealt\s+with|handled|considered|processed|logged|responded\s+to|treated)\s+(?:it\s+)?(?:under|as)
         \s+(?:an?\s+|the\s+)?(?:Environmental\s+Information|EIR)
       | Environmental\s+Information\s+Regulations\s+(?:2004\s+)?Request
-      | ^\s*Environmental\s+Information\s+Regulations\s+2004\s*$
-      | Reference\s*[–:-]*\s*EIR\b""",
+      | ^\s*Environmental\s+Information\s+Regulations\s+2004\b""",
     re.VERBOSE | re.IGNORECASE | re.MULTILINE,
 )
 _FOIA = re.compile(r"Freedom\s+of\s+Information|\bFOIA?\b|\bFOI\s*/", re.IGNORECASE)
 _FOIA_HANDLED = re.compile(
     r"""(?:dealt\s+with|handled|considered|processed|logged|treated)\s+(?:under|as)\s+(?:an?\s+|the\s+)?
-        Freedom\s+of\s+Information
-      | Reference\s*[–:-]*\s*FOI\b""",
+        Freedom\s+of\s+Information""",
     re.VERBOSE | re.IGNORECASE,
 )
+# A reference's prefix ("Reference – EIR / 1038892", "Our reference: FOI 58022") says less: many
+# offices number every request "FOI ..." whatever law answers it.
+_EIR_REFERENCE = re.compile(r"Reference\s*(?:no\.?|number)?\s*[–:-]*\s*EIR\b", re.IGNORECASE)
+_FOIA_REFERENCE = re.compile(r"Reference\s*(?:no\.?|number)?\s*[–:-]*\s*FOI\b", re.IGNORECASE)
+# The appeals paragraph names the Act whatever the regime ("section 50 of the Freedom of Information Act").
+_APPEALS = re.compile(r"Information\s+Commissioner|internal\s+review|dissatisfied|unhappy|complain|appeal|re-use|Open\s+Government",
+                      re.IGNORECASE)
 
 
 def find_regime(text: str, *, scottish: bool = False, title: str | None = None) -> str | None:
@@ -38,11 +46,9 @@ def find_regime(text: str, *, scottish: bool = False, title: str | None = None) 
         return "FOISA"
     authority = " ".join(m.text for m in split_messages(text) if m.role == "authority")
     for words in (authority, text + "\n" + (title or "")):
-        eir_handled = len(_EIR_HANDLED.findall(words))
-        foi_handled = len(_FOIA_HANDLED.findall(words))
-        if eir_handled or foi_handled:
-            return "EIR" if eir_handled > foi_handled else "FOIA"
-        eir, foi = len(_EIR.findall(words)), len(_FOIA.findall(words))
-        if eir or foi:
-            return "EIR" if eir > foi else "FOIA"
+        decided = "\n".join(s.text for s in sentences(words) if not _APPEALS.search(s.text))
+        for eir_rule, foi_rule in ((_EIR_HANDLED, _FOIA_HANDLED), (_EIR_REFERENCE, _FOIA_REFERENCE), (_EIR, _FOIA)):
+            eir, foi = len(eir_rule.findall(decided)), len(foi_rule.findall(decided))
+            if eir or foi:
+                return "EIR" if eir > foi else "FOIA"
     return None
