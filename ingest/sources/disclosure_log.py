@@ -11,8 +11,8 @@ from typing import Any
 from archive.config import Config
 from archive.store import document_id
 from ingest.pipeline import Ingester, Item
-from ingest.sources.web import (ATTACHMENT_EXTS, SourceError, fetch_attachments, make_crawl,
-                                page_links, page_name, url_ext)
+from ingest.sources.web import (ATTACHMENT_EXTS, SourceError, check_settings, fetch_attachments,
+                                make_crawl, page_links, page_name, url_ext)
 
 log = logging.getLogger(__name__)
 
@@ -27,12 +27,7 @@ class DisclosureLog:
     kind = "disclosure_log"
 
     def __init__(self, name: str, settings: dict[str, Any], config: Config) -> None:
-        unknown = set(settings) - KEYS
-        if unknown:
-            raise SourceError(f"[sources.{name}]: unknown key(s) {', '.join(sorted(unknown))}")
-        for key in ("start_urls", "follow_pattern", "item_pattern", "authority"):
-            if not settings.get(key):
-                raise SourceError(f"[sources.{name}]: {key} is required")
+        check_settings(name, settings, KEYS, ("start_urls", "follow_pattern", "item_pattern", "authority"))
         self.name = name
         self.settings = settings
         self.config = config

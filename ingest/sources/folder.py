@@ -12,7 +12,7 @@ from archive.config import Config
 from ingest.crawlstate import CrawlState, mark_gone
 from ingest.pipeline import Ingester, Item
 from ingest.sources.files import WalkError, find_files, locator
-from ingest.sources.web import SourceError
+from ingest.sources.web import SourceError, check_settings
 
 log = logging.getLogger(__name__)
 
@@ -23,11 +23,7 @@ class Folder:
     kind = "folder"
 
     def __init__(self, name: str, settings: dict[str, Any], config: Config) -> None:
-        unknown = set(settings) - {"kind", "path", "enabled"}
-        if unknown:
-            raise SourceError(f"[sources.{name}]: unknown key(s) {', '.join(sorted(unknown))}")
-        if not settings.get("path"):
-            raise SourceError(f"[sources.{name}]: path is required")
+        check_settings(name, settings, {"kind", "path", "enabled"}, ("path",))
         path = Path(str(settings["path"])).expanduser()
         if not path.is_absolute() and config.source_file is not None:
             path = config.source_file.parent / path

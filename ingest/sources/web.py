@@ -35,6 +35,16 @@ class SourceError(Exception):
     """A source's settings are missing or wrong."""
 
 
+def check_settings(name: str, settings: dict[str, Any], keys: set[str], required: tuple[str, ...]) -> None:
+    """Refuse unknown keys (a typo would silently do nothing) and missing required ones."""
+    unknown = set(settings) - keys
+    if unknown:
+        raise SourceError(f"[sources.{name}]: unknown key(s) {', '.join(sorted(unknown))}")
+    for key in required:
+        if not settings.get(key):
+            raise SourceError(f"[sources.{name}]: {key} is required")
+
+
 def host_of(url: str) -> str:
     """``host`` or ``host:port`` as the fetcher's allowlist names it."""
     try:
