@@ -21,12 +21,10 @@ from archive.models import Document, Metadata
 from archive.store import Store, document_id, utcnow
 from ingest.extract import EXTRACTOR_VERSION, ExtractionError, Extracted, extract_bytes
 from ingest.isolation import IsolatedPool, Outcome
-from ingest.metadata import enrich
+from ingest.metadata import METADATA_VERSION, enrich
 
 log = logging.getLogger(__name__)
 
-#: Bumped when metadata reading changes, so that a re-run re-reads every document.
-METADATA_VERSION = "1"
 #: What a stored extraction outcome is keyed by: redo when either part changes.
 PIPELINE_VERSION = f"{EXTRACTOR_VERSION}.{METADATA_VERSION}"
 BATCH = 200

@@ -9,7 +9,6 @@ from ingest.metadata.authorities import canonical, find_authority
 from ingest.metadata.dates import letter_date, parse_date
 from ingest.metadata.reference import find_reference
 from ingest.metadata.regime import find_regime
-from ingest.metadata.topics import find_topics
 
 
 @pytest.mark.parametrize("text, reference", [
@@ -101,20 +100,3 @@ def test_police_scotland_sections_are_foisa() -> None:
             "withheld.")
     meta = enrich(text)
     assert meta.regime == "FOISA" and [e.code for e in meta.exemptions] == ["FOISA s.38(1)(b)"]
-
-
-@pytest.mark.parametrize("text, title, topic", [
-    ("How much has been spent on automatic facial recognition software? Live facial recognition deployments.",
-     "Facial recognition", "facial-recognition"),
-    ("The number of stop and search encounters in 2023, and stop and search by ethnicity.", None, "stop-and-search"),
-    ("Please list the fostering households and foster carers by religion.", "Fostering Data", "childrens-services"),
-    ("Air pollution concentration by ethnicity, and air quality monitoring.", None, "environment-and-pollution"),
-])
-def test_topics(text: str, title: str | None, topic: str) -> None:
-    assert topic in find_topics(text, title)
-
-
-def test_one_passing_mention_in_boilerplate_is_no_topic() -> None:
-    text = ("Please find our response below. This Email, and any attachments, may contain non-public information; "
-            "Taser.")
-    assert "taser" not in find_topics(text)

@@ -21,6 +21,12 @@ from ingest.metadata.regime import find_regime
 from ingest.metadata.text import normalise, split_messages
 from ingest.metadata.topics import find_topics
 
+__all__ = ["METADATA_VERSION", "enrich"]
+
+#: Bumped whenever the metadata read from a text changes (rules, registry, taxonomy), so
+#: that re-ingesting re-reads every stored document (see PIPELINE_VERSION in ingest/pipeline.py).
+METADATA_VERSION = "2"
+
 
 def enrich(text: str, *, title: str | None = None, hints: dict[str, Any] | None = None,
            filename: str | None = None) -> Metadata:

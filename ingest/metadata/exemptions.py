@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from archive import law
 from archive.models import Exemption
-from ingest.metadata.text import Sentence, quoted_from_request, sentences, split_messages
+from ingest.metadata.text import Sentence, quoted_from_request, sentences, split_messages, trim_sentence
 
 # "section 40(2)", "s.40(2)(a)", "S40(2)", "sections 24(2) and 31(3)", "ss.1, 10 and 17",
 # "regulation 12(5)(b)", "reg. 13", "section 40 (2) (a)", "s.31(1)(a)(b)".
@@ -113,7 +113,8 @@ def find_exemptions(text: str, regime: str | None = None) -> list[Exemption]:
                     continue
                 if not _relied_on(sent, context, sents[i + 1] if i + 1 < len(sents) else None):
                     continue
-                found.setdefault(cit.code, Exemption(cit.code, sent.text, cit.start))
+                found.setdefault(cit.code, Exemption(cit.code, trim_sentence(sent.text, cit.start - sent.start),
+                                                     cit.start))
     return _drop_less_specific(list(found.values()))
 
 
@@ -156,13 +157,16 @@ def _citations(sent: Sentence, text: str, section_regime: str, other_act_numbers
         else:
             regime = section_regime
         body = m["first"] + (m["more"] or "")
-        for one in _ONE.finditer(body):
+        body_start = sent.start + m.start("first")
+        for n, one in enumerate(_ONE.finditer(body)):
+            # The first provision is cited from its "section"; a later one of a list from its number.
+            at = sent.start + m.start() if n == 0 else body_start + one.start()
             num = one["num"].upper()
             if not act and f"{kind[:1]}{num}" in other_act_numbers:
                 continue
             subs = re.findall(r"\(\s?([0-9A-Za-z]{1,4})\s?\)", one["subs"])
             for code in _codes(regime, num, subs):
-                out.append(Citation(code, sent.start + m.start(), sent))
+                out.append(Citation(code, at, sent))
     return out
 
 

@@ -128,11 +128,16 @@ _SENTENCE_BREAK = re.compile(
 )
 
 
+_ABBREVIATION = re.compile(r"(?<![\w.])(?:s|ss|sec|sect|reg|regs|para|paras|art|no|nos|e\.g|i\.e|cf)\.[\"”’)]?$", re.IGNORECASE)
+
+
 def sentences(text: str, base: int = 0) -> list[Sentence]:
     """The sentences of a text with their offsets (plus ``base``)."""
     out = []
     pos = 0
     for m in _SENTENCE_BREAK.finditer(text):
+        if _ABBREVIATION.search(text, max(pos, m.start() - 8), m.start()) and "\n\n" not in m.group(0):
+            continue  # "under s. 40(2)", "reg. 13", "e.g. The": not the end of a sentence
         if m.start() > pos:
             _add(out, text, pos, m.start(), base)
         pos = m.end()
@@ -170,3 +175,34 @@ def quoted_from_request(sentence: str, text: str, at: int | None = None) -> bool
     # "You asked: <the request>" quotes it too.
     tail = s.split(": ", 1)[-1]
     return any(len(x) >= 25 and x in blob for x in (s, tail))
+
+
+# The longest evidence sentence we show; longer "sentences" are a paragraph the splitter
+# could not break (OCR, lists without full stops), cut to the clause around the citation.
+MAX_SENTENCE = 320
+_CLAUSE_BREAK = re.compile(r";\s+|\n|:\s+|,\s+(?=(?:and|but|which|as|because|however)\b)")
+
+
+def trim_sentence(sentence: str, at: int, limit: int = MAX_SENTENCE) -> str:
+    """The sentence, or when it runs longer than ``limit``, the clauses around position ``at``."""
+    sentence = sentence.strip()
+    if len(sentence) <= limit:
+        return sentence
+    cuts = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(sentence)] + [len(sentence)]
+    start = max((c for c in cuts if c <= at), default=0)
+    end = min((c for c in cuts if c > at), default=len(sentence))
+    # Widen clause by clause while it fits, so the citation keeps its context.
+    while True:
+        before = max((c for c in cuts if c < start), default=None)
+        after = min((c for c in cuts if c > end), default=None)
+        if after is not None and after - start <= limit:
+            end = after
+        elif before is not None and end - before <= limit:
+            start = before
+        else:
+            break
+    if end - start > limit:  # one clause longer than the limit: a window around the citation
+        start = max(start, min(at - limit // 3, end - limit))
+        end = min(end, start + limit)
+    piece = " ".join(sentence[start:end].split()).strip(" ,;:")
+    return ("…" if start > 0 else "") + piece + ("…" if end < len(sentence) else "")
