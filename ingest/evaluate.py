@@ -1,11 +1,17 @@
-"""Score enrichment against the hand labels of ``shared/corpus/labels.json``.
+"""Score enrichment against the hand labels of ``shared/corpus/labels.json``
+(or the truth of a generated sample set, ``samples.json``: the same shape).
 
-Records are matched to labels by file name. Scores:
+The records are the lines of ``foi-archive extract --json`` (``records_for`` runs
+that same entry point, ``ingest.pipeline.extract_paths``, on the labelled files,
+whose paths are relative to the labels file's folder), matched to labels by file
+name. Scores:
 
 - exemptions: micro precision, recall and F1 at section level (``FOIA s.40``,
   ``EIR reg.12(5)(b)``, via ``archive.law.section_of``) over all labelled documents;
-- outcome, authority, authority_type, regime, reference, date: accuracy over the
-  labelled documents whose label is not null ("where the document has one").
+- outcome, authority, authority_type, force, regime, reference, date: accuracy
+  over the labelled documents whose label is not null ("where the document has one");
+- topics, where the labels have them: micro precision, recall and F1 of topic
+  names (case-insensitive), and how often the first topic read is a labelled one.
 
 Comparison rules, so that the labels' notes do not count as misses:
 
@@ -16,7 +22,9 @@ Comparison rules, so that the labels' notes do not count as misses:
   punctuation-insensitively.
 - reference: a parenthetical note is dropped, then case, white space and the
   separators "/", "-", "." are ignored ("FOI / 1680" == "FOI/1680").
-- date: ISO dates compared as strings.
+- date: ISO dates compared as strings (label key ``date_of_response`` or ``date``).
+- topics: the sample generator's names are mapped to the taxonomy's here
+  (``TOPIC_NAMES``), never the other way round.
 """
 
 from __future__ import annotations
@@ -27,11 +35,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from archive.config import Config
 from archive.law import section_of
 from ingest.metadata.authorities import canonical, key
 
-FIELDS = ("outcome", "authority", "authority_type", "regime", "reference", "date")
-_LABEL_KEY = {"date": "date_of_response"}
+FIELDS = ("outcome", "authority", "authority_type", "force", "regime", "reference", "date")
+_LABEL_KEYS = {"date": ("date_of_response", "date")}
+# Topic names of the sample generator that the taxonomy names differently.
+TOPIC_NAMES = {"air quality": "environment and pollution", "fly-tipping": "waste and recycling"}
 
 
 @dataclass
@@ -57,6 +68,34 @@ class FieldScore:
 
 
 @dataclass
+class TopicScore:
+    """Topic names read against topic names labelled."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    first_right: int = 0  # documents whose first topic read is a labelled one
+    documents: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    @property
+    def first(self) -> float:
+        return self.first_right / self.documents if self.documents else 1.0
+
+
+@dataclass
 class Report:
     """The evaluation of a set of records against the labels."""
 
@@ -67,6 +106,7 @@ class Report:
     exemption_fn: int = 0
     fields: dict[str, FieldScore] = field(default_factory=lambda: {f: FieldScore() for f in FIELDS})
     misses: list[Miss] = field(default_factory=list)
+    topics: TopicScore = field(default_factory=TopicScore)
 
     @property
     def precision(self) -> float:
@@ -114,9 +154,42 @@ def _name(path: str) -> str:
     return Path(path).name
 
 
+def load_labels(labels_path: str | Path) -> list[dict[str, Any]]:
+    """The labels: a JSON list of objects, each naming its ``file``."""
+    labels = json.loads(Path(labels_path).read_text(encoding="utf-8"))
+    if not isinstance(labels, list) or not all(isinstance(x, dict) and "file" in x for x in labels):
+        raise ValueError(f"{labels_path}: expected a JSON list of objects with a 'file' key")
+    return labels
+
+
+def labelled_paths(labels_path: str | Path) -> list[str]:
+    """The labelled files, as paths (the labels' ``file`` is relative to the labels file's folder)."""
+    folder = Path(labels_path).resolve().parent
+    return [str(folder / label["file"]) for label in load_labels(labels_path)]
+
+
+def records_for(config: Config, labels_path: str | Path) -> list[dict[str, Any]]:
+    """The ``foi-archive extract --json`` records of the labelled files."""
+    from ingest.pipeline import extract_paths  # the pipeline imports the readers this module scores
+
+    return list(extract_paths(config, labelled_paths(labels_path)))
+
+
+def _topic(name: str) -> str:
+    name = " ".join(name.lower().split())
+    return TOPIC_NAMES.get(name, name)
+
+
+def _label(label: dict[str, Any], name: str) -> Any:
+    for k in _LABEL_KEYS.get(name, (name,)):
+        if label.get(k) is not None:
+            return label[k]
+    return None
+
+
 def evaluate(labels_path: str | Path, records: Iterable[dict[str, Any]]) -> Report:
     """Score records (dicts shaped like ``foi-archive extract --json`` lines) against the labels."""
-    labels = json.loads(Path(labels_path).read_text(encoding="utf-8"))
+    labels = load_labels(labels_path)
     by_name = {_name(r["path"]): r for r in records}
     report = Report()
     for label in labels:
@@ -133,8 +206,10 @@ def evaluate(labels_path: str | Path, records: Iterable[dict[str, Any]]) -> Repo
         report.exemption_fn += len(want - got)
         if want != got:
             report.misses.append(Miss(name, "exemptions", sorted(want), sorted(got)))
+        if isinstance(label.get("topics"), list):
+            _score_topics(report, name, label["topics"], record.get("topics") or [])
         for f in FIELDS:
-            expected = label.get(_LABEL_KEY.get(f, f))
+            expected = _label(label, f)
             if expected is None:
                 continue
             score = report.fields[f]
@@ -146,6 +221,37 @@ def evaluate(labels_path: str | Path, records: Iterable[dict[str, Any]]) -> Repo
     return report
 
 
+def _score_topics(report: Report, name: str, labelled: list[str], read: list[str]) -> None:
+    want = {_topic(t) for t in labelled}
+    got = [_topic(t) for t in read]
+    score = report.topics
+    score.documents += 1
+    score.tp += len(want & set(got))
+    score.fp += len(set(got) - want)
+    score.fn += len(want - set(got))
+    score.first_right += bool(got and got[0] in want)
+    if want != set(got):
+        report.misses.append(Miss(name, "topics", sorted(labelled), list(read)))
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    """The report as plain data (``foi-archive evaluate --json``)."""
+    out: dict[str, Any] = {
+        "documents": report.documents,
+        "missing": report.missing,
+        "exemptions": {"precision": report.precision, "recall": report.recall, "f1": report.f1,
+                       "tp": report.exemption_tp, "fp": report.exemption_fp, "fn": report.exemption_fn},
+        "fields": {f: {"accuracy": s.accuracy, "correct": s.correct, "total": s.total}
+                   for f, s in report.fields.items() if s.total},
+        "misses": [{"file": m.file, "field": m.field, "expected": m.expected, "got": m.got} for m in report.misses],
+    }
+    if report.topics.documents:
+        t = report.topics
+        out["topics"] = {"precision": t.precision, "recall": t.recall, "f1": t.f1, "first": t.first,
+                         "tp": t.tp, "fp": t.fp, "fn": t.fn, "documents": t.documents}
+    return out
+
+
 def format_report(report: Report) -> str:
     """The report as text: one line per score, then each miss."""
     lines = [
@@ -154,7 +260,12 @@ def format_report(report: Report) -> str:
         f"  (tp {report.exemption_tp}, fp {report.exemption_fp}, fn {report.exemption_fn})",
     ]
     for f, s in report.fields.items():
-        lines.append(f"{f:<15} {s.accuracy:.3f}  ({s.correct}/{s.total})")
+        if s.total:
+            lines.append(f"{f:<15} {s.accuracy:.3f}  ({s.correct}/{s.total})")
+    if report.topics.documents:
+        t = report.topics
+        lines.append(f"topics          P {t.precision:.3f}  R {t.recall:.3f}  F1 {t.f1:.3f}  first topic right "
+                     f"{t.first:.3f}  ({t.first_right}/{t.documents})")
     if report.misses:
         lines.append("")
         lines.append("misses:")

@@ -1,0 +1,35 @@
+"""The `foi-archive evaluate` command: score metadata reading against hand labels."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from cli.main import config_option, load_config
+
+
+@click.command("evaluate")
+@click.argument("labels", type=click.Path(exists=True, dir_okay=False))
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="Print the scores and misses as one JSON object.")
+def evaluate_command(labels: str, config_path: str | None, as_json: bool) -> None:
+    """Score `foi-archive extract --json` on the files of LABELS against their labels.
+
+    LABELS is a JSON list of objects whose "file" is relative to its folder (the
+    corpus's labels.json, or the samples.json that `foi-archive samples` writes).
+    Prints per-field scores, then each miss.
+
+    Example: foi-archive evaluate ../shared/corpus/labels.json
+    """
+    from ingest.evaluate import evaluate, format_report, records_for, report_dict
+
+    config = load_config(config_path)
+    try:
+        report = evaluate(labels, records_for(config, labels))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(report_dict(report), ensure_ascii=False))
+    else:
+        click.echo(format_report(report))
