@@ -55,6 +55,13 @@ def test_scottish_body_reads_foisa() -> None:
     "interest test, we believe that the public interest lies in favour of releasing it.",
     # a postcode is not a section
     "Withheld: the site at Albert Road Car Park S2 4HT.",
+    # the public interest favours disclosure
+    "Section 42 is engaged, but the public interest favours disclosure, so the emails are released.",
+    # a public interest decision not yet made (a section 10(3) extension)
+    "The council has not yet reached a decision on whether or not the balance of the public interest lies in "
+    "maintaining an exemption under section 42 for legal professional privilege.",
+    # the exemption does not apply
+    "We have considered section 43 but it does not apply to this information, which is exempt from nothing.",
 ])
 def test_not_relied_on(text: str) -> None:
     assert codes(text) == []
@@ -84,3 +91,39 @@ def test_exemption_carries_sentence_and_offset() -> None:
     [e] = find_exemptions(text, "FOIA")
     assert text[e.offset:].lower().startswith("section 40(2)")
     assert e.sentence == "The names are exempt under section 40(2) of the Act."
+
+
+@pytest.mark.parametrize("text, expected", [
+    # NCND: the duty in s.1(1)(a) "does not apply by virtue of" the NCND subsections.
+    ("West Midlands Police can neither confirm nor deny whether it holds information about the covert use of "
+     "facial recognition technology, as the duty in Section 1(1)(a) of the Act does not apply by virtue of "
+     "Sections 24(2) and 31(3).", ["FOIA s.24(2)", "FOIA s.31(3)"]),
+    ("The Ministry can neither confirm nor deny that it holds information about the named individual, as the duty "
+     "in section 1(1)(a) of\nthe Act does not apply by virtue of section 40(5).", ["FOIA s.40(5)"]),
+    ("The force neither confirms nor denies that it holds the information by virtue of section 23(5) and "
+     "section 24(2) of the Freedom of Information Act 2000.", ["FOIA s.23(5)", "FOIA s.24(2)"]),
+    # a list glossed with what each section is about
+    ("If the information were held, it would be exempt under sections 31(1) (national security) and 35(1)(a) "
+     "(prevention and detection of crime) of the Act.", ["FOIA s.31(1)", "FOIA s.35(1)(a)"]),
+    # "under s. 40(2)": the abbreviation does not end the sentence
+    ("The names of staff have been withheld under s. 40(2) of the Act.", ["FOIA s.40(2)"]),
+])
+def test_relied_on_more(text: str, expected: list[str]) -> None:
+    assert codes(text) == expected
+
+
+def test_each_provision_of_a_list_has_its_own_offset() -> None:
+    text = "Dear Sir,\n\nThe duty to confirm or deny does not apply by virtue of Sections 24(2) and 31(3)."
+    first, second = find_exemptions(text, "FOIA")
+    assert text[first.offset:].startswith("Sections 24(2)")
+    assert text[second.offset:].startswith("31(3)")
+    assert first.sentence == second.sentence == text.split("\n\n")[1]
+
+
+def test_a_paragraph_without_full_stops_is_cut_around_the_citation() -> None:
+    rows = "\n".join(f"Site {i} Car Park S8 0YE - 2 time Unavailable 11/03/2024 Yes Cables Yes Stolen" for i in range(12))
+    text = rows + "\nWe have withheld the crime reference numbers under Regulation 12(5)(b) of the EIR\n" + rows
+    [e] = find_exemptions(text, "EIR")
+    assert e.code == "EIR reg.12(5)(b)" and text[e.offset:].startswith("Regulation 12(5)(b)")
+    assert "We have withheld the crime reference numbers under Regulation 12(5)(b)" in e.sentence
+    assert len(e.sentence) <= 330 and e.sentence.startswith("…") and e.sentence.endswith("…")

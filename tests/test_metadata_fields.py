@@ -23,6 +23,9 @@ from ingest.metadata.regime import find_regime
     ("Our Ref: 01/FOI/25/006753/Z\n", "01/FOI/25/006753/Z"),
     ("FOI Request Reference: F-2010-00325\n", "F-2010-00325"),
     ("Reference:  FS50379341 \n", "FS50379341"),
+    ("Freedom of Information Request Reference No: DC/FOI 1153/20\nDate: 16/12/2020", "DC/FOI 1153/20"),
+    ("Freedom of Information Request Reference No: IM-FOI-2023-1145\n", "IM-FOI-2023-1145"),
+    ("Subject: Re – Freedom of Information Request – Reference – FOI\n/2022-23-0864\nDear Mr B", "FOI /2022-23-0864"),
     ("Dear Sir, thank you for your letter of 4 May 2017.", None),
 ])
 def test_reference(text: str, reference: str | None) -> None:
@@ -77,6 +80,20 @@ def test_commissioner_in_the_appeals_paragraph_is_not_the_author() -> None:
     assert find_authority(text).name == "Birmingham City Council"
 
 
+@pytest.mark.parametrize("appeals", [
+    "If you remain dissatisfied following our review response, you can appeal to the Office of the Scottish "
+    "Information Commissioner (OSIC) within six months under section 47(1) of the Act.",
+    "If you are unhappy you may complain to the Information Commissioner's Office, Wycliffe House.",
+    "Should you wish to appeal against the Scottish Information Commissioner's decision, there is an appeal to "
+    "the Court of Session.",
+])
+def test_no_body_named_in_the_appeals_paragraph_is_the_author(appeals: str) -> None:
+    text = ("NHS Greater Glasgow and Clyde\nFreedom of Information Team\n\nDear Ms H,\n\nI can confirm that NHS "
+            "Greater Glasgow and Clyde holds the information.\n\n" + appeals + "\n\nYours sincerely,\nFOI Officer")
+    a = find_authority(text)
+    assert a is not None and (a.name, a.type, a.regime) == ("NHS Greater Glasgow and Clyde", "nhs", "FOISA")
+
+
 def test_former_names_resolve_to_the_canonical_name() -> None:
     assert canonical("DCLG") == canonical("Department for Communities and Local Government") == \
         "Ministry of Housing, Communities and Local Government"
@@ -90,6 +107,13 @@ def test_former_names_resolve_to_the_canonical_name() -> None:
     ("Your request has been handled under the Freedom of Information (Scotland) Act 2002.", False, "FOISA"),
     ("We have considered your request under the Freedom of Information Act.", True, "FOISA"),  # Police Scotland
     ("Please find attached a reply to your recent query.", False, None),
+    # A handling statement outranks the "FOI" prefix every request number carries, and the appeals
+    # paragraph's "section 50 of the Freedom of Information Act 2000" says nothing about the regime.
+    ("Our reference: FOI 58022\n\nENVIRONMENTAL INFORMATION REGULATIONS 2004 – FOI 58022\n\nYour request has "
+     "been considered under the Environmental Information Regulations 2004.\n\nIf you remain dissatisfied, you may "
+     "apply to the Information Commissioner under section 50 of the Freedom of Information Act 2000. The "
+     "Freedom of Information Act 2000 applies.", False, "EIR"),
+    ("Our reference: EIR 1038892\nWe are writing about your request.", False, "EIR"),
 ])
 def test_regime(text: str, scottish: bool, regime: str | None) -> None:
     assert find_regime(text, scottish=scottish) == regime

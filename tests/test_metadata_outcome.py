@@ -82,3 +82,83 @@ def test_an_appeals_annex_alone_has_no_outcome() -> None:
             "you can ask us to conduct an internal review. Complaints to the Information Commissioner: Wycliffe House.")
     meta = enrich(text)
     assert meta.outcome is None and meta.exemptions == []
+
+
+@pytest.mark.parametrize("text, outcome", [
+    # NCND through the subsection that excludes the duty to confirm or deny.
+    ("West Midlands Police can neither confirm nor deny that it holds the information you requested. This letter "
+     "serves as a Refusal Notice under Section 17 of the Act.\n\nWest Midlands Police can neither confirm nor deny "
+     "whether it holds information about covert tactics, as the duty in Section 1(1)(a) of the Act does not apply "
+     "by virtue of Sections 24(2) and 31(3).", "neither_confirm_nor_deny"),
+    ("The Ministry can neither confirm nor deny that it holds information about the named individual, as the duty "
+     "in section 1(1)(a) of the Act does not apply by virtue of section 40(5).", "neither_confirm_nor_deny"),
+    # FOISA s.18: the other sections are what would apply if the information were held.
+    ("Police Scotland is refusing to confirm or deny whether it holds the information, in terms of section 18(1) "
+     "of the Act. If the information were held, it would be exempt under sections 31(1) (national security) and "
+     "35(1)(a) (prevention and detection of crime) of the Act.", "neither_confirm_nor_deny"),
+    # Released with redactions and one part not held: partially disclosed (shared/domain.md), not mixed.
+    ("Please find attached the emails. The names of staff have been redacted under section 40(2) of the Freedom "
+     "of Information Act 2000.\n\nWe do not hold any information about the scrutiny of this email.",
+     "partially_disclosed"),
+    # Some released and some not held, nothing withheld: mixed.
+    ("There is currently no defined budget for this work.", "not_held"),
+    ("The policy is currently in development and has not yet been implemented.", "not_held"),
+    # A refusal notice that says nothing else refuses.
+    ("This letter serves as a refusal notice under section 17 of the Freedom of Information Act 2000.", "refused"),
+    # "The public interest favours disclosure": the exemption was weighed and not used.
+    ("Section 42 is engaged, but the public interest favours disclosure. Please find attached the emails.",
+     "disclosed_in_full"),
+])
+def test_more_letters(text: str, outcome: str) -> None:
+    assert enrich(text).outcome == outcome
+
+
+def test_a_review_request_quoting_the_response_leaves_the_response_the_authority_s() -> None:
+    text = thread(
+        ("r", "2020-12-27", "Please provide the documents that communicated the process to officers."),
+        ("a", "2022-06-29", "Dear Mr C\nTo the best of our knowledge, we hold no record from the start of the "
+                            "process which sets out how officers were informed.\nKind regards"),
+        ("r", "2022-07-28", "I request an internal review. You said: \"we hold no record from the start of the "
+                            "process which sets out how officers were informed.\""),
+    )
+    assert enrich(text).outcome == "not_held"
+
+
+def test_files_attached_again_for_reference_are_not_this_reply_s_release() -> None:
+    text = thread(
+        ("r", "2021-01-01", "Please provide the policy."),
+        ("a", "2021-02-01", "1 Attachment\nEmail of 18 February 2020 Redacted.pdf\n285K\nDownload\n"
+                            "Dear Mr C\nYour reference is to an email which we released to you on 13 May 2022. "
+                            "We have attached it for reference.\nWe hold no record of such a policy."),
+    )
+    assert enrich(text).outcome == "not_held"
+
+
+def test_not_held_then_withheld_on_review_is_mixed() -> None:
+    text = thread(
+        ("r", "2022-10-28", "Please provide any information about the judicial review."),
+        ("a", "2022-11-25", "We can find no record of this idea in our legal case management system."),
+        ("r", "2022-11-26", "Please review your response."),
+        ("a", "2023-01-09", "Sheffield City Council has not yet reached a decision on whether or not the balance of "
+                            "the public interest lies in maintaining an exemption under section 42 for legal "
+                            "professional privilege; we are extending the deadline."),
+        ("a", "2023-03-03", "Thank you for your request for an internal review. We have located information, which "
+                            "is in scope. This information is legally privileged under section 42(1) of the Act."),
+    )
+    meta = enrich(text)
+    assert meta.outcome == "mixed"
+    assert [e.code for e in meta.exemptions] == ["FOIA s.42(1)"]
+    assert "legally privileged" in meta.exemptions[0].sentence
+
+
+def test_some_questions_answered_and_some_not_held_is_mixed() -> None:
+    text = thread(
+        ("r", "2023-11-08", "1.) Are your employees allowed to use generative AI at work?\n"
+                            "2.) Do you have a budget allocated to generative AI tools?"),
+        ("a", "2023-12-06", "Please find Sheffield City Council's response to your request set out below:\n"
+                            "1.) Are your employees allowed to use generative AI at work?\n"
+                            "Our employees complete information management training annually.\n"
+                            "2.) Do you have a budget allocated to generative AI tools?\n"
+                            "There is currently no defined budget for implementing generative AI tools."),
+    )
+    assert enrich(text).outcome == "mixed"

@@ -133,7 +133,8 @@ def read_message(message: Message, text: str, exemptions: list[Exemption] = ()) 
             continue
         d.not_held |= bool(_NOT_HELD.search(words))
         d.withheld |= bool(_WITHHELD.search(words))
-        d.disclosed |= bool(_DISCLOSED.search(words))
+        # "which we released to you on 13 May" tells of an earlier release, not this one.
+        d.disclosed |= bool(_DISCLOSED.search(words)) and not _FOR_REFERENCE.search(words)
         if _NCND.search(words):
             d.ncnd = True
             ncnd_sentences.append((sent.start, sent.end))

@@ -178,20 +178,30 @@ def quoted_from_request(sentence: str, text: str, at: int | None = None) -> bool
 
 
 # The longest evidence sentence we show; longer "sentences" are a paragraph the splitter
-# could not break (OCR, lists without full stops), cut to the clause around the citation.
+# could not break (OCR, tables, lists without full stops), cut to the clauses around the
+# citation. Line breaks are no cut: wrapped prose breaks anywhere ("the Environmental\n
+# Information Regulations"), so a line cannot be told from a row.
 MAX_SENTENCE = 320
-_CLAUSE_BREAK = re.compile(r";\s+|\n|:\s+|,\s+(?=(?:and|but|which|as|because|however)\b)")
+_CLAUSE_BREAK = re.compile(r";\s+|:\s+|,\s+(?=(?:and|but|which|as|because|however)\b)")
 
 
 def trim_sentence(sentence: str, at: int, limit: int = MAX_SENTENCE) -> str:
     """The sentence, or when it runs longer than ``limit``, the clauses around position ``at``."""
-    sentence = sentence.strip()
-    if len(sentence) <= limit:
-        return sentence
-    cuts = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(sentence)] + [len(sentence)]
-    start = max((c for c in cuts if c <= at), default=0)
-    end = min((c for c in cuts if c > at), default=len(sentence))
-    # Widen clause by clause while it fits, so the citation keeps its context.
+    if len(sentence.strip()) <= limit:
+        return sentence.strip()
+    start, end = _piece(sentence, at, _CLAUSE_BREAK, 0, len(sentence), limit)
+    if end - start > limit:  # one clause longer than the limit: a window around the citation
+        start = max(start, min(at - limit // 3, end - limit))
+        end = min(end, start + limit)
+    piece = " ".join(sentence[start:end].split()).strip(" ,;:")
+    return ("…" if sentence[:start].strip() else "") + piece + ("…" if sentence[end:].strip() else "")
+
+
+def _piece(text: str, at: int, breaks: re.Pattern[str], lo: int, hi: int, limit: int) -> tuple[int, int]:
+    """The span between ``breaks`` around ``at`` within [lo, hi), widened while it fits ``limit``."""
+    cuts = sorted({lo, hi, *(m.end() for m in breaks.finditer(text, lo, hi))})
+    start = max(c for c in cuts if c <= at)
+    end = min((c for c in cuts if c > at), default=hi)
     while True:
         before = max((c for c in cuts if c < start), default=None)
         after = min((c for c in cuts if c > end), default=None)
@@ -200,9 +210,4 @@ def trim_sentence(sentence: str, at: int, limit: int = MAX_SENTENCE) -> str:
         elif before is not None and end - before <= limit:
             start = before
         else:
-            break
-    if end - start > limit:  # one clause longer than the limit: a window around the citation
-        start = max(start, min(at - limit // 3, end - limit))
-        end = min(end, start + limit)
-    piece = " ".join(sentence[start:end].split()).strip(" ,;:")
-    return ("…" if start > 0 else "") + piece + ("…" if end < len(sentence) else "")
+            return start, end
