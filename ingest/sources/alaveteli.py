@@ -12,8 +12,8 @@ from typing import Any
 from archive.config import Config
 from archive.store import document_id
 from ingest.pipeline import Ingester, Item
-from ingest.sources.web import (ATTACHMENT_EXTS, check_settings, fetch_attachments, make_crawl,
-                                page_links, url_ext)
+from ingest.sources.web import (ATTACHMENT_EXTS, check_settings, collect_records,
+                                fetch_attachments, make_crawl, page_links, url_ext)
 
 log = logging.getLogger(__name__)
 
@@ -55,14 +55,7 @@ class Alaveteli:
                 match = re.search(r"/request/([a-z0-9_]+)(\.json)?$", url)
                 if match:
                     titles.setdefault(match.group(1), None)
-        items = []
-        for title in titles:
-            item = self._record(ingester, crawl, title)
-            if item is not None:
-                items.append(item)
-        ingester.store.commit()
-        crawl.counts["requests"] = crawl.fetcher.requests
-        return items, crawl.counts
+        return collect_records(ingester, crawl, titles, self._record)
 
     def _feed(self, crawl: Any, body: str) -> list[str]:
         url = f"{self.base}/feed/body/{body}.json"

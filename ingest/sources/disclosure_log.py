@@ -11,8 +11,8 @@ from typing import Any
 from archive.config import Config
 from archive.store import document_id
 from ingest.pipeline import Ingester, Item
-from ingest.sources.web import (ATTACHMENT_EXTS, SourceError, check_settings, fetch_attachments,
-                                make_crawl, page_links, page_name, url_ext)
+from ingest.sources.web import (ATTACHMENT_EXTS, SourceError, check_settings, collect_records,
+                                fetch_attachments, make_crawl, page_links, page_name, url_ext)
 
 log = logging.getLogger(__name__)
 
@@ -75,14 +75,7 @@ class DisclosureLog:
         if queue:
             log.info("%s: max_pages (%d) reached; %d listing pages left for later runs",
                      self.name, self.max_pages, len(queue))
-        records = []
-        for url in items:
-            record = self._record(ingester, crawl, url)
-            if record is not None:
-                records.append(record)
-        ingester.store.commit()
-        crawl.counts["requests"] = crawl.fetcher.requests
-        return records, crawl.counts
+        return collect_records(ingester, crawl, items, self._record)
 
     def _record(self, ingester: Ingester, crawl: Any, url: str) -> Item | None:
         known = ingester.store.document_by_locator(self.name, url)

@@ -135,3 +135,12 @@ def page_name(url: str) -> str:
     path = urlsplit(url).path.rstrip("/")
     stem = safe_name(unquote(os.path.basename(path)) or "page")
     return stem if stem.lower().endswith((".html", ".htm")) else f"{stem}.html"
+
+
+def collect_records(ingester: Any, crawl: Any, keys: Any,
+                    record: Any) -> tuple[list[Any], dict[str, int]]:
+    """Build the record of each key, save the crawl state, and count the requests made."""
+    items = [item for key in keys if (item := record(ingester, crawl, key)) is not None]
+    ingester.store.commit()
+    crawl.counts["requests"] = crawl.fetcher.requests
+    return items, crawl.counts
