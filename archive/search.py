@@ -122,6 +122,18 @@ class ExemptionView:
     sentence: str = ""
     offset: int = -1
 
+    @property
+    def verb(self) -> str:
+        """How the provision was used, in words: 'withheld under s.40(2)'."""
+        short = self.code.split(" ", 1)[-1]
+        if law.is_ncnd(self.code):
+            return f"neither confirmed nor denied under {short}"
+        if self.section in ("FOIA s.12", "FOISA s.12"):
+            return f"refused on cost under {short}"
+        if self.section in ("FOIA s.14", "FOISA s.14"):
+            return f"refused as vexatious or repeated under {short}"
+        return f"withheld under {short}"
+
 
 @dataclass
 class Hit:

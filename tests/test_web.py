@@ -66,7 +66,7 @@ def test_document_page_and_json(client) -> None:
     hit = client.get("/search.json?q=neoface").get_json()["results"][0]
     page = client.get(hit["url"]).get_data(as_text=True)
     assert "NeoFace facial recognition cameras" in page
-    assert "withheld under FOIA s.24(2)" in page  # the sentence each exemption was read from
+    assert "Neither confirmed nor denied under s.24(2): <q>withheld under FOIA s.24(2)</q>" in page
     assert "Download the original" in page
     data = client.get(hit["url"] + ".json").get_json()
     assert data["force"] == "Metropolitan Police Service"
@@ -131,3 +131,11 @@ def test_page_works_on_a_phone(client) -> None:
 def test_health(client) -> None:
     data = client.get("/health").get_json()
     assert data["documents"] == 6 and data["generation"] >= 1
+
+
+def test_each_exemption_says_how_it_was_used_and_where(client) -> None:
+    hit = client.get("/search.json?q=taser&force=Kent+Police").get_json()["results"][0]
+    page = client.get(hit["url"]).get_data(as_text=True)
+    assert "Withheld under s.40(2): <q>withheld under FOIA s.40(2)</q>" in page
+    met = client.get("/search.json?q=neoface").get_json()["results"][0]
+    assert "Refused on cost under s.12: <q>" in client.get(met["url"]).get_data(as_text=True)
