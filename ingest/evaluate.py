@@ -68,14 +68,17 @@ class FieldScore:
 
 
 @dataclass
-class TopicScore:
-    """Topic names read against topic names labelled."""
+class SetScore:
+    """Precision, recall and F1 of sets read against sets labelled."""
 
     tp: int = 0
     fp: int = 0
     fn: int = 0
-    first_right: int = 0  # documents whose first topic read is a labelled one
-    documents: int = 0
+
+    def add(self, want: set[str], got: set[str]) -> None:
+        self.tp += len(want & got)
+        self.fp += len(got - want)
+        self.fn += len(want - got)
 
     @property
     def precision(self) -> float:
@@ -90,6 +93,18 @@ class TopicScore:
         p, r = self.precision, self.recall
         return 2 * p * r / (p + r) if p + r else 0.0
 
+    def as_dict(self) -> dict[str, float]:
+        return {"precision": self.precision, "recall": self.recall, "f1": self.f1,
+                "tp": self.tp, "fp": self.fp, "fn": self.fn}
+
+
+@dataclass
+class TopicScore(SetScore):
+    """Topic names read against topic names labelled."""
+
+    first_right: int = 0  # documents whose first topic read is a labelled one
+    documents: int = 0
+
     @property
     def first(self) -> float:
         return self.first_right / self.documents if self.documents else 1.0
@@ -101,27 +116,15 @@ class Report:
 
     documents: int = 0
     missing: list[str] = field(default_factory=list)  # labelled files with no record
-    exemption_tp: int = 0
-    exemption_fp: int = 0
-    exemption_fn: int = 0
+    exemptions: SetScore = field(default_factory=SetScore)  # at section level
     fields: dict[str, FieldScore] = field(default_factory=lambda: {f: FieldScore() for f in FIELDS})
     misses: list[Miss] = field(default_factory=list)
     topics: TopicScore = field(default_factory=TopicScore)
 
     @property
-    def precision(self) -> float:
-        found = self.exemption_tp + self.exemption_fp
-        return self.exemption_tp / found if found else 1.0
-
-    @property
-    def recall(self) -> float:
-        wanted = self.exemption_tp + self.exemption_fn
-        return self.exemption_tp / wanted if wanted else 1.0
-
-    @property
     def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
+        """Exemptions F1 at section level, the headline figure."""
+        return self.exemptions.f1
 
 
 def _drop_note(value: str) -> str:
@@ -201,9 +204,7 @@ def evaluate(labels_path: str | Path, records: Iterable[dict[str, Any]]) -> Repo
         report.documents += 1
         want = {section_of(c) for c in label.get("exemptions") or []}
         got = {section_of(c) for c in record.get("exemptions") or []}
-        report.exemption_tp += len(want & got)
-        report.exemption_fp += len(got - want)
-        report.exemption_fn += len(want - got)
+        report.exemptions.add(want, got)
         if want != got:
             report.misses.append(Miss(name, "exemptions", sorted(want), sorted(got)))
         if isinstance(label.get("topics"), list):
@@ -226,9 +227,7 @@ def _score_topics(report: Report, name: str, labelled: list[str], read: list[str
     got = [_topic(t) for t in read]
     score = report.topics
     score.documents += 1
-    score.tp += len(want & set(got))
-    score.fp += len(set(got) - want)
-    score.fn += len(want - set(got))
+    score.add(want, set(got))
     score.first_right += bool(got and got[0] in want)
     if want != set(got):
         report.misses.append(Miss(name, "topics", sorted(labelled), list(read)))
@@ -239,25 +238,24 @@ def report_dict(report: Report) -> dict[str, Any]:
     out: dict[str, Any] = {
         "documents": report.documents,
         "missing": report.missing,
-        "exemptions": {"precision": report.precision, "recall": report.recall, "f1": report.f1,
-                       "tp": report.exemption_tp, "fp": report.exemption_fp, "fn": report.exemption_fn},
+        "exemptions": report.exemptions.as_dict(),
         "fields": {f: {"accuracy": s.accuracy, "correct": s.correct, "total": s.total}
                    for f, s in report.fields.items() if s.total},
         "misses": [{"file": m.file, "field": m.field, "expected": m.expected, "got": m.got} for m in report.misses],
     }
     if report.topics.documents:
         t = report.topics
-        out["topics"] = {"precision": t.precision, "recall": t.recall, "f1": t.f1, "first": t.first,
-                         "tp": t.tp, "fp": t.fp, "fn": t.fn, "documents": t.documents}
+        out["topics"] = {**t.as_dict(), "first": t.first, "documents": t.documents}
     return out
 
 
 def format_report(report: Report) -> str:
     """The report as text: one line per score, then each miss."""
+    e = report.exemptions
     lines = [
         f"documents scored: {report.documents}" + (f" (no record for {len(report.missing)})" if report.missing else ""),
-        f"exemptions (section level): P {report.precision:.3f}  R {report.recall:.3f}  F1 {report.f1:.3f}"
-        f"  (tp {report.exemption_tp}, fp {report.exemption_fp}, fn {report.exemption_fn})",
+        f"exemptions (section level): P {e.precision:.3f}  R {e.recall:.3f}  F1 {e.f1:.3f}"
+        f"  (tp {e.tp}, fp {e.fp}, fn {e.fn})",
     ]
     for f, s in report.fields.items():
         if s.total:

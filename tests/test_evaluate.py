@@ -82,7 +82,7 @@ def test_scores_topics_and_maps_generator_names(tmp_path: Path) -> None:
     report = evaluate(labels, records)
     assert (report.topics.tp, report.topics.fp, report.topics.fn, report.topics.first_right) == (2, 2, 0, 1)
     assert report.fields["date"].correct == 1 and report.fields["date"].total == 2
-    assert (report.exemption_tp, report.exemption_fp) == (1, 1)
+    assert (report.exemptions.tp, report.exemptions.fp) == (1, 1)
     assert {(m.file, m.field) for m in report.misses} == {
         ("a.txt", "topics"), ("b.txt", "topics"), ("b.txt", "date"), ("b.txt", "exemptions")}
     assert "topics          P 0.500  R 1.000" in format_report(report)
