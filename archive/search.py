@@ -512,26 +512,35 @@ def _split(value: str | None) -> list[str]:
     return [v for v in (value or "").split(",") if v]
 
 
+def _match(reader: IndexReader, searcher: Searcher, params: SearchParams
+           ) -> tuple[query.Query, list[int], dict[str, Counter[str]], dict[str, set[str]]]:
+    """The query, the documents that pass every selection, the facet counts, the selections."""
+    columns = reader.facet_columns(searcher)
+    q = parse_query(params.q, searcher, columns)
+    selected = _filter_sets(params.filters, columns)
+    passing, counters = count_facets(searcher.docs_for_query(q), columns, selected)
+    return q, passing, counters, selected
+
+
+def _sort_args(params: SearchParams) -> dict[str, Any]:
+    if params.sort == "date" or (params.sort == "relevance" and not params.q):  # no ranking
+        return {"sortedby": "date", "reverse": True}
+    if params.sort == "date_asc":
+        return {"sortedby": "date"}
+    return {}
+
+
 def search(reader: IndexReader, params: SearchParams) -> SearchResult:
     """Run one search: the page of hits, the exact total and every facet's counts."""
     with reader.searcher() as searcher:
-        columns = reader.facet_columns(searcher)
-        q = parse_query(params.q, searcher, columns)
-        selected = _filter_sets(params.filters, columns)
-        matched = searcher.docs_for_query(q)
-        passing, counters = count_facets(matched, columns, selected)
+        q, passing, counters, selected = _match(reader, searcher, params)
         total = len(passing)
         facets = _facets(counters, selected)
         hits: list[Hit] = []
         start = (params.page - 1) * params.per_page
         if total and start < total:
-            allowed = set(passing)
-            kwargs: dict[str, Any] = {"filter": allowed, "limit": start + params.per_page}
-            if params.sort == "date" or (params.sort == "relevance" and not params.q):  # no ranking
-                kwargs.update(sortedby="date", reverse=True)
-            elif params.sort == "date_asc":
-                kwargs.update(sortedby="date")
-            results = searcher.search(q, **kwargs)
+            results = searcher.search(q, filter=set(passing), limit=start + params.per_page,
+                                      **_sort_args(params))
             results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
             results.formatter = _EscapingFormatter()
             for result in results[start:start + params.per_page]:
@@ -579,18 +588,10 @@ def suggest(searcher: Searcher, text: str) -> str | None:
 def iter_hits(reader: IndexReader, params: SearchParams) -> Iterator[Hit]:
     """Every hit of a search, in its order, without snippets: for exports and feeds."""
     with reader.searcher() as searcher:
-        columns = reader.facet_columns(searcher)
-        q = parse_query(params.q, searcher, columns)
-        selected = _filter_sets(params.filters, columns)
-        passing, _ = count_facets(searcher.docs_for_query(q), columns, selected)
+        q, passing, _, _ = _match(reader, searcher, params)
         if not passing:
             return
-        kwargs: dict[str, Any] = {"filter": set(passing), "limit": None}
-        if params.sort == "date" or (params.sort == "relevance" and not params.q):
-            kwargs.update(sortedby="date", reverse=True)
-        elif params.sort == "date_asc":
-            kwargs.update(sortedby="date")
-        for result in searcher.search(q, **kwargs):
+        for result in searcher.search(q, filter=set(passing), limit=None, **_sort_args(params)):
             yield hit_from_stored(result.fields(), Markup(""))
 
 
