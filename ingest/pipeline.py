@@ -20,6 +20,7 @@ from archive.index import IndexWriter
 from archive.models import Document, Metadata
 from archive.store import Store, document_id, utcnow
 from ingest.extract import EXTRACTOR_VERSION, ExtractionError, Extracted, extract_bytes
+from ingest.extract.dispatch import attachment_section, extract_attachment
 from ingest.isolation import IsolatedPool, Outcome
 from ingest.metadata import METADATA_VERSION, enrich
 
@@ -59,15 +60,9 @@ def process_file(path: str, filename: str, parts: tuple[tuple[str, str], ...] = 
     extracted = extract_bytes(data, filename)
     for part_path, part_name in parts:
         with open(part_path, "rb") as fh:
-            part_data = fh.read()
-        try:
-            attachment = extract_bytes(part_data, part_name)
-        except ExtractionError as error:
-            attachment = Extracted(format="unknown", text="", hints={"error": str(error)})
-        attachment.attachment_name = part_name
+            attachment = extract_attachment(fh.read(), part_name)
         extracted.attachments.append(attachment)
-        note = attachment.text or f"[not extracted: {attachment.hints.get('error', 'no text')}]"
-        extracted.text += f"\n\n----- Attachment: {part_name} -----\n{note}"
+        extracted.text += "\n\n" + attachment_section(attachment)
     # Source hints (issue 4): what the source itself says, e.g. whose disclosure log
     # it is, or the requester-set WDTK status; enrich() decides how much they weigh.
     extracted.hints = {**extracted.hints, **(hints or {})}

@@ -63,3 +63,36 @@ def extract_bytes(
     if not result.title:
         result.title = title_from_filename(filename)
     return result
+
+
+def failed_attachment(name: str, error: ExtractionError) -> Extracted:
+    """An attached file that could not be read: kept, with the reason, and no text."""
+    return Extracted(
+        format="unknown",
+        text="",
+        title=title_from_filename(name),
+        method="failed",
+        hints={"error": error.reason, "error_detail": error.detail},
+        attachment_name=name,
+    )
+
+
+def extract_attachment(data: bytes, name: str, declared_charset: str | None = None,
+                       depth: int = 0) -> Extracted:
+    """Extract a file attached to another; one that cannot be read fails alone."""
+    try:
+        attachment = extract_bytes(data, name, declared_charset=declared_charset, depth=depth)
+    except ExtractionError as error:
+        log.info("attachment %r not read: %s", name, error)
+        attachment = failed_attachment(name, error)
+    attachment.attachment_name = name
+    return attachment
+
+
+def attachment_section(attachment: Extracted) -> str:
+    """An attachment's text under the heading line that joins it to its parent's text.
+
+    The metadata reader finds attachments by this heading (ingest/metadata/text.py).
+    """
+    text = attachment.text or f"[not extracted: {attachment.hints.get('error', 'no text')}]"
+    return f"----- Attachment: {attachment.attachment_name} -----\n{text}"

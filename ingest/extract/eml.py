@@ -89,17 +89,6 @@ def _iso_date(raw: str | None) -> str | None:
         return None
 
 
-def _failed(name: str, error: ExtractionError) -> Extracted:
-    return Extracted(
-        format="unknown",
-        text="",
-        title=title_from_filename(name),
-        method="failed",
-        hints={"error": error.reason, "error_detail": error.detail},
-        attachment_name=name,
-    )
-
-
 def _leaves(part: EmailMessage) -> Iterator[EmailMessage]:
     """The non-multipart parts in order; an attached e-mail is one leaf, not descended into."""
     if part.get_content_maintype() == "multipart":
@@ -112,7 +101,7 @@ def _leaves(part: EmailMessage) -> Iterator[EmailMessage]:
 def extract_eml(data: bytes, filename: str = "", depth: int = 0) -> Extracted:
     """Read an e-mail: its body, then each attachment's text under a heading line."""
     # Imported here because the dispatcher imports this module.
-    from ingest.extract.dispatch import extract_bytes
+    from ingest.extract.dispatch import attachment_section, extract_attachment, failed_attachment
 
     message = BytesParser(policy=policy.default).parsebytes(data)
     plain: list[str] = []
@@ -149,20 +138,13 @@ def extract_eml(data: bytes, filename: str = "", depth: int = 0) -> Extracted:
     attachments = []
     for name, payload, charset in found[:MAX_ATTACHMENTS]:
         if depth >= MAX_DEPTH:
-            attachments.append(_failed(name, ExtractionError("too_large", "attachments nested too deep")))
-            continue
-        try:
-            attachment = extract_bytes(payload, name, declared_charset=charset, depth=depth + 1)
-        except ExtractionError as error:
-            log.info("%s: attachment %r not read: %s", filename, name, error)
-            attachment = _failed(name, error)
-        attachment.attachment_name = name
-        attachments.append(attachment)
+            attachments.append(failed_attachment(
+                name, ExtractionError("too_large", "attachments nested too deep")))
+        else:
+            attachments.append(extract_attachment(payload, name, charset, depth + 1))
 
     parts = [re.sub(r"\n{3,}", "\n\n", body).strip("\n")]
-    for attachment in attachments:
-        parts.append(f"\n----- Attachment: {attachment.attachment_name} -----")
-        parts.append(attachment.text or f"[not extracted: {attachment.hints.get('error', 'no text')}]")
+    parts.extend("\n" + attachment_section(a) for a in attachments)
     subject = str(message.get("Subject") or "").strip()
     hints: dict[str, Any] = {}
     date = _iso_date(message.get("Date"))
