@@ -46,6 +46,8 @@ CREATE TABLE IF NOT EXISTS documents (
     hidden      INTEGER NOT NULL DEFAULT 0,
     UNIQUE (source, locator)
 );
+-- every ingested file is looked up by its bytes (the same response under another name)
+CREATE INDEX IF NOT EXISTS documents_sha ON documents(sha256);
 CREATE TABLE IF NOT EXISTS versions (
     doc_id      TEXT NOT NULL REFERENCES documents(id),
     sha256      TEXT NOT NULL,

@@ -322,17 +322,14 @@ def _title_from_name(name: str) -> str:
 def ingest_paths(config: Config, paths: list[str], *, progress: Progress | None = None,
                  source: str = "files") -> Summary:
     """Ingest files and folders (recursively): the folder source into the pipeline."""
-    from ingest.sources.files import find_files, locator
+    from ingest.sources.files import find_files, locator, read_limited
 
     limit = config.ingest.max_file_mb * 1024 * 1024
     with Ingester(config, progress=progress) as ingester:
         items = []
         for found in find_files(paths):
             try:
-                size = found.path.stat().st_size
-                if size > limit:
-                    raise OSError(f"larger than the {config.ingest.max_file_mb} MB limit")
-                data = found.path.read_bytes()
+                data = read_limited(found.path, limit)
             except OSError as exc:
                 ingester.summary.failed += 1
                 ingester.summary.failures.append((found.display, "unreadable", str(exc)))

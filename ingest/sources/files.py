@@ -50,3 +50,10 @@ def find_files(paths: Iterable[str | os.PathLike[str]],
 def locator(path: Path) -> str:
     """How the folder source knows a file: its absolute file:// URL."""
     return path.resolve().as_uri()
+
+
+def read_limited(path: Path, limit_bytes: int) -> bytes:
+    """A file's bytes, refused (OSError) before reading when it is over the size limit."""
+    if path.stat().st_size > limit_bytes:
+        raise OSError(f"larger than the {limit_bytes // (1024 * 1024)} MB limit")
+    return path.read_bytes()

@@ -11,7 +11,7 @@ from typing import Any
 from archive.config import Config
 from ingest.crawlstate import CrawlState, mark_gone
 from ingest.pipeline import Ingester, Item
-from ingest.sources.files import WalkError, find_files, locator
+from ingest.sources.files import WalkError, find_files, locator, read_limited
 from ingest.sources.web import SourceError, check_settings
 
 log = logging.getLogger(__name__)
@@ -56,9 +56,7 @@ class Folder:
                         and ingester.store.has_object(row.sha256)):
                     counts["unchanged_files"] += 1
                     continue
-                if info.st_size > self.limit:
-                    raise OSError(f"larger than the {self.limit // (1024 * 1024)} MB limit")
-                data = file.path.read_bytes()
+                data = read_limited(file.path, self.limit)
             except OSError as exc:
                 state.set(self.name, url, "failed", reason=f"unreadable: {exc}")
                 counts["failed"] += 1
