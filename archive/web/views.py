@@ -12,7 +12,7 @@ import json
 import re
 
 from flask import (Blueprint, Response, abort, current_app, g, jsonify, render_template,
-                   request, stream_with_context, url_for)
+                   request, send_file, stream_with_context, url_for)
 from werkzeug.exceptions import HTTPException
 
 from archive import law
@@ -250,8 +250,9 @@ def original(sha256: str):  # type: ignore[no-untyped-def]
                "txt": ".txt", "xlsx": ".xlsx"}.get(str(record.get("format")), "")
         name = name or f"{sha256[:16]}{ext}"
     safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:120] or sha256[:16]
-    response = Response(path.read_bytes(), mimetype="application/octet-stream")
-    response.headers["Content-Disposition"] = f'attachment; filename="{safe}"'
+    # Streamed from disk, not read whole into the worker: originals can be large.
+    response = send_file(path, mimetype="application/octet-stream", as_attachment=True,
+                         download_name=safe, max_age=3600)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
