@@ -85,5 +85,5 @@ class Document:
     source_url: str | None  # where it was found (a URL, or file:// path)
     ingested: str  # ISO timestamp of the first time we stored it
     meta: Metadata = field(default_factory=Metadata)
-    status: str = "ok"  # ok | needs_ocr | failed (metadata only)
+    status: str = "ok"  # ok | ocr (text read from a scan) | needs_ocr | failed (metadata only)
     error: str | None = None

@@ -257,7 +257,7 @@ class Ingester:
             record = outcome.value
             self.store.put_text(item.sha256, EXTRACTOR_VERSION, record["text"])
             self.store.record_extraction(item.sha256, PIPELINE_VERSION, "ok")
-            status = "ok"
+            status = "ocr" if record.get("method") == "ocr" else "ok"  # a scan read by OCR
         else:
             record = {"format": _format_from_name(item.name),
                       "title": None, "text": "", "hints": {}, "meta": Metadata().to_dict()}
