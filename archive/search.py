@@ -545,7 +545,9 @@ def search(reader: IndexReader, params: SearchParams) -> SearchResult:
             results.formatter = _EscapingFormatter()
             for result in results[start:start + params.per_page]:
                 stored = result.fields()
-                snippet = Markup(result.highlights("text", top=2)) if params.q else Markup("")
+                # A scan nobody could read has no stored text to highlight.
+                snippet = (Markup(result.highlights("text", top=2))
+                           if params.q and stored.get("text") else Markup(""))
                 if not snippet:
                     snippet = plain_snippet(stored.get("text", ""))
                 hits.append(hit_from_stored(stored, snippet))
