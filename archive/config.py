@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,28 @@ class SiteConfig:
     timeout: int = 30
     page_size: int = 20
     max_page_size: int = 100
+    # Requests per client per window, "N/second|minute|hour"; "" turns the limit off.
+    # Counted in one file shared by every worker (archive/web/ratelimit.py).
+    rate_limit: str = ""
+    # Peer addresses (or networks) of reverse proxies whose X-Forwarded-For is believed.
+    trusted_proxies: tuple[str, ...] = ()
+    # The shared counter file; "" means ratelimit.sqlite beside the store folder.
+    rate_limit_file: str = ""
+
+
+RATE_WINDOWS = {"second": 1, "minute": 60, "hour": 3600}
+
+
+def parse_rate(text: str) -> tuple[int, int] | None:
+    """``"120/minute"`` → (120, 60); ``""`` or ``"off"`` → None (no limit)."""
+    text = text.strip().lower()
+    if text in ("", "off", "none"):
+        return None
+    count, _, unit = text.partition("/")
+    window = RATE_WINDOWS.get(unit.strip().rstrip("s"))
+    if not count.strip().isdigit() or int(count) < 1 or window is None:
+        raise ConfigError(f"[site] rate_limit: {text!r} is not like \"120/minute\"")
+    return int(count), window
 
 
 @dataclass(frozen=True)
@@ -44,6 +67,13 @@ class Config:
     ingest: IngestConfig = field(default_factory=IngestConfig)
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     source_file: Path | None = None
+
+    @property
+    def rate_limit_path(self) -> Path:
+        """The rate limiter's shared counter file."""
+        if self.site.rate_limit_file:
+            return Path(os.path.expanduser(self.site.rate_limit_file))
+        return self.store_path.parent / "ratelimit.sqlite"
 
     @classmethod
     def for_directory(cls, root: Path, **overrides: Any) -> "Config":
@@ -99,6 +129,19 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
         return p if p.is_absolute() else base / p
 
     site = _section(data, "site", SiteConfig)
+    parse_rate(site.rate_limit)  # a bad value fails here, not on the first request
+    proxies = site.trusted_proxies
+    if isinstance(proxies, str) or not all(isinstance(p, str) for p in proxies):
+        raise ConfigError("[site] trusted_proxies must be a list of addresses")
+    for proxy in proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise ConfigError(f"[site] trusted_proxies: {proxy!r} is not an address") from None
+    limit_file = site.rate_limit_file
+    if limit_file and not os.path.isabs(os.path.expanduser(limit_file)):
+        limit_file = str(base / limit_file)
+    site = replace(site, trusted_proxies=tuple(proxies), rate_limit_file=limit_file)
     ingest = _section(data, "ingest", IngestConfig)
     for name in ("store", "index"):
         extra = set(data.get(name, {})) - {"path"}

@@ -42,6 +42,10 @@ def create_app(config: Config) -> Flask:
 
     app.register_blueprint(views.bp)
 
+    from archive.web.ratelimit import install_rate_limit
+
+    install_rate_limit(app, config)  # [site] rate_limit, shared by every worker
+
     @app.context_processor
     def site_context() -> dict[str, object]:
         return {"site_title": config.site.title}
