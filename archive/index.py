@@ -67,6 +67,11 @@ def make_schema() -> fields.Schema:
         status=fields.ID(stored=True),
         ingested=fields.STORED(),
         exemptions_json=fields.STORED(),  # each exemption with its sentence and offset
+        # Round robins (ingest/groups.py): the group id, the request as quoted, and the
+        # MinHash LSH band keys a new document looks its near-duplicates up by.
+        group=fields.ID(stored=True),
+        request=fields.STORED(),
+        lsh=fields.KEYWORD(scorable=False),
     )
 
 
@@ -115,6 +120,9 @@ def to_fields(doc: Document) -> dict[str, Any]:
         "status": doc.status,
         "ingested": doc.ingested,
         "exemptions_json": json.dumps([e.to_dict() for e in meta.exemptions], ensure_ascii=False),
+        "group": doc.group or "",
+        "request": doc.request or "",
+        "lsh": " ".join(doc.request_bands),
     }
     if date is not None:
         values["date"] = date

@@ -87,3 +87,8 @@ class Document:
     meta: Metadata = field(default_factory=Metadata)
     status: str = "ok"  # ok | ocr (text read from a scan) | needs_ocr | failed (metadata only)
     error: str | None = None
+    # Round robins (issue 5, ingest/groups.py): the request as the response quotes it,
+    # its LSH band keys, and the group of near-identical requests it belongs to.
+    request: str = ""
+    request_bands: list[str] = field(default_factory=list)
+    group: str | None = None
