@@ -87,6 +87,20 @@ CREATE TABLE IF NOT EXISTS extractions (
     at          TEXT NOT NULL,
     PRIMARY KEY (sha256, version)
 );
+CREATE TABLE IF NOT EXISTS takedowns (  -- every takedown and restore, never deleted
+    n           INTEGER PRIMARY KEY,
+    id          TEXT NOT NULL,          -- the document
+    action      TEXT NOT NULL,          -- takedown | restore
+    reason      TEXT NOT NULL,
+    time        TEXT NOT NULL,
+    user        TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS fixity (     -- the last re-hash of each original (foi-archive verify)
+    sha256      TEXT PRIMARY KEY,
+    checked_at  TEXT NOT NULL,
+    status      TEXT NOT NULL,          -- ok | mismatch | missing
+    actual      TEXT                    -- the sha256 the bytes have now, when not ok
+);
 """
 
 
@@ -375,6 +389,44 @@ class Store:
             " WHERE doc_id = ? ORDER BY id", (doc_id,)
         )
         return [ProvenanceRow(**dict(r)) for r in rows]
+
+    # -- takedown ----------------------------------------------------------------
+
+    def set_hidden(self, doc_id: str, hidden: bool, *, reason: str, user: str) -> None:
+        """Hide (or show again) a document, and log who did it and why."""
+        if self.document(doc_id) is None:
+            raise StoreError(f"no document {doc_id}")
+        self.db.execute("UPDATE documents SET hidden = ? WHERE id = ?", (int(hidden), doc_id))
+        self.db.execute(
+            "INSERT INTO takedowns (id, action, reason, time, user) VALUES (?, ?, ?, ?, ?)",
+            (doc_id, "takedown" if hidden else "restore", reason, utcnow(), user))
+
+    def takedowns(self, doc_id: str | None = None) -> list[sqlite3.Row]:
+        sql, args = "SELECT * FROM takedowns", ()
+        if doc_id is not None:
+            sql, args = sql + " WHERE id = ?", (doc_id,)
+        return list(self.db.execute(sql + " ORDER BY n", args))
+
+    # -- fixity ------------------------------------------------------------------
+
+    def dependents(self, sha256: str) -> list[str]:
+        """Ids of the documents any of whose versions has these bytes, whole or as a part."""
+        return [r[0] for r in self.db.execute(
+            "SELECT doc_id FROM versions WHERE sha256 = ? UNION"
+            " SELECT doc_id FROM parts WHERE sha256 = ? OR version = ? ORDER BY 1",
+            (sha256, sha256, sha256))]
+
+    def record_fixity(self, sha256: str, status: str, actual: str | None = None) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO fixity (sha256, checked_at, status, actual) VALUES (?, ?, ?, ?)",
+            (sha256, utcnow(), status, actual))
+
+    def object_files(self) -> Iterator[Path]:
+        """Every file under objects/, named by a sha256 or not (leftover temp files)."""
+        if self.objects.is_dir():
+            for dirpath, _, names in os.walk(self.objects):
+                for name in sorted(names):
+                    yield Path(dirpath) / name
 
     def commit(self) -> None:
         self.db.commit()
