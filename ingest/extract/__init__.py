@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 #: Bumped whenever extraction output changes, so stored text can be redone.
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"  # 2: scans read by OCR
 
 # Reasons an extraction can fail, as recorded and listed by `foi-archive failures`.
 REASONS = (

@@ -2,8 +2,9 @@
 
 pdfminer raises almost any exception type on a hostile file (shared/reliability.md
 §4.1); the ones that mean something to us are turned into reasons here and the
-rest are left to the dispatcher's edge. A scanned PDF is its own outcome,
-``needs_ocr``, not a failure of the reader.
+rest are left to the dispatcher's edge. A scanned PDF (no text layer) is read
+by OCR when Tesseract is installed (``ingest.extract.ocr``) and marked so;
+without it, it is its own outcome, ``needs_ocr``, not a failure of the reader.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pdfminer.pdfparser import PDFParser
 from pdfminer.pdftypes import resolve1
 from pdfminer.utils import decode_text
 
-from ingest.extract import Extracted, ExtractionError
+from ingest.extract import Extracted, ExtractionError, ocr
 from ingest.extract.titles import choose_title
 
 log = logging.getLogger(__name__)
@@ -87,14 +88,19 @@ def extract_pdf(data: bytes, filename: str = "", layout: bool = True) -> Extract
 
     if pages == 0:
         raise ExtractionError("parse_error", "NoPages: the PDF has no pages")
+    method = "pdfminer" if layout else "pdfminer-nolayout"
+    hints: dict[str, Any] = {}
     signal = sum(ch.isalnum() for ch in text)
     if signal < MIN_CHARS_PER_PAGE * pages:
-        raise ExtractionError("needs_ocr", f"{pages} pages, {signal} letters or digits")
+        text = _read_scan(data, pages, signal)
+        method = "ocr"
+        hints["ocr_pages"] = text.count("\f") + 1
+        if hints["ocr_pages"] < pages:
+            hints["ocr_incomplete"] = True
 
     info: dict[str, Any] = {}
     for entry in document.info:
         info.update(entry)
-    hints: dict[str, Any] = {}
     created = pdf_date(_info_string(info, "CreationDate"))
     if created:
         hints["created"] = created
@@ -105,6 +111,20 @@ def extract_pdf(data: bytes, filename: str = "", layout: bool = True) -> Extract
         text=text,
         title=choose_title(_info_string(info, "Title"), text, filename),
         pages=pages,
-        method="pdfminer" if layout else "pdfminer-nolayout",
+        method=method,
         hints=hints,
     )
+
+
+def _read_scan(data: bytes, pages: int, signal: int) -> str:
+    """The text of a PDF with no text layer, by OCR; ``needs_ocr`` when it cannot be read."""
+    found = f"{pages} pages, {signal} letters or digits in the text layer"
+    if not ocr.available():
+        raise ExtractionError("needs_ocr", f"{found}; OCR is not installed (tesseract-ocr, poppler-utils)")
+    try:
+        result = ocr.ocr_pdf(data, pages)
+    except ocr.OcrFailed as exc:
+        raise ExtractionError("needs_ocr", f"{found}; OCR failed: {exc}") from exc
+    if sum(ch.isalnum() for ch in result.text) < MIN_CHARS_PER_PAGE * result.pages_read:
+        raise ExtractionError("needs_ocr", f"{found}; OCR found no text either")
+    return result.text

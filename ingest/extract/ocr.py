@@ -1,0 +1,101 @@
+"""OCR for scanned PDFs: poppler's pdftoppm draws each page, Tesseract reads it.
+
+pdfminer.six reads only a PDF's text layer, so a scanned letter gives no text
+(shared/reliability.md E11). When Debian's ``tesseract-ocr`` and
+``poppler-utils`` are installed, the page images are read instead and the
+document is marked as OCR'd; without them it stays ``needs_ocr`` and is indexed
+by what is known of it.
+
+This runs inside the extraction child, under its memory limit (the tools
+inherit RLIMIT_AS). Each tool call has its own timeout, and the whole document
+has a time budget below the child's deadline: a long scan is read as far as the
+budget allows and marked incomplete, rather than lost to a timeout.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+#: Resolution pages are drawn at. 200 dpi reads typed letters as well as 300 here
+#: (258 against 262 words on the corpus's scanned CIPFA form) in half the time.
+DPI = 200
+#: Seconds one document may spend in OCR; below the default 60 s child deadline.
+BUDGET = 45.0
+#: Pages read at most; a 300-page scanned bundle is read in part and says so.
+MAX_PAGES = 50
+LANGUAGE = "eng"
+
+# Tesseract's OpenMP threads would fight the other extraction workers for cores.
+_ENV = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+
+
+@dataclass
+class OcrResult:
+    text: str
+    pages_read: int
+    pages: int
+
+    @property
+    def complete(self) -> bool:
+        return self.pages_read >= self.pages
+
+
+def available() -> bool:
+    """Whether OCR can run here; ``FOI_ARCHIVE_OCR=off`` turns it off."""
+    if os.environ.get("FOI_ARCHIVE_OCR", "").lower() in ("0", "off", "false", "no"):
+        return False
+    return shutil.which("tesseract") is not None and shutil.which("pdftoppm") is not None
+
+
+class OcrFailed(Exception):
+    """OCR could not read any page (a tool failed or ran out of time)."""
+
+
+def _run(args: list[str], timeout: float) -> bytes:
+    try:
+        done = subprocess.run(args, capture_output=True, timeout=max(timeout, 0.1),
+                              env=_ENV, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise TimeoutError(f"{Path(args[0]).name} ran past {timeout:.0f} s") from exc
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise OcrFailed(f"{Path(args[0]).name} exited {done.returncode}: {message[-1] if message else ''}")
+    return done.stdout
+
+
+def ocr_pdf(data: bytes, pages: int, *, budget: float = BUDGET, max_pages: int = MAX_PAGES) -> OcrResult:
+    """Read up to ``max_pages`` pages of a PDF by OCR within ``budget`` seconds.
+
+    Pages are joined with form feeds, as pdfminer joins them. Raises ``OcrFailed``
+    when not even the first page could be read.
+    """
+    deadline = time.monotonic() + budget
+    texts: list[str] = []
+    wanted = max(1, min(pages, max_pages))
+    with tempfile.TemporaryDirectory(prefix="foi-ocr-") as tmp:
+        pdf = Path(tmp, "in.pdf")
+        pdf.write_bytes(data)
+        for number in range(1, wanted + 1):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            stem = Path(tmp, f"p{number}")
+            try:
+                _run(["pdftoppm", "-r", str(DPI), "-gray", "-png", "-singlefile",
+                      "-f", str(number), "-l", str(number), str(pdf), str(stem)], left)
+                left = deadline - time.monotonic()
+                out = _run(["tesseract", f"{stem}.png", "-", "-l", LANGUAGE], left)
+            except (TimeoutError, OcrFailed) as exc:
+                if not texts:
+                    raise OcrFailed(str(exc)) from exc
+                break
+            finally:
+                Path(f"{stem}.png").unlink(missing_ok=True)
+            texts.append(out.decode("utf-8", "replace").strip())
+    return OcrResult(text="\f".join(texts), pages_read=len(texts), pages=pages)
