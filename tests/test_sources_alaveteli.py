@@ -10,6 +10,7 @@ import pytest
 
 from archive.config import Config, IngestConfig
 from archive.store import Store
+from ingest.crawlstate import CrawlState
 from ingest.sources.runner import run_source
 from tests.conftest import CORPUS
 from tests.httpfixtures import Site, local_http  # noqa: F401
@@ -41,9 +42,9 @@ def wdtk(local_http: Site) -> Site:
     return s
 
 
-def make_config(tmp_path: Path, site: Site) -> Config:
+def make_config(tmp_path: Path, site: Site, **settings: object) -> Config:
     source = {"kind": "alaveteli", "base_url": site.base, "bodies": ["mhclg"], "delay": 0,
-              "allow_private_addresses": True, "backoff_base": 0.01}
+              "allow_private_addresses": True, "backoff_base": 0.01, **settings}
     return Config.for_directory(tmp_path / "archive", sources={"wdtk": source},
                                 ingest=IngestConfig(workers=2, timeout=30, user_agent=UA))
 
@@ -73,3 +74,77 @@ def test_hidden_request_is_marked_gone(tmp_path: Path, wdtk: Site) -> None:
     with Store(config.store_path) as store:
         doc = store.document_by_locator("wdtk", wdtk.url("/request/housing_data"))
         assert doc.source_status == "gone" and store.has_object(doc.sha256)
+
+
+ATOM_FEED = """<?xml version="1.0" encoding="UTF-8"?>
+<feed xml:lang="en-GB" xmlns="http://www.w3.org/2005/Atom">
+  <id>tag:{host},2005:/feed/body/mhclg</id>
+  <title>Requests to Ministry of Housing, Communities and Local Government</title>
+  <entry>
+    <id>tag:{host},2005:InfoRequestEvent/1</id>
+    <published>2019-07-01T10:00:00+01:00</published>
+    <link rel="alternate" type="text/html" href="{base}/request/housing_data#incoming-1000437"/>
+    <title type="html">Housing data</title>
+    <content type="html">&lt;p&gt;Response by MHCLG&lt;/p&gt;</content>
+  </entry>
+  <entry>
+    <id>tag:{host},2005:InfoRequestEvent/2</id>
+    <link rel="alternate" type="text/html" href="{base}/request/housing_data"/>
+    <title type="html">Housing data</title>
+  </entry>
+</feed>
+"""
+
+
+def test_atom_body_feed_names_the_same_requests(tmp_path: Path, wdtk: Site) -> None:
+    wdtk.page("/feed/body/mhclg", ATOM_FEED.format(base=wdtk.base, host="127.0.0.1"),
+              "application/atom+xml; charset=utf-8")
+    config = make_config(tmp_path, wdtk, feed="atom")
+    summary = run_source(config, "wdtk")
+    assert summary.new == 1 and summary.failed == 0, summary
+    assert wdtk.hits("/feed/body/mhclg") == 1 and wdtk.hits("/feed/body/mhclg.json") == 0
+
+
+@pytest.mark.parametrize("feed", [
+    # billion laughs: refused before any entity can expand
+    '<?xml version="1.0"?><!DOCTYPE feed [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    '<feed xmlns="http://www.w3.org/2005/Atom"><title>&b;</title></feed>',
+    # an external entity (XXE)
+    '<?xml version="1.0"?><!DOCTYPE feed [<!ENTITY x SYSTEM "file:///etc/hostname">]>'
+    '<feed xmlns="http://www.w3.org/2005/Atom"><title>&x;</title></feed>',
+    '<feed xmlns="http://www.w3.org/2005/Atom"><entry><link href="/request/x"',  # cut short
+    '<rss><channel><item><link>/request/housing_data</link></item></channel></rss>',  # not Atom
+])
+def test_a_hostile_or_broken_atom_feed_is_a_recorded_failure(tmp_path: Path, wdtk: Site, feed: str) -> None:
+    wdtk.page("/feed/body/mhclg", feed, "application/atom+xml")
+    config = make_config(tmp_path, wdtk, feed="atom")
+    summary = run_source(config, "wdtk")
+    assert summary.new == 0
+    assert wdtk.hits("/request/housing_data.json") == 0
+    with Store(config.store_path) as store:
+        row = CrawlState(store).get("wdtk", wdtk.url("/feed/body/mhclg"))
+    assert row is not None and row.state == "failed" and row.reason.startswith("feed_parse_error"), row
+
+
+def test_list_pages_reach_requests_older_than_the_feed(tmp_path: Path, wdtk: Site) -> None:
+    older = {"id": 5, "url_title": "older_request", "title": "Older", "prominence": "normal",
+             "described_state": "not_held", "law_used": "foi"}
+    wdtk.page("/request/older_request.json", json.dumps(older), "application/json")
+    wdtk.page("/request/older_request", "<html><body><h1>Older</h1><div class='correspondence'>"
+              "<p>Dear Sir, we do not hold the information you asked for. Yours, MHCLG</p></div></body></html>")
+    listing = ('<ul><li><a href="/request/housing_data">Housing data</a></li>'
+               '<li><a href="/request/older_request#incoming-5">Older</a></li>'
+               '<li><a href="/request/new?body=mhclg">Make a request</a></li></ul>')
+    wdtk.page("/body/mhclg", listing)
+    wdtk.page("/body/mhclg?page=2", '<ul><li><a href="/request/housing_data">Housing data</a></li></ul>')
+    config = make_config(tmp_path, wdtk, list_pages=5)
+    summary = run_source(config, "wdtk")
+    assert summary.new == 2, summary
+    # Page 2 named nothing new, so page 3 was never asked for.
+    assert wdtk.hits("/body/mhclg?page=2") == 1 and wdtk.hits("/body/mhclg?page=3") == 0
+    assert wdtk.hits("/request/new.json") == 0
+
+
+def test_an_unknown_feed_kind_is_a_config_error(tmp_path: Path, wdtk: Site) -> None:
+    with pytest.raises(ValueError, match="feed must be one of"):
+        run_source(make_config(tmp_path, wdtk, feed="rss"), "wdtk")

@@ -1,11 +1,19 @@
-"""WhatDoTheyKnow or any Alaveteli site: body feeds (.json) name the requests; each
-request's .json, its thread page and the attachments of its responses are one record."""
+"""WhatDoTheyKnow or any Alaveteli site: body feeds (Atom or .json) name the requests;
+each request's .json, its thread page and the attachments of its responses are one record.
+
+An Alaveteli body feed holds only the body's newest 25 events (the track
+controller asks its search for one page of 25), which is right for a regular
+run. To reach older requests, ``list_pages = N`` also walks the first N pages
+of the body's request list (``/body/<url_name>?page=N``, 25 requests a page),
+stopping at the first page that names nothing new.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 import re
+import xml.etree.ElementTree as ElementTree
 from collections import Counter
 from typing import Any
 
@@ -18,7 +26,11 @@ from ingest.sources.web import (ATTACHMENT_EXTS, check_settings, collect_records
 log = logging.getLogger(__name__)
 
 KEYS = {"kind", "base_url", "bodies", "delay", "allow_private_addresses", "enabled", "max_requests",
-        "timeout", "deadline", "retries", "backoff_base", "retry_after_cap"}
+        "timeout", "deadline", "retries", "backoff_base", "retry_after_cap", "feed", "list_pages"}
+FEEDS = ("json", "atom")
+ATOM = "{http://www.w3.org/2005/Atom}"
+#: A request's page, as linked from feeds and lists (fragments and queries aside).
+REQUEST_LINK_RE = re.compile(r"/request/([a-z0-9_]+)(?:[?#/].*)?$")
 #: A response's attachment download (not its "View as HTML" rendering).
 ATTACHMENT_RE = re.compile(r"/request/\d+/response/\d+/attach/\d+/")
 #: Requests no longer public on the site: marked gone, never deleted here.
@@ -39,6 +51,10 @@ class Alaveteli:
         self.base = str(settings["base_url"]).rstrip("/")
         self.bodies = [str(b) for b in settings["bodies"]]
         self.max_requests = int(settings.get("max_requests", 200))
+        self.feed = str(settings.get("feed", "json"))
+        if self.feed not in FEEDS:
+            raise ValueError(f"[sources.{name}] feed must be one of {', '.join(FEEDS)}, not {self.feed!r}")
+        self.list_pages = int(settings.get("list_pages", 0))
         self.hints: dict[str, Any] = {}
 
     def collect(self, ingester: Ingester, only: set[str] | None = None
@@ -48,7 +64,9 @@ class Alaveteli:
         titles: dict[str, None] = {}
         if only is None:
             for body in self.bodies:
-                for title in self._feed(crawl, body):
+                found = self._feed(crawl, body)
+                found += self._listing(crawl, body, set(found))
+                for title in found[: self.max_requests]:
                     titles.setdefault(title, None)
         else:
             for url in only:
@@ -58,25 +76,34 @@ class Alaveteli:
         return collect_records(ingester, crawl, titles, self._record)
 
     def _feed(self, crawl: Any, body: str) -> list[str]:
-        url = f"{self.base}/feed/body/{body}.json"
+        """The url_titles a body feed names, newest first (Atom or JSON, as configured)."""
+        url = f"{self.base}/feed/body/{body}" + (".json" if self.feed == "json" else "")
         page = crawl.fetch(url)
         if page is None:
             return []
         try:
-            events = json.loads(page.body)
-        except ValueError as exc:
+            found = json_feed_titles(page.body) if self.feed == "json" else atom_feed_titles(page.body)
+        except FeedError as exc:
             crawl.failed(url, f"feed_parse_error: {exc}")
             return []
-        if not isinstance(events, list):
-            crawl.failed(url, "feed_parse_error: not a list of events")
-            return []
-        titles = []
-        for event in events[: self.max_requests]:
-            request = event.get("info_request") if isinstance(event, dict) else None
-            title = request.get("url_title") if isinstance(request, dict) else None
-            if isinstance(title, str) and URL_TITLE_RE.match(title) and title not in titles:
-                titles.append(title)
-        return titles
+        return _unique(found)[: self.max_requests]
+
+    def _listing(self, crawl: Any, body: str, seen: set[str]) -> list[str]:
+        """Older requests from the body's request list, ``list_pages`` pages at most."""
+        found: list[str] = []
+        for number in range(1, self.list_pages + 1):
+            if len(seen) + len(found) >= self.max_requests:
+                break
+            url = f"{self.base}/body/{body}" + (f"?page={number}" if number > 1 else "")
+            page = crawl.fetch(url)
+            if page is None:
+                break
+            new = [t for t in _unique(_link_titles(page_links(page.body, page.final_url)))
+                   if t not in seen and t not in found]
+            if not new:
+                break  # past the last page: Alaveteli shows an empty list, not a 404
+            found.extend(new)
+        return found
 
     def _record(self, ingester: Ingester, crawl: Any, title: str) -> Item | None:
         page_url = f"{self.base}/request/{title}"
@@ -112,3 +139,65 @@ class Alaveteli:
         item.hints = {k: v for k, v in (("wdtk_status", info.get("described_state")),
                                         ("law_used", info.get("law_used"))) if v}
         return item
+
+
+class FeedError(ValueError):
+    """A feed that is not what an Alaveteli feed looks like."""
+
+
+#: Alaveteli routes under /request/ that are not requests.
+NOT_REQUESTS = {"new", "search_ahead", "select_authority"}
+
+
+def _unique(titles: list[str]) -> list[str]:
+    return [t for t in dict.fromkeys(titles) if URL_TITLE_RE.match(t) and t not in NOT_REQUESTS]
+
+
+def _link_titles(urls: list[str]) -> list[str]:
+    return [m.group(1) for m in (REQUEST_LINK_RE.search(u) for u in urls) if m]
+
+
+def json_feed_titles(body: bytes) -> list[str]:
+    """url_titles from a ``/feed/body/<name>.json`` list of events."""
+    try:
+        events = json.loads(body)
+    except ValueError as exc:
+        raise FeedError(str(exc)) from exc
+    if not isinstance(events, list):
+        raise FeedError("not a list of events")
+    titles = []
+    for event in events:
+        request = event.get("info_request") if isinstance(event, dict) else None
+        title = request.get("url_title") if isinstance(request, dict) else None
+        if isinstance(title, str):
+            titles.append(title)
+    return titles
+
+
+def atom_feed_titles(body: bytes) -> list[str]:
+    """url_titles from an Atom body feed: each entry's alternate link is the request page.
+
+    A feed never needs a DTD, so one is refused outright: no entity can expand
+    (billion laughs) or reach outside (XXE) (shared/reliability.md C17).
+    """
+    head = body[:4096].lower()
+    if b"<!doctype" in head or b"<!entity" in body.lower():
+        raise FeedError("a DTD or entity declaration in a feed is refused")
+    try:
+        root = ElementTree.fromstring(body)
+    except ElementTree.ParseError as exc:
+        raise FeedError(str(exc)) from exc
+    if root.tag != f"{ATOM}feed":
+        raise FeedError(f"not an Atom feed (root element {root.tag!r})")
+    links = []
+    for entry in root.iter(f"{ATOM}entry"):
+        for link in entry.iter(f"{ATOM}link"):
+            if link.get("rel", "alternate") == "alternate" and link.get("href"):
+                links.append(link.get("href", ""))
+                break
+        else:
+            # The request-events flavour names the request in its own element.
+            for element in entry:
+                if element.tag.endswith("}request_url") and element.text:
+                    links.append(element.text.strip())
+    return _link_titles(links)
