@@ -164,11 +164,16 @@ class IndexWriter:
         # (its docstring says so): the dict above keeps one entry per id.
         writer: WhooshWriter = self.ix.writer(timeout=self._timeout, limitmb=self._limitmb)
         try:
-            for doc_id, values in self._pending.items():
-                if values is None:
-                    writer.delete_by_term("id", doc_id)
-                else:
-                    writer.update_document(**values)
+            # Replace by hand rather than with update_document, which opens a reader
+            # over every segment for each document (16 ms a document at 2k, growing
+            # with the index): one searcher finds every old copy of the batch.
+            with writer.searcher() as searcher:
+                for doc_id in self._pending:
+                    for docnum in searcher.document_numbers(id=doc_id):
+                        writer.delete_document(docnum)
+            for values in self._pending.values():
+                if values is not None:
+                    writer.add_document(**values)
         except BaseException:
             writer.cancel()
             raise
