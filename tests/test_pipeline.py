@@ -5,6 +5,7 @@ from pathlib import Path
 from archive.index import IndexReader
 from archive.search import SearchParams, get_document, search
 from archive.store import Store
+from ingest.extract import EXTRACTOR_VERSION
 from ingest.pipeline import ingest_paths
 
 LETTER = """Dear Applicant,
@@ -40,7 +41,7 @@ def test_ingest_keeps_originals_text_and_provenance(tmp_path: Path, config) -> N
     with Store(config.store_path) as store:
         [doc] = list(store.documents())
         assert store.read_object(doc.sha256) == LETTER.encode()
-        assert "Taser" in store.read_text(doc.sha256, "1")
+        assert "Taser" in store.read_text(doc.sha256, EXTRACTOR_VERSION)
         [prov] = store.provenance(doc.id)
         assert prov.locator.startswith("file://") and prov.locator.endswith("a/letter.txt")
         assert prov.event == "stored"
