@@ -1,0 +1,188 @@
+"""Round robins: the same request sent to many bodies, grouped as it is ingested.
+
+Each response's request (ingest/metadata/request.py) is normalised and cut into
+word shingles; a MinHash signature of the shingles is split into LSH bands, and
+the bands are written to the index (field ``lsh``). A new document looks up the
+documents that share a band with it (earlier ones in the index, and this run's
+not yet committed ones in memory), measures the exact Jaccard similarity of the
+shingle sets, and joins the group of the closest one at or above ``THRESHOLD``;
+with none, it founds a group named after its own id. Work per document is the
+same whatever the size of the archive: a few band look-ups, never a scan.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+import struct
+from collections import Counter
+from dataclasses import dataclass
+
+from whoosh import index, query
+
+from archive.index import make_schema
+from archive.models import Document
+from ingest.metadata.request import normalise_request, request_text
+
+log = logging.getLogger(__name__)
+
+SHINGLE = 3  # words per shingle
+HASHES = 64  # MinHash functions
+ROWS = 4  # rows per LSH band: 16 bands, so pairs at Jaccard 0.5 share a band 98% of the time
+BANDS = HASHES // ROWS
+THRESHOLD = 0.6  # Jaccard over shingles at which two requests are one question (docs/site.md)
+MIN_SHINGLES = 8  # shorter requests ("Please send me the report.") say too little to group
+CANDIDATES = 50  # documents compared exactly per new document
+PER_BAND = 500  # postings read per band: a band shared by thousands is not evidence
+
+_MASK = (1 << 61) - 1  # a Mersenne prime: (a*x + b) mod p is a good permutation family
+_rng = random.Random(5)  # fixed: signatures must be the same in every run
+_PERMS = [(_rng.randrange(1, _MASK), _rng.randrange(0, _MASK)) for _ in range(HASHES)]
+GROUP_FIELDS = ("group", "request", "lsh")
+
+
+def shingles(normalised: str) -> frozenset[int]:
+    """The request's word n-grams, each as a 64-bit hash."""
+    words = normalised.split()
+    grams = [" ".join(words[i:i + SHINGLE]) for i in range(max(0, len(words) - SHINGLE + 1))]
+    return frozenset(struct.unpack("<Q", hashlib.blake2b(g.encode(), digest_size=8).digest())[0]
+                     for g in grams)
+
+
+def signature(sh: frozenset[int]) -> tuple[int, ...]:
+    """The MinHash signature: for each hash function, the least value over the shingles."""
+    return tuple(min((a * x + b) % _MASK for x in sh) for a, b in _PERMS)
+
+
+def bands(sig: tuple[int, ...]) -> list[str]:
+    """LSH band keys: documents that share one are compared exactly."""
+    out = []
+    for band in range(BANDS):
+        rows = sig[band * ROWS:(band + 1) * ROWS]
+        digest = hashlib.blake2b(repr(rows).encode(), digest_size=8).hexdigest()
+        out.append(f"{band:02d}{digest}")
+    return out
+
+
+def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def containment(a: frozenset[int], b: frozenset[int]) -> float:
+    """How much of the shorter request the longer one contains (a body's copy may add to it)."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))
+
+
+@dataclass
+class RequestPrint:
+    """What grouping knows of one document's request."""
+
+    request: str  # as the response quotes it
+    shingles: frozenset[int]
+    bands: list[str]
+
+
+def request_print(text: str, names: tuple[str, ...] = ()) -> RequestPrint | None:
+    """The request of a response and its signature; None when there is too little to group."""
+    request = request_text(text)
+    if not request:
+        return None
+    return print_of(request, names)
+
+
+def print_of(request: str, names: tuple[str, ...] = ()) -> RequestPrint | None:
+    sh = shingles(normalise_request(request, names))
+    if len(sh) < MIN_SHINGLES:
+        return None
+    return RequestPrint(request, sh, bands(signature(sh)))
+
+
+def names_of(doc: Document) -> tuple[str, ...]:
+    """The names a body's copy of a round robin carries that another's does not."""
+    return tuple(n for n in (doc.meta.authority, doc.meta.force) if n)
+
+
+class Grouper:
+    """Assigns each document of an ingest run to its request's group.
+
+    ``assign`` before the document goes to the index writer; ``committed`` after
+    each commit, so that the in-memory table only holds what the index cannot yet show.
+    """
+
+    def __init__(self, ix: index.Index, threshold: float = THRESHOLD) -> None:
+        self.ix = ix
+        self.threshold = threshold
+        _add_missing_fields(ix)
+        self._searcher = ix.searcher()
+        # This run's documents that the searcher cannot see yet.
+        self._by_band: dict[str, list[str]] = {}
+        self._pending: dict[str, tuple[str, frozenset[int]]] = {}  # id -> (group, shingles)
+
+    def assign(self, doc: Document) -> str | None:
+        """Set ``doc.group``, ``doc.request`` and ``doc.request_bands``; returns the group."""
+        found = request_print(doc.text, names_of(doc)) if doc.status == "ok" else None
+        if found is None:
+            doc.group, doc.request, doc.request_bands = None, "", []
+            return None
+        doc.request, doc.request_bands = found.request, found.bands
+        best, best_score = None, self.threshold
+        for group, sh in self._candidates(doc.id, found.bands):
+            score = jaccard(found.shingles, sh)
+            if score >= best_score and group:
+                best, best_score = group, score
+        doc.group = best or doc.id
+        self._pending[doc.id] = (doc.group, found.shingles)
+        for key in found.bands:
+            self._by_band.setdefault(key, []).append(doc.id)
+        return doc.group
+
+    def _candidates(self, doc_id: str, keys: list[str]):  # type: ignore[no-untyped-def]
+        """(group, shingles) of the documents sharing most bands with these keys."""
+        counts: Counter[int | str] = Counter()
+        for key in keys:
+            for other in self._by_band.get(key, ()):
+                counts[other] += 1
+            docs = self._searcher.docs_for_query(query.Term("lsh", key))
+            for n, docnum in enumerate(docs):
+                if n >= PER_BAND:
+                    break
+                counts[docnum] += 1
+        for ref, _ in counts.most_common(CANDIDATES):
+            if isinstance(ref, str):
+                yield self._pending[ref]
+                continue
+            stored = self._searcher.stored_fields(ref)
+            if stored.get("id") in self._pending:
+                continue  # a newer version of it is in this run
+            other = print_of(stored.get("request") or "",
+                             tuple(n for n in (stored.get("authority"), stored.get("force")) if n))
+            if other is not None:
+                yield stored.get("group"), other.shingles
+
+    def committed(self) -> None:
+        """The writer has committed: read the index afresh and forget what it now holds."""
+        self._searcher.close()
+        self._searcher = self.ix.searcher()
+        self._by_band.clear()
+        self._pending.clear()
+
+    def close(self) -> None:
+        self._searcher.close()
+
+
+def _add_missing_fields(ix: index.Index) -> None:
+    """An index made before grouping existed gets its fields (older documents stay ungrouped)."""
+    missing = [name for name in GROUP_FIELDS if name not in ix.schema.names()]
+    if not missing:
+        return
+    schema = make_schema()
+    writer = ix.writer()
+    for name in missing:
+        writer.add_field(name, schema[name])
+    writer.commit()
+    log.info("index: added the fields %s", ", ".join(missing))
