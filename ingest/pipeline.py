@@ -19,6 +19,7 @@ from archive.config import Config
 from archive.index import IndexWriter
 from archive.models import Document, Metadata
 from archive.store import Store, document_id, utcnow
+from ingest.groups import Grouper
 from ingest.extract import EXTRACTOR_VERSION, ExtractionError, Extracted, extract_bytes
 from ingest.extract.dispatch import attachment_section, extract_attachment
 from ingest.isolation import IsolatedPool, Outcome
@@ -132,11 +133,13 @@ class Ingester:
         self.config = config
         self.store = Store(config.store_path)
         self.writer = IndexWriter(config.index_path)
+        self.grouper = Grouper(self.writer.ix)  # issue 5: round robins (ingest/groups.py)
         self.progress = progress
         self.summary = Summary()
         self._new_in_run: dict[str, str] = {}  # sha256 -> doc id, for documents not yet saved
 
     def close(self) -> None:
+        self.grouper.close()
         self.store.close()
 
     def __enter__(self) -> "Ingester":
@@ -249,6 +252,7 @@ class Ingester:
         # The index first: if we die between the two, the catalogue does not yet say
         # "done" and the next run redoes the batch (update_document is idempotent).
         self.writer.commit()
+        self.grouper.committed()  # issue 5: the index now holds this batch's groups
         self.store.commit()
 
     def _record(self, item: Item, outcome: Outcome) -> None:
@@ -285,7 +289,9 @@ class Ingester:
         if existing is not None and existing.hidden:
             return  # taken down: stays out of the index
         first = existing.first_seen if existing else utcnow()
-        self.writer.update(to_document(item, record, first))
+        doc = to_document(item, record, first)
+        self.grouper.assign(doc)  # issue 5: join the group of an earlier near-identical request
+        self.writer.update(doc)
 
 
 def to_document(item: Item, record: dict[str, Any], ingested: str) -> Document:
