@@ -1,0 +1,412 @@
+"""Rebuild the index from the store, check it, and swap it in while the site serves.
+
+The index is disposable (shared/reliability.md, I4): everything in it comes from
+the stored version records and extracted text. A rebuild writes a complete new
+index into a new folder beside the live one, checks it against the store (the
+same document ids, each document's stored fields, canary queries), and only
+then swaps it in.
+
+The configured index path is a symlink to a versioned folder::
+
+    data/index -> index.v20250101T120000123456Z
+    data/index.v20250101T120000123456Z/
+    data/index.v20241201T090000000000Z/     the one before: kept for a grace period
+
+The swap replaces the symlink with ``os.replace`` (one atomic rename), so a
+reader sees either the old index or the new one, never neither. The first
+rebuild of a plain folder exchanges the folder and the symlink in one
+``renameat2(RENAME_EXCHANGE)`` where Linux offers it. Site workers notice the
+new folder on their next request and open a new searcher; the folder before is
+kept until the next rebuild, so a searcher still reading it is not cut off.
+
+The live index's write lock is held from the start of the build until after the
+swap: an ingest that wants to commit meanwhile waits, then fails with
+``LockError`` and redoes its batch on its next run, instead of committing into
+an index that is about to be replaced.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import hashlib
+import logging
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from whoosh import index as whoosh_index
+from whoosh.qparser import QueryParser
+from whoosh.util.filelock import FileLock
+
+from archive.config import Config
+from archive.index import INDEX_NAME, IndexWriter, to_fields
+from archive.models import Document
+from archive.store import DocumentRow, Store
+from ingest.extract import EXTRACTOR_VERSION
+from ingest.groups import Grouper
+from ingest.isolation import IsolatedPool
+from ingest.pipeline import PIPELINE_VERSION, Item, classify, to_document
+from ingest.verify import problem_lines
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+CANARIES = 20  # documents whose words are searched for in the new index
+LOCK_TIMEOUT = 60.0  # seconds to wait for a running ingest to finish its commit
+
+
+class RebuildError(Exception):
+    """The new index was not swapped in; the live one is untouched."""
+
+
+Progress = Callable[[int, int], None]
+
+
+# -- one document from the store ----------------------------------------------------------
+
+
+def name_of(row: DocumentRow, record: dict[str, Any]) -> str:
+    """The file name an original was ingested under (a hint for its title)."""
+    parts = record.get("parts") or []
+    if parts:
+        return str(parts[0]["name"])
+    if record.get("name"):
+        return str(record["name"])
+    path = urlparse(row.locator).path if "://" in row.locator else row.locator
+    return unquote(os.path.basename(path.rstrip("/"))) or row.locator
+
+
+def document_from_store(store: Store, row: DocumentRow,
+                        meta: dict[str, Any] | None = None) -> Document | None:
+    """The index document of a stored document's current version (None if it has none)."""
+    record = store.version_record(row.id, row.sha256)
+    if record is None:
+        return None
+    text = store.read_text(row.sha256, EXTRACTOR_VERSION)
+    if text is not None:
+        record = {**record, "text": text}
+    if meta is not None:
+        record = {**record, "meta": meta}
+    item = Item(source=row.source, locator=row.locator, name=name_of(row, record),
+                sha256=row.sha256, size=0, doc_id=row.id)
+    return to_document(item, record, row.first_seen)
+
+
+def reread_metadata(text: str, title: str | None, hints: dict[str, Any],
+                    filename: str) -> dict[str, Any]:
+    """Read the metadata of stored text again (runs in a limited child process)."""
+    from ingest.metadata import enrich
+
+    return enrich(text, title=title, hints=hints, filename=filename).to_dict()
+
+
+# -- the report ------------------------------------------------------------------------------
+
+
+@dataclass
+class Check:
+    """How a built index compares with the store."""
+
+    documents: int = 0
+    missing: list[str] = field(default_factory=list)  # in the store, not in the index
+    extra: list[str] = field(default_factory=list)  # in the index, not (visibly) in the store
+    duplicates: list[str] = field(default_factory=list)  # ids indexed more than once
+    differing: list[str] = field(default_factory=list)  # stored fields not as intended
+    canaries_failed: list[str] = field(default_factory=list)  # (id: query) not found
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.extra or self.duplicates or self.differing
+                    or self.canaries_failed)
+
+    def problems(self) -> list[str]:
+        return problem_lines([("missing from the index", self.missing),
+                              ("in the index but not in the store", self.extra),
+                              ("indexed more than once", self.duplicates),
+                              ("stored fields differ", self.differing),
+                              ("canary query did not find", self.canaries_failed)])
+
+
+@dataclass
+class RebuildReport:
+    path: Path  # the new versioned folder
+    documents: int
+    reread: int  # documents whose metadata was read again from their text
+    skipped: list[str]  # stored documents with no version record
+    old_text: int  # documents whose text is from an older extractor (re-run ingest)
+    check: Check
+    previous: Path | None  # what the index path pointed to before
+    removed: list[Path]  # older folders deleted
+    compared: dict[str, int] | None = None  # against the index that was live, if readable
+
+
+# -- building and checking -------------------------------------------------------------------
+
+
+def _stamp() -> str:
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def version_pattern(index_path: Path) -> re.Pattern[str]:
+    return re.compile(rf"^{re.escape(index_path.name)}\.(v|old-)\d{{8}}T\d{{12}}Z$")
+
+
+def _documents(store: Store, *, reread_all: bool, config: Config,
+               report: dict[str, Any]) -> Iterator[Document]:
+    """Every visible stored document as an index document, in the order first seen.
+
+    Metadata made by an older reader (or all of it, if asked) is read again from
+    the stored text, by the same code as at ingest, in the same limited children.
+    """
+    rows = sorted(store.documents(include_hidden=False), key=lambda r: (r.first_seen, r.id))
+    stale: list[tuple[DocumentRow, dict[str, Any], str]] = []
+    for row in rows:
+        record = store.version_record(row.id, row.sha256)
+        if record is None:
+            report["skipped"].append(row.id)
+            continue
+        text = store.read_text(row.sha256, EXTRACTOR_VERSION)
+        if text is None and record.get("text"):
+            report["old_text"] += 1
+        current = store.extraction(row.sha256, PIPELINE_VERSION) is not None
+        readable = record.get("status") not in ("failed", "needs_ocr")
+        if readable and (reread_all or not current):
+            stale.append((row, record, text if text is not None else record.get("text") or ""))
+    metas: dict[str, dict[str, Any]] = {}
+    if stale:
+        pool = IsolatedPool(reread_metadata, workers=config.ingest.workers,
+                            timeout=config.ingest.timeout, memory_mb=config.ingest.memory_mb,
+                            classify=classify)
+        tasks = [(n, (text, record.get("title"), record.get("hints") or {}, name_of(row, record)))
+                 for n, (row, record, text) in enumerate(stale)]
+        with pool:
+            for outcome in pool.run(tasks):
+                row = stale[outcome.key][0]
+                if outcome.ok:
+                    metas[row.id] = outcome.value
+                    report["reread"] += 1
+                else:
+                    log.warning("%s: metadata not re-read (%s %s); the stored one is kept",
+                                row.id, outcome.reason, outcome.detail)
+    skipped = set(report["skipped"])
+    for row in rows:
+        if row.id not in skipped:
+            doc = document_from_store(store, row, metas.get(row.id))
+            if doc is not None:
+                yield doc
+
+
+def fields_digest(fields: dict[str, Any]) -> str:
+    """A short fingerprint of a document's stored fields, to compare without keeping them."""
+    return hashlib.sha256(repr(sorted(fields.items())).encode()).hexdigest()
+
+
+@dataclass
+class Written:
+    """What was written for one document: its fields' fingerprint and its canary queries."""
+
+    digest: str
+    canaries: list[tuple[str, str]]
+
+
+def build(config: Config, store: Store, dest: Path, *, reread_all: bool = False,
+          progress: Progress | None = None) -> tuple[dict[str, Written], dict[str, Any]]:
+    """Write a new index at ``dest``; return what was written per id, and the counts."""
+    report: dict[str, Any] = {"skipped": [], "old_text": 0, "reread": 0}
+    writer = IndexWriter(dest, limitmb=128)
+    # Round robins are grouped again as at ingest, in the order the documents came.
+    grouper = Grouper(writer.ix)
+    stored = set(writer.ix.schema.stored_names())
+    written: dict[str, Written] = {}
+    total = store.count_documents()
+    try:
+        for doc in _documents(store, reread_all=reread_all, config=config, report=report):
+            grouper.assign(doc)
+            writer.update(doc)
+            fields = {k: v for k, v in to_fields(doc).items() if k in stored}
+            written[doc.id] = Written(fields_digest(fields), _canary_queries(fields))
+            if len(written) % BATCH == 0:
+                writer.commit()
+                grouper.committed()
+            if progress:
+                progress(len(written), total)
+        writer.commit()
+    finally:
+        grouper.close()
+    writer.ix.optimize()  # one segment: the fastest to search, and nothing to merge later
+    return written, report
+
+
+def _canary_queries(fields: dict[str, Any]) -> list[tuple[str, str]]:
+    """A few (field, query) pairs that must find this document."""
+    out = []
+    for name in ("title", "text"):
+        words = [w for w in re.findall(r"[A-Za-z]{5,}", str(fields.get(name) or ""))
+                 if w.lower() not in {"which", "there", "their", "would", "about"}]
+        if words:
+            out.append((name, " ".join(words[:3])))
+    return out
+
+
+def check_index(path: Path, written: dict[str, Written]) -> Check:
+    """Compare the index at ``path`` with the documents it should hold."""
+    check = Check()
+    ix = whoosh_index.open_dir(str(path), indexname=INDEX_NAME)
+    seen: dict[str, int] = {}
+    with ix.searcher() as searcher:
+        for stored in searcher.all_stored_fields():
+            doc_id = stored.get("id")
+            seen[doc_id] = seen.get(doc_id, 0) + 1
+            expected = written.get(doc_id)
+            if expected is not None and fields_digest(stored) != expected.digest:
+                check.differing.append(doc_id)
+        check.documents = searcher.doc_count()
+        check.duplicates = sorted(i for i, n in seen.items() if n > 1)
+        check.missing = sorted(set(written) - set(seen))
+        check.extra = sorted(set(seen) - set(written))
+        ids = sorted(written)
+        step = max(1, len(ids) // CANARIES)
+        for doc_id in ids[::step][:CANARIES]:
+            for name, text in written[doc_id].canaries:
+                query = QueryParser(name, ix.schema).parse(text)
+                found = {hit["id"] for hit in searcher.search(query, limit=None)}
+                if doc_id not in found:
+                    check.canaries_failed.append(f"{doc_id}: {name}:{text}")
+    ix.close()
+    return check
+
+
+def compare_with(live: Path, written: dict[str, Written]) -> dict[str, int] | None:
+    """How the index that was live differs from the new one (None if unreadable)."""
+    try:
+        ix = whoosh_index.open_dir(str(live), indexname=INDEX_NAME)
+        with ix.searcher() as searcher:
+            old = {f.get("id") for f in searcher.all_stored_fields()}
+    except Exception as exc:  # a broken index is why one rebuilds: say so, go on
+        log.warning("the live index could not be read (%s: %s)", type(exc).__name__, exc)
+        return None
+    return {"only_in_old": len(old - set(written)), "only_in_new": len(set(written) - old),
+            "in_both": len(old & set(written))}
+
+
+# -- the lock and the swap -------------------------------------------------------------------
+
+
+@contextmanager
+def hold_write_lock(index_path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+    """Hold the live index's write lock, as a writer would, for the whole rebuild."""
+    if not index_path.is_dir():
+        yield
+        return
+    from whoosh.util.filelock import try_for
+
+    lock = FileLock(str(index_path / f"{INDEX_NAME}_WRITELOCK"))
+    if not try_for(lock.acquire, timeout=timeout, delay=0.25):
+        raise RebuildError(f"the index at {index_path} is being written (an ingest is running); "
+                           f"waited {timeout:.0f} s")
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two names atomically (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    if result == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.EPERM):
+        return False
+    raise OSError(err, os.strerror(err), str(a))
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def swap_in(index_path: Path, new_dir: Path) -> Path | None:
+    """Point ``index_path`` at ``new_dir`` in one atomic step; return what it pointed at."""
+    parent = index_path.parent
+    tmp = parent / f".{index_path.name}.swap-{os.getpid()}"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    os.symlink(new_dir.name, tmp)  # relative: the data folder can be moved whole
+    previous: Path | None = None
+    if index_path.is_symlink():
+        previous = (parent / os.readlink(index_path)).resolve()
+        os.replace(tmp, index_path)
+    elif index_path.is_dir():
+        # A plain folder from before the first rebuild: exchange it with the symlink.
+        previous = parent / f"{index_path.name}.old-{_stamp()}"
+        if _exchange(tmp, index_path):
+            os.rename(tmp, previous)
+        else:  # no renameat2: two renames, a moment with no index (readers get a 503)
+            log.warning("renameat2 unavailable: the index is missing for a moment during the swap")
+            os.rename(index_path, previous)
+            os.replace(tmp, index_path)
+    else:
+        os.replace(tmp, index_path)
+    _fsync_dir(parent)
+    return previous
+
+
+def remove_old(index_path: Path, keep: set[Path]) -> list[Path]:
+    """Delete versioned folders other than ``keep`` (the live one and the one before)."""
+    pattern = version_pattern(index_path)
+    keep = {p.resolve() for p in keep}
+    removed = []
+    for path in sorted(index_path.parent.iterdir()):
+        if pattern.match(path.name) and path.is_dir() and path.resolve() not in keep:
+            shutil.rmtree(path)
+            removed.append(path)
+    return removed
+
+
+def rebuild(config: Config, *, reread_all: bool = False, swap: bool = True,
+            lock_timeout: float = LOCK_TIMEOUT, progress: Progress | None = None) -> RebuildReport:
+    """Build a new index from the store, check it, and swap it in."""
+    index_path = Path(config.index_path)
+    index_path.parent.mkdir(parents=True, exist_ok=True)
+    new_dir = index_path.parent / f"{index_path.name}.v{_stamp()}"
+    with hold_write_lock(index_path, lock_timeout):
+        with Store(config.store_path, readonly=True) as store:
+            try:
+                written, counts = build(config, store, new_dir, reread_all=reread_all,
+                                        progress=progress)
+                check = check_index(new_dir, written)
+                # What the store holds now (an ingest may have committed before we locked).
+                visible = {row.id for row in store.documents(include_hidden=False)}
+                late = sorted(visible - set(written) - set(counts["skipped"]))
+            except BaseException:
+                shutil.rmtree(new_dir, ignore_errors=True)
+                raise
+        check.missing = sorted(set(check.missing) | set(late))
+        if not check.ok:
+            shutil.rmtree(new_dir, ignore_errors=True)
+            raise RebuildError("the new index did not match the store, nothing swapped: "
+                               + "; ".join(check.problems()))
+        compared = compare_with(index_path, written) if index_path.is_dir() else None
+        previous = swap_in(index_path, new_dir) if swap else None
+    removed = remove_old(index_path, {new_dir} | ({previous} if previous else set())) if swap else []
+    return RebuildReport(path=new_dir, documents=len(written), reread=counts["reread"],
+                         skipped=counts["skipped"], old_text=counts["old_text"], check=check,
+                         previous=previous, removed=removed, compared=compared)

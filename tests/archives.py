@@ -1,0 +1,51 @@
+"""A small archive ingested through the real pipeline once per session, copied per test.
+
+Used by the rebuild, verify, takedown and integrity tests (issue 7).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from archive.config import Config, IngestConfig
+
+SAMPLE_COUNT = 12
+
+
+def ingested_archive(root: Path) -> Path:
+    """Generated samples ingested into ``root/archive``; returns that folder."""
+    from ingest.pipeline import ingest_paths
+    from ingest.samples import write_samples
+
+    samples = root / "samples"
+    write_samples(samples, count=SAMPLE_COUNT)
+    (samples / "samples.json").unlink(missing_ok=True)
+    config = archive_config(root / "archive")
+    summary = ingest_paths(config, [str(samples)])
+    assert summary.new >= SAMPLE_COUNT - 1, summary.line()
+    return root / "archive"
+
+
+def archive_config(folder: Path) -> Config:
+    return Config.for_directory(folder, ingest=IngestConfig(workers=2, timeout=30, memory_mb=1024))
+
+
+def copy_archive(source: Path, dest: Path) -> Config:
+    """A private copy of an archive folder (symlinks kept as symlinks)."""
+    shutil.copytree(source, dest, symlinks=True)
+    return archive_config(dest)
+
+
+def index_fields(path: Path) -> dict[str, dict]:
+    """id -> stored fields of every document in the index at ``path``."""
+    from whoosh import index
+
+    ix = index.open_dir(str(path), indexname="MAIN")
+    with ix.searcher() as s:
+        out: dict[str, dict] = {}
+        for fields in s.all_stored_fields():
+            assert fields["id"] not in out, f"{fields['id']} indexed twice"
+            out[fields["id"]] = fields
+    ix.close()
+    return out
