@@ -1,0 +1,127 @@
+"""foi-archive takedown / restore: out of every page and format at once, and kept out."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from archive.store import Store
+from archive.web import create_app
+from cli import main
+from ingest.pipeline import ingest_paths
+from ingest.takedown import TakedownError, restore, takedown
+from tests.archives import copy_archive, index_fields, ingested_archive
+
+
+@pytest.fixture(scope="module")
+def master(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return ingested_archive(tmp_path_factory.mktemp("takedown"))
+
+
+@pytest.fixture
+def archive(master: Path, tmp_path: Path):
+    return copy_archive(master, tmp_path / "archive")
+
+
+def _victim(config) -> tuple[str, str, str]:  # type: ignore[no-untyped-def]
+    """A single-file document: (id, sha256, title)."""
+    fields = index_fields(config.index_path)
+    with Store(config.store_path) as store:
+        row = next(d for d in store.documents() if not store.parts(d.id, d.sha256))
+    return row.id, row.sha256, fields[row.id]["title"]
+
+
+def _everywhere(client, doc_id: str, sha: str, title: str) -> dict[str, bool]:  # type: ignore[no-untyped-def]
+    """Where on the site the document can be seen."""
+    results = client.get("/search.json?per_page=100").get_json()["results"]
+    prior = client.get("/prior.json", query_string={"text": title}).get_json()["results"]
+    return {
+        "search": any(r["id"] == doc_id for r in results),
+        "page": client.get(f"/documents/{doc_id}").status_code == 200,
+        "json": client.get(f"/documents/{doc_id}.json").status_code == 200,
+        "original": client.get(f"/originals/{sha}").status_code == 200,
+        "atom": doc_id in client.get("/search.atom").get_data(as_text=True),
+        "csv": doc_id in client.get("/search.csv").get_data(as_text=True),
+        "jsonl": doc_id in client.get("/search.jsonl").get_data(as_text=True),
+        "sitemap": doc_id in client.get("/sitemap.xml").get_data(as_text=True),
+        "prior": any(r["id"] == doc_id for r in prior),
+    }
+
+
+def test_takedown_hides_everywhere_at_once_and_restore_brings_it_back(archive, monkeypatch) -> None:
+    monkeypatch.setenv("USER", "records-officer")
+    doc_id, sha, title = _victim(archive)
+    client = create_app(archive).test_client()
+    assert all(_everywhere(client, doc_id, sha, title).values())
+    takedown(archive, doc_id, "requester's name in the text")
+    assert not any(_everywhere(client, doc_id, sha, title).values())
+    with Store(archive.store_path) as store:
+        assert store.has_object(sha)  # the original is kept, only hidden
+    restore(archive, doc_id, "redacted copy checked")
+    assert all(_everywhere(client, doc_id, sha, title).values())
+    with Store(archive.store_path) as store:
+        log = [(r["id"], r["action"], r["reason"], r["user"]) for r in store.takedowns()]
+        assert all(r["time"] for r in store.takedowns())
+    assert log == [(doc_id, "takedown", "requester's name in the text", "records-officer"),
+                   (doc_id, "restore", "redacted copy checked", "records-officer")]
+
+
+def test_a_taken_down_document_stays_out_on_every_later_ingest(archive, master: Path,
+                                                                tmp_path: Path) -> None:
+    doc_id, sha, _ = _victim(archive)
+    takedown(archive, doc_id, "personal data")
+    samples = master.parent / "samples"
+    # The same folder again, the same bytes under a new name, and a rebuild from the store.
+    ingest_paths(archive, [str(samples)])
+    with Store(archive.store_path) as store:
+        data = store.read_object(sha)
+        name = Path(store.document(doc_id).locator).name
+    copy = tmp_path / "elsewhere" / f"copy-of-{name}"
+    copy.parent.mkdir()
+    copy.write_bytes(data)
+    ingest_paths(archive, [str(copy.parent)])
+    assert doc_id not in index_fields(archive.index_path)
+    assert not any(f["sha256"] == sha for f in index_fields(archive.index_path).values())
+    from ingest.rebuild import rebuild
+    rebuild(archive)
+    assert doc_id not in index_fields(archive.index_path)
+
+
+def test_cli_takedown_and_restore(archive, monkeypatch) -> None:
+    monkeypatch.setenv("USER", "ops")
+    doc_id, _, _ = _victim(archive)
+    conf = archive.store_path.parent / "config.toml"
+    conf.write_text(f'[store]\npath = "{archive.store_path}"\n[index]\npath = "{archive.index_path}"\n')
+    runner = CliRunner()
+    no_reason = runner.invoke(main, ["takedown", doc_id, "--config", str(conf)])
+    assert no_reason.exit_code != 0 and "--reason" in no_reason.output
+    done = runner.invoke(main, ["takedown", doc_id, "--reason", "mistake", "--config", str(conf)])
+    assert done.exit_code == 0 and f"taken down: {doc_id}" in done.output
+    assert doc_id not in index_fields(archive.index_path)
+    back = runner.invoke(main, ["restore", doc_id, "--config", str(conf)])
+    assert back.exit_code == 0 and doc_id in index_fields(archive.index_path)
+    unknown = runner.invoke(main, ["takedown", "0" * 16, "--reason", "x", "--config", str(conf)])
+    assert unknown.exit_code != 0 and "no document" in unknown.output
+
+
+def test_while_an_ingest_holds_the_index_the_page_is_refused_and_the_error_says_so(
+        archive, monkeypatch) -> None:
+    from archive.index import IndexWriter
+    from ingest import takedown as takedown_mod
+
+    monkeypatch.setattr(takedown_mod, "INDEX_TIMEOUT", 0.3)
+    doc_id, sha, _ = _victim(archive)
+    busy = IndexWriter(archive.index_path).ix.writer()
+    try:
+        with pytest.raises(TakedownError, match="hidden in the store.*run the command again"):
+            takedown(archive, doc_id, "urgent")
+        client = create_app(archive).test_client()
+        assert client.get(f"/originals/{sha}").status_code == 404
+        assert client.get(f"/documents/{doc_id}").status_code in (404, 410)
+    finally:
+        busy.cancel()
+    takedown(archive, doc_id, "urgent")  # run again once the ingest is done
+    assert doc_id not in index_fields(archive.index_path)
