@@ -21,6 +21,7 @@ from archive.index import IndexMissing, IndexReader
 from archive.search import (FACET_FIELDS, OUTCOME_LABELS, QueryError, SearchParams,
                             SearchResult, facet_label, get_document, iter_hits, parse_params,
                             search)
+from archive.groups import get_group, group_of, list_groups
 from archive.prior import prior
 from archive.serialize import document_dict, hit_dict, search_dict
 from archive.store import SHA256_RE, Store, StoreError
@@ -215,7 +216,7 @@ def document_page(doc_id: str):  # type: ignore[no-untyped-def]
     versions = store.versions(doc_id) if store is not None else []
     return render_template(
         "document.html", doc=doc, originals=_originals(doc), provenance=provenance,
-        versions=versions,
+        versions=versions, group=_group_link(doc_id),
         exemption_url=lambda section: url_for("site.exemption_page", slug=law.slug(section)),
         body_url=lambda field, value: url_for(
             "site.force_page" if field == "force" else "site.authority_page", slug=slugify(value)),
@@ -225,7 +226,18 @@ def document_page(doc_id: str):  # type: ignore[no-untyped-def]
 
 def document_json(doc_id: str):  # type: ignore[no-untyped-def]
     doc = _visible_document(doc_id)
-    return jsonify(document_dict(doc, _doc_url, _originals(doc)))
+    data = document_dict(doc, _doc_url, _originals(doc))
+    data["group"] = _group_link(doc_id)
+    return jsonify(data)
+
+
+def _group_link(doc_id: str) -> dict[str, object] | None:
+    """The round robin a document belongs to, when it has other members."""
+    found = group_of(_reader(), doc_id)
+    if found is None or found[1] < 2:
+        return None
+    group_id, size = found
+    return {"id": group_id, "size": size, "url": url_for("site.group_page", group_id=group_id)}
 
 
 @bp.get("/originals/<sha256>")
@@ -422,12 +434,35 @@ def _facet(result: SearchResult, name: str):  # type: ignore[no-untyped-def]
     return next(f for f in result.facets if f.name == name)
 
 
+def disclosure_logs(name: str) -> list[tuple[str, str]]:
+    """(label, url) of where a body publishes its responses, from config.toml's sources.
+
+    A disclosure_log source names its ``authority`` and ``start_urls``; an alaveteli
+    source's ``bodies`` are url_names, which match a body whose slug they spell.
+    """
+    links: list[tuple[str, str]] = []
+    for source in _config().sources.values():
+        if not isinstance(source, dict):
+            continue
+        if source.get("kind") == "disclosure_log" and source.get("authority") == name:
+            links += [("Disclosure log", url) for url in source.get("start_urls", [])[:1]]
+        elif source.get("kind") == "alaveteli" and source.get("base_url"):
+            base = str(source["base_url"]).rstrip("/")
+            for body in source.get("bodies", []):
+                if str(body).replace("_", "-") == slugify(name):
+                    host = base.split("//", 1)[-1]
+                    links.append((f"Requests on {host}", f"{base}/body/{body}"))
+    return [(label, url) for label, url in dict.fromkeys(links)
+            if url.startswith(("https://", "http://"))]
+
+
 def _body_page(field: str, slug: str):  # type: ignore[no-untyped-def]
     value = _value_for_slug(field, slug)
     result = _profile(field, value)
     years = sorted(_facet(result, "year").values, key=lambda v: v.value)
     return render_template(
         "body.html", name=value, field=field, result=result, years=years,
+        logs=disclosure_logs(value),
         outcomes=_facet(result, "outcome").values, exemptions=_facet(result, "exemption").values,
         topics=_facet(result, "topic").values,
         search_url=url_for("site.search_page", **{field: value}),
@@ -518,3 +553,67 @@ def sitemap():  # type: ignore[no-untyped-def]
             break
         entries.append(entry)
     return Response(render_template("sitemap.xml", entries=entries), mimetype="application/xml")
+
+
+# -- round robins: one request, many bodies ---------------------------------------------
+
+
+def _is_hidden(doc_id: str) -> bool:
+    """Withdrawn from the archive after it was indexed (one catalogue look-up)."""
+    store = _store()
+    row = store.document(doc_id) if store is not None else None
+    return bool(row is not None and row.hidden)
+
+
+def _body_link(hit) -> str | None:  # type: ignore[no-untyped-def]
+    if hit.force:
+        return url_for("site.force_page", slug=slugify(hit.force))
+    if hit.authority:
+        return url_for("site.authority_page", slug=slugify(hit.authority))
+    return None
+
+
+@bp.get("/groups")
+def groups_index():  # type: ignore[no-untyped-def]
+    return render_template("groups.html", groups=list_groups(_reader()),
+                           group_url=lambda g: url_for("site.group_page", group_id=g))
+
+
+@bp.get("/groups/<group_id>")
+def group_page(group_id: str):  # type: ignore[no-untyped-def]
+    if group_id.endswith(".json"):
+        return group_json(group_id[:-5])
+    group = _group_or_404(group_id)
+    return render_template(
+        "group.html", group=group, doc_url=_doc_url, body_url=_body_link,
+        outcomes=[{"value": o, "label": label, "count": n} for o, label, n in group.outcomes],
+        exemption_url=lambda section: url_for("site.exemption_page", slug=law.slug(section)),
+        json_url=url_for("site.group_page", group_id=f"{group_id}.json"))
+
+
+def _group_or_404(group_id: str):  # type: ignore[no-untyped-def]
+    group = get_group(_reader(), group_id, _is_hidden)
+    if group is None:
+        abort(404, "No group of requests with that id.")
+    return group
+
+
+def group_json(group_id: str):  # type: ignore[no-untyped-def]
+    group = _group_or_404(group_id)
+    members = []
+    for hit in group.members:
+        data = hit_dict(hit, _doc_url)
+        del data["snippet"]
+        data["outcome_label"] = hit.outcome_label
+        data["exemption_labels"] = [e.label for e in hit.exemptions]
+        members.append(data)
+    return jsonify({
+        "id": group.id,
+        "url": url_for("site.group_page", group_id=group.id),
+        "request": group.request,
+        "size": len(group.members),
+        "bodies": group.bodies,
+        "outcomes": [{"outcome": o or None, "label": label, "count": n}
+                     for o, label, n in group.outcomes],
+        "results": members,
+    })

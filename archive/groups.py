@@ -1,0 +1,99 @@
+"""Round robins on the read side: the responses to one request sent to many bodies.
+
+The ingest side (ingest/groups.py) writes each document's ``group``; here a group
+is read back as plain data for the group page, its JSON and the document page's link.
+Each look-up reads one term's postings, never the whole index.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from markupsafe import Markup
+from whoosh import query
+
+from archive.index import IndexReader
+from archive.search import OUTCOME_LABELS, Hit, hit_from_stored
+
+GROUP_ID = re.compile(r"^[0-9a-f]{1,64}$")
+
+
+@dataclass
+class Group:
+    id: str
+    request: str  # the question, as the earliest member's response quotes it
+    members: list[Hit]  # one row of the grid each, by body name
+    outcomes: list[tuple[str, str, int]] = field(default_factory=list)  # (outcome, label, count)
+
+    @property
+    def bodies(self) -> int:
+        return len({m.force or m.authority for m in self.members})
+
+
+@dataclass
+class GroupSummary:
+    id: str
+    size: int
+    title: str
+    request: str
+
+
+def group_of(reader: IndexReader, doc_id: str) -> tuple[str, int] | None:
+    """The group of a document and how many documents are in it, or None."""
+    with reader.searcher() as searcher:
+        stored = searcher.document(id=doc_id)
+        group = (stored or {}).get("group")
+        if not group:
+            return None
+        return group, _count(searcher, group)
+
+
+def _count(searcher, group: str) -> int:  # type: ignore[no-untyped-def]
+    # docs_for_query skips deleted documents, which doc_frequency would still count.
+    return sum(1 for _ in searcher.docs_for_query(query.Term("group", group)))
+
+
+def get_group(reader: IndexReader, group_id: str,
+              hidden: Callable[[str], bool] = lambda doc_id: False) -> Group | None:
+    """Every response in a group, or None if there is no such group."""
+    if not GROUP_ID.match(group_id):
+        return None
+    with reader.searcher() as searcher:
+        stored = [searcher.stored_fields(n)
+                  for n in searcher.docs_for_query(query.Term("group", group_id))]
+    stored = [s for s in stored if not hidden(s["id"])]
+    if not stored:
+        return None
+    # The question as the earliest response quotes it: the group's founder when present.
+    first = next((s for s in stored if s.get("id") == group_id),
+                 min(stored, key=lambda s: (s.get("date") is None, s.get("date") or 0)))
+    members = sorted((hit_from_stored(s, Markup("")) for s in stored),
+                     key=lambda h: ((h.force or h.authority or "~").lower(), h.date or ""))
+    counts = Counter(h.outcome or "" for h in members)
+    outcomes = [(o, OUTCOME_LABELS.get(o, "No decision recorded"), n)
+                for o, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    return Group(id=group_id, request=first.get("request") or "", members=members,
+                 outcomes=outcomes)
+
+
+def list_groups(reader: IndexReader, limit: int = 100, min_size: int = 2) -> list[GroupSummary]:
+    """The largest groups, from the group field's term list (one pass over the terms)."""
+    with reader.searcher() as searcher:
+        r = searcher.reader()
+        if "group" not in r.indexed_field_names():
+            return []
+        sizes = [(r.doc_frequency("group", term), term) for term in r.field_terms("group")]
+        sizes = sorted(((n, t) for n, t in sizes if n >= min_size), key=lambda x: (-x[0], x[1]))
+        out = []
+        for _, term in sizes[:limit]:
+            size = _count(searcher, term)
+            if size < min_size:
+                continue
+            docnum = next(iter(searcher.docs_for_query(query.Term("group", term))))
+            stored = searcher.document(id=term) or searcher.stored_fields(docnum)
+            out.append(GroupSummary(term, size, stored.get("title") or "(untitled)",
+                                    stored.get("request") or ""))
+        return out
