@@ -8,6 +8,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from archive.config import Config, IngestConfig
 
 SAMPLE_COUNT = 12
@@ -49,3 +51,17 @@ def index_fields(path: Path) -> dict[str, dict]:
             out[fields["id"]] = fields
     ix.close()
     return out
+
+
+# Fixtures: import both names into a test module to use them.
+
+@pytest.fixture(scope="module")
+def master(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One ingested archive per test module (the ingest takes a few seconds)."""
+    return ingested_archive(tmp_path_factory.mktemp("ingested"))
+
+
+@pytest.fixture
+def archive(master: Path, tmp_path: Path) -> Config:
+    """A private copy of the module's archive, free to damage."""
+    return copy_archive(master, tmp_path / "archive")

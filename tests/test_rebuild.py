@@ -13,17 +13,9 @@ from archive.search import SearchParams, search
 from archive.store import Store
 from ingest import rebuild as rebuild_mod
 from ingest.rebuild import RebuildError, rebuild
-from tests.archives import copy_archive, index_fields, ingested_archive
+from tests.archives import index_fields, archive, master  # noqa: F401 (fixtures)
 
 
-@pytest.fixture(scope="module")
-def master(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return ingested_archive(tmp_path_factory.mktemp("rebuild"))
-
-
-@pytest.fixture
-def archive(master: Path, tmp_path: Path):
-    return copy_archive(master, tmp_path / "archive")
 
 
 def _without(fields: dict, *names: str) -> dict:

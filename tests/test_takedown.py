@@ -13,17 +13,9 @@ from archive.web import create_app
 from cli import main
 from ingest.pipeline import ingest_paths
 from ingest.takedown import TakedownError, restore, takedown
-from tests.archives import copy_archive, index_fields, ingested_archive
+from tests.archives import index_fields, archive, master  # noqa: F401 (fixtures)
 
 
-@pytest.fixture(scope="module")
-def master(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return ingested_archive(tmp_path_factory.mktemp("takedown"))
-
-
-@pytest.fixture
-def archive(master: Path, tmp_path: Path):
-    return copy_archive(master, tmp_path / "archive")
 
 
 def _victim(config) -> tuple[str, str, str]:  # type: ignore[no-untyped-def]

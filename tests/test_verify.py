@@ -13,17 +13,9 @@ from archive.index import IndexWriter
 from archive.store import Store
 from cli import main
 from ingest.verify import verify
-from tests.archives import copy_archive, ingested_archive
+from tests.archives import archive, master  # noqa: F401 (fixtures)
 
 
-@pytest.fixture(scope="module")
-def master(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return ingested_archive(tmp_path_factory.mktemp("verify"))
-
-
-@pytest.fixture
-def archive(master: Path, tmp_path: Path):
-    return copy_archive(master, tmp_path / "archive")
 
 
 def _run(config, *args: str):  # type: ignore[no-untyped-def]
