@@ -75,7 +75,10 @@ CREATE TABLE IF NOT EXISTS provenance (
     event       TEXT NOT NULL,          -- stored | changed | also_at | not_modified | gone | failed
     status      INTEGER,
     headers     TEXT,                   -- JSON
-    size        INTEGER
+    size        INTEGER,
+    crawler     TEXT,                   -- the fetcher's version (ingest.fetch.CRAWLER_VERSION)
+    robots      TEXT,                   -- the robots.txt decision the fetch went ahead on
+    redirects   TEXT                    -- JSON: the URLs redirected through, in order
 );
 CREATE INDEX IF NOT EXISTS provenance_doc ON provenance(doc_id);
 CREATE TABLE IF NOT EXISTS extractions (
@@ -144,6 +147,13 @@ class ProvenanceRow:
     status: int | None
     sha256: str | None
     size: int | None
+    crawler: str | None = None
+    robots: str | None = None
+    redirects: str | None = None  # JSON list
+
+
+#: Provenance columns newer than the first catalogues (reliability.md I2).
+PROVENANCE_ADDED = ("crawler", "robots", "redirects")
 
 
 def _fsync_dir(path: Path) -> None:
@@ -194,7 +204,15 @@ class Store:
             self.db = sqlite3.connect(db)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.executescript(SCHEMA)
+            self._add_columns("provenance", PROVENANCE_ADDED)
         self.db.row_factory = sqlite3.Row
+
+    def _add_columns(self, table: str, columns: tuple[str, ...]) -> None:
+        """Columns added since a catalogue was made, added to it on open."""
+        have = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+        for column in columns:
+            if column not in have:
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
 
     def close(self) -> None:
         self.db.close()
@@ -375,18 +393,21 @@ class Store:
     def add_provenance(self, *, source: str, locator: str, event: str, doc_id: str | None = None,
                        sha256: str | None = None, final_url: str | None = None,
                        status: int | None = None, headers: dict[str, str] | None = None,
-                       size: int | None = None) -> None:
+                       size: int | None = None, crawler: str | None = None,
+                       robots: str | None = None, redirects: list[str] | None = None) -> None:
         self.db.execute(
             "INSERT INTO provenance (doc_id, sha256, source, locator, final_url, at, event,"
-            " status, headers, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " status, headers, size, crawler, robots, redirects)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (doc_id, sha256, source, locator, final_url, utcnow(), event, status,
-             json.dumps(headers) if headers else None, size),
+             json.dumps(headers) if headers else None, size, crawler, robots,
+             json.dumps(redirects) if redirects else None),
         )
 
     def provenance(self, doc_id: str) -> list[ProvenanceRow]:
         rows = self.db.execute(
-            "SELECT source, locator, final_url, at, event, status, sha256, size FROM provenance"
-            " WHERE doc_id = ? ORDER BY id", (doc_id,)
+            "SELECT source, locator, final_url, at, event, status, sha256, size, crawler, robots,"
+            " redirects FROM provenance WHERE doc_id = ? ORDER BY id", (doc_id,)
         )
         return [ProvenanceRow(**dict(r)) for r in rows]
 

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from archive.store import Store, utcnow
-from ingest.fetch import Fetcher, FetchError, sniff_content_type
+from ingest.fetch import CRAWLER_VERSION, Fetcher, FetchError, sniff_content_type
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS urls (
     last_fetched  TEXT,
     next_try      REAL,       -- epoch seconds, for deferred URLs
     reason        TEXT,
+    last_full     REAL,       -- epoch seconds of the last unconditional 200 (lying ETags)
     PRIMARY KEY (source, url)
 );
 CREATE TABLE IF NOT EXISTS crawl_runs (
@@ -65,6 +66,7 @@ class UrlRow:
     last_fetched: str | None
     next_try: float | None
     reason: str | None
+    last_full: float | None = None
 
 
 class CrawlState:
@@ -74,6 +76,9 @@ class CrawlState:
         self.store = store
         self.db = store.db
         self.db.executescript(SCHEMA)
+        have = {row[1] for row in self.db.execute("PRAGMA table_info(urls)")}
+        if "last_full" not in have:  # catalogues made before it
+            self.db.execute("ALTER TABLE urls ADD COLUMN last_full REAL")
 
     def get(self, source: str, url: str) -> UrlRow | None:
         row = self.db.execute("SELECT * FROM urls WHERE source = ? AND url = ?",
@@ -85,16 +90,17 @@ class CrawlState:
         assert state in STATES, state
         old = self.get(source, url)
         merged = {"etag": None, "last_modified": None, "sha256": None, "status": None,
-                  "last_fetched": None, "next_try": None, "reason": None}
+                  "last_fetched": None, "next_try": None, "reason": None, "last_full": None}
         if old is not None:
-            merged.update(etag=old.etag, last_modified=old.last_modified, sha256=old.sha256)
+            merged.update(etag=old.etag, last_modified=old.last_modified, sha256=old.sha256,
+                          last_full=old.last_full)
         merged.update(values)
         self.db.execute(
             "INSERT OR REPLACE INTO urls (source, url, state, etag, last_modified, sha256, status,"
-            " last_fetched, next_try, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " last_fetched, next_try, reason, last_full) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (source, url, state, merged["etag"], merged["last_modified"], merged["sha256"],
              merged["status"], merged["last_fetched"] or utcnow(), merged["next_try"],
-             merged["reason"]))
+             merged["reason"], merged["last_full"]))
 
     def urls(self, source: str, states: tuple[str, ...] = STATES) -> list[UrlRow]:
         marks = ",".join("?" * len(states))
@@ -168,10 +174,13 @@ class Crawl:
     KEEP_HEADERS = ("etag", "last-modified", "content-type", "content-disposition",
                     "content-encoding", "content-length", "retry-after", "location", "date")
 
-    def __init__(self, store: Store, fetcher: Fetcher, source: str) -> None:
+    def __init__(self, store: Store, fetcher: Fetcher, source: str, *, refetch_days: float = 30) -> None:
         self.store = store
         self.fetcher = fetcher
         self.source = source
+        # A server may keep an ETag while the bytes change (reliability.md C7): after
+        # this long a URL is fetched whole once, without validators. 0 = every run.
+        self.refetch_seconds = refetch_days * 86400
         self.state = CrawlState(store)
         self.counts: Counter[str] = Counter()
 
@@ -186,6 +195,8 @@ class Crawl:
             log.info("%s: deferred until %s", url, _epoch_iso(row.next_try))
             return None
         have = bool(row and row.sha256 and self.store.has_object(row.sha256))
+        if have and row and time.time() - (row.last_full or 0) >= self.refetch_seconds:
+            have = False  # due a whole fetch: no If-None-Match / If-Modified-Since
         doc = doc_id or self._doc_for(url)
         try:
             result = self.fetcher.get(url, etag=row.etag if have and row else None,
@@ -200,7 +211,8 @@ class Crawl:
             self.state.set(self.source, url, "not_modified", status=304)
             self.store.add_provenance(source=self.source, locator=url, event="not_modified",
                                       doc_id=doc, sha256=row.sha256, final_url=result.final_url,
-                                      status=304, headers=headers)
+                                      status=304, headers=headers, crawler=CRAWLER_VERSION,
+                                      robots=result.robots, redirects=result.redirects)
             self.counts["not_modified"] += 1
             body = self.store.read_object(row.sha256)
             return Page(url, result.final_url, body, row.sha256, sniff_content_type(body, None),
@@ -210,10 +222,12 @@ class Crawl:
         state = "unchanged" if row and row.sha256 == result.sha256 else "stored"
         self.state.set(self.source, url, state, sha256=result.sha256, status=result.status,
                        etag=result.headers.get("etag"),
-                       last_modified=result.headers.get("last-modified"))
+                       last_modified=result.headers.get("last-modified"), last_full=time.time())
         self.store.add_provenance(source=self.source, locator=url, event="fetched", doc_id=doc,
                                   sha256=result.sha256, final_url=result.final_url,
-                                  status=result.status, headers=headers, size=len(result.body))
+                                  status=result.status, headers=headers, size=len(result.body),
+                                  crawler=CRAWLER_VERSION, robots=result.robots,
+                                  redirects=result.redirects)
         self.counts[state] += 1
         return Page(url, result.final_url, result.body, result.sha256, result.content_type,
                     result.headers, fresh=True)
@@ -232,8 +246,11 @@ class Crawl:
                        next_try=exc.retry_at)
         event = "gone" if state == "gone" else "failed"
         if not (state == "gone" and doc):  # mark_gone writes the 'gone' event itself
-            self.store.add_provenance(source=self.source, locator=url, event=event, doc_id=doc,
-                                      final_url=exc.final_url, status=exc.status, headers=headers)
+            self.store.add_provenance(
+                source=self.source, locator=url, event=event, doc_id=doc, final_url=exc.final_url,
+                status=exc.status, headers=headers, crawler=CRAWLER_VERSION,
+                robots=f"disallowed: {exc.detail}" if exc.reason == "robots" else None,
+                redirects=exc.redirects)
         if state == "gone" and doc:
             mark_gone(self.store, doc, source=self.source, locator=url, status=exc.status,
                       headers=headers)

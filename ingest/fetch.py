@@ -27,6 +27,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 log = logging.getLogger(__name__)
 
+#: Written into every provenance row, so a fetch can be traced to the code that made it.
+CRAWLER_VERSION = "foi-archive-fetch/2"
 MiB = 1024 * 1024
 REDIRECTS = {301, 302, 303, 307, 308}
 MAX_REDIRECTS = 5
@@ -70,6 +72,7 @@ class FetchResult:
     fetched_at: str = ""
     sha256: str | None = None
     content_type: str | None = None
+    robots: str = "not checked"  # the robots.txt decision this fetch went ahead on
 
 
 # -- robots.txt (RFC 9309) -------------------------------------------------------------
@@ -103,6 +106,7 @@ class Robots:
     crawl_delay: float | None = None
     allow_all: bool = False
     disallow_all: bool = False
+    basis: str = "robots.txt"  # what the rules came from, for provenance
 
     @classmethod
     def parse(cls, text: str, token: str) -> "Robots":
@@ -384,12 +388,14 @@ class Fetcher:
         except FetchError as exc:
             if exc.reason == "http_error" and exc.status and 400 <= exc.status < 500:
                 log.info("%s: %s, so everything is allowed (RFC 9309)", robots_url, exc.status)
-                return Robots(allow_all=True)
+                return Robots(allow_all=True, basis=f"robots.txt HTTP {exc.status}: all allowed")
             # 5xx, unreachable, off our hosts, too many redirects: assume complete disallow.
             log.warning("%s unavailable (%s): not crawling %s this run", robots_url, exc, host)
-            return Robots(disallow_all=True)
+            return Robots(disallow_all=True, basis=f"robots.txt unavailable ({exc.reason}): all disallowed")
         text = (result.body or b"").decode("utf-8", errors="replace").lstrip("\ufeff")
-        return Robots.parse(text, self.token)
+        robots = Robots.parse(text, self.token)
+        robots.basis = f"robots.txt sha256:{result.sha256} for {self.token}"
+        return robots
 
     # -- internals ---------------------------------------------------------------------
 
@@ -397,6 +403,7 @@ class Fetcher:
              truncate: bool = False, retries: int | None = None) -> FetchResult:
         redirects: list[str] = []
         current = url
+        decision = "not checked"
         while True:
             scheme, host, port = _host_port(current)
             if not self._host_ok(scheme, host, port):
@@ -411,6 +418,7 @@ class Fetcher:
                 if not robots.can_fetch(target):
                     raise FetchError("robots", f"robots.txt disallows {target}", url=url,
                                      final_url=current, redirects=redirects)
+                decision = f"allowed by {robots.basis}"
             status, resp_headers, body = self._attempts(
                 current, scheme, host, port, headers, max_bytes, truncate,
                 self.retries if retries is None else retries, url)
@@ -424,14 +432,14 @@ class Fetcher:
             fetched_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
             if status == 304:
                 return FetchResult(url, current, status, resp_headers, None, True, redirects,
-                                   fetched_at)
+                                   fetched_at, robots=decision)
             if status != 200:
                 raise FetchError("http_error", f"HTTP {status}", url=url, status=status,
                                  headers=resp_headers, final_url=current, redirects=redirects)
             assert body is not None
             return FetchResult(url, current, status, resp_headers, body, False, redirects,
                                fetched_at, hashlib.sha256(body).hexdigest(),
-                               sniff_content_type(body, resp_headers.get("content-type")))
+                               sniff_content_type(body, resp_headers.get("content-type")), decision)
 
     def _attempts(self, current: str, scheme: str, host: str, port: int,
                   headers: dict[str, str], max_bytes: int, truncate: bool, retries: int,
@@ -555,6 +563,10 @@ class Fetcher:
             kept += len(piece)
             if truncate and (kept >= max_bytes or raw >= max_bytes):
                 break
+        declared = headers.get("content-length", "")
+        if not truncate and declared.isdigit() and raw < int(declared):
+            # http.client's read1() ends quietly when the peer hangs up early (C15).
+            raise FetchError("connection", f"connection closed after {raw} of {declared} bytes", url=url)
         if not truncate:
             out.append(decoder.flush())
         body = b"".join(out)

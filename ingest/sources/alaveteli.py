@@ -20,13 +20,12 @@ from typing import Any
 from archive.config import Config
 from archive.store import document_id
 from ingest.pipeline import Ingester, Item
-from ingest.sources.web import (ATTACHMENT_EXTS, check_settings, collect_records,
+from ingest.sources.web import (ATTACHMENT_EXTS, CRAWL_KEYS, check_settings, collect_records,
                                 fetch_attachments, make_crawl, page_links, url_ext)
 
 log = logging.getLogger(__name__)
 
-KEYS = {"kind", "base_url", "bodies", "delay", "allow_private_addresses", "enabled", "max_requests",
-        "timeout", "deadline", "retries", "backoff_base", "retry_after_cap", "feed", "list_pages"}
+KEYS = CRAWL_KEYS | {"base_url", "bodies", "max_requests", "feed", "list_pages"}
 FEEDS = ("json", "atom")
 ATOM = "{http://www.w3.org/2005/Atom}"
 #: A request's page, as linked from feeds and lists (fragments and queries aside).

@@ -11,14 +11,13 @@ from typing import Any
 from archive.config import Config
 from archive.store import document_id
 from ingest.pipeline import Ingester, Item
-from ingest.sources.web import (ATTACHMENT_EXTS, SourceError, check_settings, collect_records,
+from ingest.sources.web import (ATTACHMENT_EXTS, CRAWL_KEYS, SourceError, check_settings, collect_records,
                                 fetch_attachments, make_crawl, page_links, page_name, url_ext)
 
 log = logging.getLogger(__name__)
 
-KEYS = {"kind", "start_urls", "follow_pattern", "item_pattern", "authority", "max_pages", "delay",
-        "allow_private_addresses", "allowed_hosts", "attachment_pattern", "enabled", "timeout",
-        "deadline", "retries", "backoff_base", "retry_after_cap"}
+KEYS = CRAWL_KEYS | {"start_urls", "follow_pattern", "item_pattern", "authority", "max_pages",
+                     "attachment_pattern"}
 
 
 class DisclosureLog:

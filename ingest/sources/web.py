@@ -31,6 +31,11 @@ ATTACHMENT_EXTS = {"pdf", "doc", "docx", "xlsx", "csv"}
 TRANSIENT = {"failed", "deferred"}
 
 
+#: Settings every web source takes (fetching and politeness), besides its own.
+CRAWL_KEYS = {"kind", "enabled", "delay", "allow_private_addresses", "allowed_hosts", "timeout",
+              "deadline", "retries", "backoff_base", "retry_after_cap", "refetch_days"}
+
+
 class SourceError(Exception):
     """A source's settings are missing or wrong."""
 
@@ -67,7 +72,7 @@ def make_crawl(config: Config, name: str, settings: dict[str, Any], store: Store
         retries=int(settings.get("retries", 3)),
         backoff_base=float(settings.get("backoff_base", 1.0)),
         retry_after_cap=float(settings.get("retry_after_cap", 120)))
-    return Crawl(store, fetcher, name)
+    return Crawl(store, fetcher, name, refetch_days=float(settings.get("refetch_days", 30)))
 
 
 def page_links(body: bytes, base_url: str) -> list[str]:
