@@ -102,3 +102,21 @@ def test_opensearch_and_sitemap(client) -> None:
 def test_help_page_explains_the_syntax(client) -> None:
     html = client.get("/help/search").get_data(as_text=True)
     assert "exemption:s40" in html and "year:[2018 TO 2020]" in html
+
+
+def test_body_pages_link_their_disclosure_log_from_the_sources(small_archive) -> None:
+    from dataclasses import replace
+
+    config = replace(small_archive, sources={
+        "kent": {"kind": "disclosure_log", "enabled": False, "authority": "Kent Police",
+                 "start_urls": ["https://www.kent.police.uk/foi-ai/disclosure-log/"]},
+        "wdtk": {"kind": "alaveteli", "base_url": "https://www.whatdotheyknow.com",
+                 "bodies": ["sheffield_city_council"]},
+        "bad": {"kind": "disclosure_log", "authority": "Kent Police", "start_urls": ["javascript:x"]},
+    })
+    client = create_app(config).test_client()
+    kent = client.get("/forces/kent-police").get_data(as_text=True)
+    assert 'href="https://www.kent.police.uk/foi-ai/disclosure-log/"' in kent and "javascript:" not in kent
+    sheffield = client.get("/authorities/sheffield-city-council").get_data(as_text=True)
+    assert 'href="https://www.whatdotheyknow.com/body/sheffield_city_council"' in sheffield
+    assert "publishes its responses" not in client.get("/forces/greater-manchester-police").get_data(as_text=True)
