@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -97,8 +99,10 @@ def _ingest_sources(config: Config, names: list[str], show: bool, retry_failed: 
 
     for name in names:
         try:
-            summary = run_source(config, name, progress=_progress_bar() if show else None,
-                                 retry_failed=retry_failed)
+            line = _FetchLine(name)
+            summary = run_source(config, name, progress=_progress_bar(line.end) if show else None,
+                                 retry_failed=retry_failed, fetch_progress=line if show else None)
+            line.end()
         except SourceError as exc:
             raise click.ClickException(str(exc)) from None
         for what, reason, detail in summary.failures:
@@ -169,12 +173,48 @@ def failures_command(config_path: str | None, source_name: str | None) -> None:
         click.echo(f"{shown} failure{'s' if shown != 1 else ''}")
 
 
-def _progress_bar() -> Any:
+class _FetchLine:
+    """A status line while a source is fetched: how many URLs, in which states, the last one.
+
+    The number of pages a crawl will find is not known in advance, so this counts
+    rather than fills a bar; the extraction that follows has a real bar.
+    """
+
+    EVERY = 0.2  # seconds between redraws
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.last = 0.0
+        self.shown = False
+
+    def __call__(self, url: str, counts: Any) -> None:
+        now = time.monotonic()
+        if now - self.last < self.EVERY:
+            return
+        self.last = now
+        done = sum(counts[k] for k in ("stored", "unchanged", "not_modified"))
+        line = (f"Fetching {self.source}: {done} fetched ({counts['stored']} new or changed), "
+                f"{counts['failed'] + counts['gone']} failed or gone, "
+                f"{counts['skipped_robots']} skipped by robots, {counts['deferred']} deferred  {url[-60:]}")
+        width = shutil.get_terminal_size((100, 20)).columns - 1
+        click.echo("\r" + line[:width].ljust(width), nl=False, err=True)
+        self.shown = True
+
+    def end(self) -> None:
+        """Leave the line as it is and move on to the next."""
+        if self.shown:
+            click.echo("", err=True)
+            self.shown = False
+
+
+def _progress_bar(before: Any = None) -> Any:
     state: dict[str, Any] = {}
 
     def update(done: int, total: int, name: str) -> None:
         bar = state.get("bar")
         if bar is None:
+            if before is not None:
+                before()
             bar = click.progressbar(length=total, label="Extracting", file=sys.stderr,
                                     show_pos=True, item_show_func=lambda n: n and n[-40:])
             bar.__enter__()

@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable
 
 from archive.store import Store, utcnow
 from ingest.fetch import CRAWLER_VERSION, Fetcher, FetchError, sniff_content_type
@@ -181,6 +181,8 @@ class Crawl:
         # A server may keep an ETag while the bytes change (reliability.md C7): after
         # this long a URL is fetched whole once, without validators. 0 = every run.
         self.refetch_seconds = refetch_days * 86400
+        #: Called after every fetch with the URL and the counts so far (a progress line).
+        self.progress: Callable[[str, Counter[str]], None] | None = None
         self.state = CrawlState(store)
         self.counts: Counter[str] = Counter()
 
@@ -189,6 +191,12 @@ class Crawl:
 
     def fetch(self, url: str, *, doc_id: str | None = None) -> Page | None:
         """The bytes of ``url``, or None with the URL's state recorded (robots, failed, ...)."""
+        page = self._fetch(url, doc_id)
+        if self.progress is not None:
+            self.progress(url, self.counts)
+        return page
+
+    def _fetch(self, url: str, doc_id: str | None) -> Page | None:
         row = self.state.get(self.source, url)
         if row and row.state == "deferred" and row.next_try and row.next_try > time.time():
             self.counts["deferred"] += 1

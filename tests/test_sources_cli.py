@@ -86,3 +86,18 @@ def test_ingest_needs_something(tmp_path: Path, log_site: Site) -> None:
     conf = write_config(tmp_path, log_site)
     result = CliRunner().invoke(main, ["ingest", "--config", str(conf)])
     assert result.exit_code != 0 and "--source" in result.output
+
+
+def test_progress_shows_the_fetching_then_the_extraction(tmp_path: Path, log_site: Site,
+                                                          monkeypatch) -> None:
+    import importlib
+    monkeypatch.setattr(importlib.import_module("cli.main")._FetchLine, "EVERY", 0.0)  # every fetch shown
+    conf = write_config(tmp_path, log_site)
+    result = CliRunner().invoke(
+        main, ["ingest", "--source", "swp", "--progress", "--config", str(conf)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    err = result.stderr
+    assert "Fetching swp:" in err and "skipped by robots" in err
+    # The last fetch line counts every page and file stored, then extraction takes over.
+    assert err.index("Fetching swp:") < err.index("Extracting")
+    assert "swp: 3 new" in result.stdout

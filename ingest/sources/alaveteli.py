@@ -41,6 +41,8 @@ class Alaveteli:
     """``kind = "alaveteli"``: base_url, bodies (url_name list), max_requests per body."""
 
     kind = "alaveteli"
+    #: Called after each fetch with (url, counts); set by the runner for a progress line.
+    fetch_progress: Any = None
 
     def __init__(self, name: str, settings: dict[str, Any], config: Config) -> None:
         check_settings(name, settings, KEYS, ("base_url", "bodies"))
@@ -59,7 +61,8 @@ class Alaveteli:
     def collect(self, ingester: Ingester, only: set[str] | None = None
                 ) -> tuple[list[Item], Counter[str]]:
         """Records for the requests the body feeds name (or, with ``only``, those URLs)."""
-        crawl = make_crawl(self.config, self.name, self.settings, ingester.store, [self.base])
+        crawl = make_crawl(self.config, self.name, self.settings, ingester.store, [self.base],
+                           self.fetch_progress)
         titles: dict[str, None] = {}
         if only is None:
             for body in self.bodies:

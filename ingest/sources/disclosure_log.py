@@ -24,6 +24,8 @@ class DisclosureLog:
     """``kind = "disclosure_log"``: start_urls, follow_pattern, item_pattern, authority, ..."""
 
     kind = "disclosure_log"
+    #: Called after each fetch with (url, counts); set by the runner for a progress line.
+    fetch_progress: Any = None
 
     def __init__(self, name: str, settings: dict[str, Any], config: Config) -> None:
         check_settings(name, settings, KEYS, ("start_urls", "follow_pattern", "item_pattern", "authority"))
@@ -47,7 +49,8 @@ class DisclosureLog:
 
     def collect(self, ingester: Ingester, only: set[str] | None = None) -> tuple[list[Item], Counter[str]]:
         """Crawl the log (or, with ``only``, just those URLs) and return its records."""
-        crawl = make_crawl(self.config, self.name, self.settings, ingester.store, self.start_urls)
+        crawl = make_crawl(self.config, self.name, self.settings, ingester.store, self.start_urls,
+                           self.fetch_progress)
         if only is None:
             queue = deque(self.start_urls)
             items: dict[str, None] = {}

@@ -8,7 +8,7 @@ import logging
 import os
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 from archive.config import Config
 from ingest.crawlstate import CrawlState
@@ -74,12 +74,21 @@ def enabled_sources(config: Config) -> list[str]:
     return [name for name, s in config.sources.items() if s.get("enabled", True)]
 
 
+FetchProgress = Callable[[str, Counter[str]], None]
+
+
 def run_source(config: Config, name: str, *, progress: Progress | None = None,
-               retry_failed: bool = False) -> RunSummary:
-    """Collect one source's records and ingest them; a re-run adds only what changed."""
+               retry_failed: bool = False, fetch_progress: FetchProgress | None = None) -> RunSummary:
+    """Collect one source's records and ingest them; a re-run adds only what changed.
+
+    ``fetch_progress(url, counts)`` is called after every fetch; ``progress`` then
+    counts the extraction of the records found.
+    """
     if name not in config.sources:
         raise SourceError(f"no source {name!r} in the configuration")
     source = make_source(name, config.sources[name], config)
+    if fetch_progress is not None and hasattr(source, "fetch_progress"):
+        source.fetch_progress = fetch_progress
     summary = RunSummary(name)
     with Ingester(config, progress=progress) as ingester:
         state = CrawlState(ingester.store)

@@ -60,7 +60,7 @@ def host_of(url: str) -> str:
 
 
 def make_crawl(config: Config, name: str, settings: dict[str, Any], store: Store,
-               urls: list[str]) -> Crawl:
+               urls: list[str], progress: Any = None) -> Crawl:
     """A Crawl for a source: its own hosts only, its delay, the configured User-Agent."""
     hosts = {host_of(u) for u in urls} | set(settings.get("allowed_hosts", []))
     fetcher = Fetcher(
@@ -72,7 +72,9 @@ def make_crawl(config: Config, name: str, settings: dict[str, Any], store: Store
         retries=int(settings.get("retries", 3)),
         backoff_base=float(settings.get("backoff_base", 1.0)),
         retry_after_cap=float(settings.get("retry_after_cap", 120)))
-    return Crawl(store, fetcher, name, refetch_days=float(settings.get("refetch_days", 30)))
+    crawl = Crawl(store, fetcher, name, refetch_days=float(settings.get("refetch_days", 30)))
+    crawl.progress = progress
+    return crawl
 
 
 def page_links(body: bytes, base_url: str) -> list[str]:
