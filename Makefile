@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 CONFIG ?= config.toml
 SAMPLES = data/samples
 
-.PHONY: run test install samples ingest-corpus clean
+.PHONY: run test install samples ingest-corpus clean browser-deps
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "FOI Archive needs Python 3.11 or newer")'
@@ -29,6 +29,10 @@ samples: install
 ## Run the whole test suite
 test: install
 	$(BIN)/python -m pytest
+
+## axe-core for the real-browser tests (tests/test_browser.py), into node_modules/ (git-ignored)
+browser-deps:
+	npm install --no-save --no-audit --no-fund --prefix . axe-core@4
 
 ## Ingest the real corpus that sits beside the checkout
 ingest-corpus: install
