@@ -92,11 +92,23 @@ def css(driver, selector: str):  # type: ignore[no-untyped-def]
     return driver.find_elements(By.CSS_SELECTOR, selector)
 
 
+def full_screenshot(driver, path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The whole page, not only the window (up to 8,000 pixels down)."""
+    import base64
+
+    width, height = driver.execute_script(
+        "return [document.documentElement.clientWidth, document.documentElement.scrollHeight]")
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
+        "format": "png", "captureBeyondViewport": True,
+        "clip": {"x": 0, "y": 0, "width": width, "height": min(height, 8000), "scale": 1}})
+    path.write_bytes(base64.b64decode(shot["data"]))
+
+
 def check_page(driver, kind: str) -> None:  # type: ignore[no-untyped-def]
     """Screenshots at both widths, then axe-core: no serious or critical violation."""
     for width, size in WIDTHS.items():
         driver.set_window_size(*size)
-        driver.save_screenshot(str(SHOTS / f"{kind}-{width}.png"))
+        full_screenshot(driver, SHOTS / f"{kind}-{width}.png")
         # Nothing may be wider than the window (a phone would scroll sideways).
         wide = driver.execute_script(
             "const w = document.documentElement.clientWidth;"
