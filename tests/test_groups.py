@@ -123,5 +123,6 @@ def test_ingest_groups_a_round_robin_and_the_site_shows_it(config, tmp_path: Pat
     # A document alone in its group links to none.
     leeds = client.get("/search.json?authority=Leeds+City+Council").get_json()["results"][0]
     assert client.get(leeds["url"] + ".json").get_json()["group"] is None
+    assert f"/groups/{group_url}</loc>" in client.get("/sitemap.xml").get_data(as_text=True)
     assert client.get("/groups/ffff").status_code == 404
     assert client.get("/groups/not-an-id").status_code == 404
