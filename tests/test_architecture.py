@@ -1,0 +1,79 @@
+"""The architecture's rules, read from the source (shared/reliability.md I4, W3, W5, W7):
+data flows one way, only ingest writes the index, Flask stays in the web layer, and
+nothing calls Searcher.refresh() or uses AsyncWriter."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("archive", "ingest", "cli")
+
+
+def modules(package: str) -> list[Path]:
+    return sorted((ROOT / package).rglob("*.py"))
+
+
+def imported(path: Path) -> set[str]:
+    """Every module name imported anywhere in the file (top level or inside functions)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def calls(path: Path, attribute: str) -> list[int]:
+    """Lines where ``something.<attribute>(...)`` is called."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [node.lineno for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr == attribute]
+
+
+def rel(path: Path) -> str:
+    return str(path.relative_to(ROOT))
+
+
+def test_the_packages_are_where_the_design_card_puts_them() -> None:
+    for package in PACKAGES:
+        assert (ROOT / package / "__init__.py").is_file(), package
+    assert modules("archive") and modules("ingest")
+
+
+@pytest.mark.parametrize("path", modules("archive"), ids=rel)
+def test_archive_never_imports_ingest(path: Path) -> None:
+    bad = [name for name in imported(path) if name == "ingest" or name.startswith("ingest.")]
+    assert bad == [], f"{rel(path)} imports {bad}: data flows from ingest to archive, not back"
+
+
+@pytest.mark.parametrize("path", modules("archive") + modules("ingest") + modules("cli"), ids=rel)
+def test_flask_stays_in_the_web_layer(path: Path) -> None:
+    if path.is_relative_to(ROOT / "archive" / "web"):
+        return
+    bad = [name for name in imported(path) if name.split(".")[0] in ("flask", "werkzeug", "jinja2")]
+    assert bad == [], f"{rel(path)} imports {bad}"
+
+
+@pytest.mark.parametrize("path", modules("archive"), ids=rel)
+def test_the_site_side_never_asks_for_a_writer_except_the_ingest_writer_class(path: Path) -> None:
+    lines = calls(path, "writer")
+    if path == ROOT / "archive" / "index.py":
+        return  # IndexWriter lives here; ingest is its only user (checked below)
+    assert lines == [], f"{rel(path)} asks for an index writer at lines {lines}"
+
+
+def test_only_ingest_and_the_cli_use_the_index_writer() -> None:
+    users = [rel(p) for p in modules("archive") if p.name != "index.py" and "IndexWriter" in p.read_text()]
+    assert users == [], f"the site side must not write the index: {users}"
+
+
+@pytest.mark.parametrize("path", modules("archive") + modules("ingest") + modules("cli"), ids=rel)
+def test_no_searcher_refresh_and_no_async_writer(path: Path) -> None:
+    assert calls(path, "refresh") == [], f"{rel(path)}: reopen on a new generation, never refresh()"
+    assert "AsyncWriter" not in imported(path) and "AsyncWriter" not in path.read_text(), rel(path)
