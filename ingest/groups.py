@@ -125,7 +125,7 @@ class Grouper:
 
     def assign(self, doc: Document) -> str | None:
         """Set ``doc.group``, ``doc.request`` and ``doc.request_bands``; returns the group."""
-        found = request_print(doc.text, names_of(doc)) if doc.status == "ok" else None
+        found = request_print(doc.text, names_of(doc)) if doc.text else None  # "ok" or "ocr"
         if found is None:
             doc.group, doc.request, doc.request_bands = None, "", []
             return None
