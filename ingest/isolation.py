@@ -130,13 +130,34 @@ class IsolatedPool:
         return _Slot(self.func, self.memory_mb, self.classify)
 
     def run(self, tasks: Iterable[tuple[Any, tuple[Any, ...]]]) -> Iterator[Outcome]:
-        """Yield an Outcome for every (key, args) task, in the order they finish."""
-        queue = deque(tasks)
+        """Yield an Outcome for every (key, args) task, in the order they finish.
+
+        Tasks are taken from the iterable only as workers come free, so a caller
+        can stream millions of them (and do its own work while it is asked for
+        the next) without holding them all.
+        """
+        source = iter(tasks)
+        queue: deque[tuple[Any, tuple[Any, ...]]] = deque()  # tasks to retry on a fresh worker
         busy: dict[Connection, _Slot] = {}
+        exhausted = False
+
+        def next_task() -> tuple[Any, tuple[Any, ...]] | None:
+            nonlocal exhausted
+            if queue:
+                return queue.popleft()
+            if not exhausted:
+                for task in source:
+                    return task
+                exhausted = True
+            return None
+
         try:
-            while queue or busy:
-                while queue and len(busy) < self.workers:
-                    key, args = queue.popleft()
+            while True:
+                while len(busy) < self.workers:
+                    task = next_task()
+                    if task is None:
+                        break
+                    key, args = task
                     slot = self._idle.pop() if self._idle else self._spawn()
                     slot.key, slot.started = key, time.monotonic()
                     try:
@@ -146,6 +167,8 @@ class IsolatedPool:
                         queue.appendleft((key, args))
                         continue
                     busy[slot.conn] = slot
+                if not busy:
+                    return
                 now = time.monotonic()
                 nearest = min(s.started + self.timeout for s in busy.values())
                 ready = wait(list(busy), timeout=max(0.0, nearest - now))
