@@ -1,0 +1,55 @@
+"""A synthetic corpus of FOI responses as text files, for the benchmark.
+
+Each file is one letter from ``ingest.samples.iter_letters``: a body, a topic it
+would be asked about, an outcome, exemptions cited in a legal annex, dates and a
+reference, all written in the letter as real responses have them. Letter *i* is
+the same whatever the size, so the 10k corpus is the first 10,000 files of the
+100k one, and a folder already written is reused.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from ingest.samples import iter_letters
+
+PER_FOLDER = 1000
+SEED = 2024
+
+
+def letter_path(root: Path, i: int) -> Path:
+    return root / f"{i // PER_FOLDER:04d}" / f"response-{i:06d}.txt"
+
+
+def write_corpus(root: Path, size: int, seed: int = SEED) -> tuple[list[Path], int]:
+    """Write (or reuse) ``size`` letters under ``root``; return their paths and total bytes.
+
+    ``root/truth.jsonl`` holds each letter's facts (body, outcome, exemptions, ...),
+    one line per letter, in order.
+    """
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    done_file = root / ".written"
+    written = int(done_file.read_text()) if done_file.exists() else 0
+    if written < size:
+        with open(root / "truth.jsonl", "a" if written else "w", encoding="utf-8") as truth:
+            for i, letter in enumerate(iter_letters(size, seed)):
+                if i < written:
+                    continue
+                path = letter_path(root, i)
+                if i % PER_FOLDER == 0:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(letter.text, encoding="utf-8")
+                truth.write(json.dumps({"file": path.name, "title": letter.title, **letter.truth}) + "\n")
+        done_file.write_text(str(size))
+    paths = [letter_path(root, i) for i in range(size)]
+    return paths, sum(os.path.getsize(p) for p in paths)
+
+
+def corpus_folders(root: Path, size: int) -> list[Path]:
+    """The folders holding the first ``size`` letters (ingest takes folders)."""
+    if size % PER_FOLDER:
+        raise ValueError(f"size must be a multiple of {PER_FOLDER}")
+    return [root / f"{n:04d}" for n in range(size // PER_FOLDER)]
