@@ -10,17 +10,25 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain
 from pathlib import Path
+from pickle import loads
 from typing import Any
 
+import numpy as np
 from whoosh import fields, index
 from whoosh.analysis import RegexTokenizer, LowercaseFilter, StemmingAnalyzer
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
+from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length
 from whoosh.writing import IndexWriter as WhooshWriter
 
 from archive import law
@@ -190,99 +198,318 @@ class IndexWriter:
             return {f["id"] for f in s.all_stored_fields()}
 
 
+#: Fields whose postings are scored (the free-text fields a query searches).
+SCORED_FIELDS = ("title", "text", "reference")
+POSITION_SHIFT = 24  # a phrase key is docnum << 24 | position
+_BYTE_TO_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+
+
+def _leaf_postings(reader: Any, fieldname: str, btext: bytes, values: bool
+                   ) -> Iterator[tuple[np.ndarray, np.ndarray, Any]]:
+    """(ids, weights, values) of one segment's postings for a term, block by block.
+
+    Whoosh's matchers hand out one posting per Python call; reading the blocks
+    whole (ids delta-coded, weights None, one float or one per posting) is what
+    makes counting a 50,000-document result cheap. Deleted documents are not
+    removed here: the caller masks them.
+    """
+    if (fieldname, btext) not in reader:
+        return
+    matcher = reader.postings(fieldname, btext)
+    if isinstance(matcher, FilterMatcher):  # the segment's deletions: masked by the caller
+        matcher = matcher.child
+    if isinstance(matcher, W3LeafMatcher):
+        while matcher.is_active():
+            if matcher._data is None:
+                matcher._read_data()
+            raw_ids, raw_weights, raw_values = matcher._data
+            n = matcher._blocklength
+            ids = np.cumsum(np.asarray(raw_ids, dtype=np.int64))
+            if raw_weights is None:
+                weights = np.ones(n)
+            elif isinstance(raw_weights, float):
+                weights = np.full(n, raw_weights)
+            else:
+                weights = np.asarray(raw_weights, dtype=np.float64)
+            yield ids, weights, raw_values if values else None
+            matcher._next_block()
+        return
+    ids_list, weight_list, value_list = [], [], []
+    while matcher.is_active():  # short postings lists are kept inline, not in blocks
+        ids_list.append(matcher.id())
+        weight_list.append(matcher.weight())
+        if values:
+            value_list.append(matcher.value())
+        matcher.next()
+    if ids_list:
+        yield (np.asarray(ids_list, dtype=np.int64), np.asarray(weight_list, dtype=np.float64),
+               value_list if values else None)
+
+
+def _decode_positions(raw: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """How many positions each posting has, and all of them, from Whoosh's Positions values."""
+    # A value is a 4-byte count and a pickled list of deltas, its final STOP left off.
+    lists = [loads(v[4:] if v.endswith(b".") else v[4:] + b".") for v in raw]
+    counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+    deltas = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(counts.sum()))
+    positions = np.cumsum(deltas)
+    starts = np.cumsum(counts) - counts
+    nonempty = counts > 0
+    restart = np.zeros(len(lists), dtype=np.int64)
+    restart[nonempty] = positions[starts[nonempty]] - deltas[starts[nonempty]]
+    return counts, positions - np.repeat(restart, counts)
+
+
+class Postings:
+    """Each term's postings as numpy arrays, for one index generation.
+
+    Arrays are read on first use and kept, least recently used first out, up to
+    ``budget`` postings, so a worker's memory is bounded however varied the queries.
+    """
+
+    def __init__(self, searcher: Searcher, live: np.ndarray, budget: int = 20_000_000) -> None:
+        self.searcher = searcher
+        self.live = live
+        self.budget = budget
+        self._held = 0
+        self._cache: OrderedDict[tuple[str, bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _leaves(self) -> list[tuple[Any, int]]:
+        return list(self.searcher.reader().leaf_readers())
+
+    def get(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+        """The live documents holding a term, ascending, and the term's weight in each."""
+        key = (fieldname, btext)
+        with self._lock:
+            found = self._cache.get(key)
+            if found is not None:
+                self._cache.move_to_end(key)
+                return found
+        id_parts, weight_parts = [], []
+        for reader, offset in self._leaves():
+            for ids, weights, _ in _leaf_postings(reader, fieldname, btext, values=False):
+                id_parts.append(ids + offset)
+                weight_parts.append(weights)
+        if id_parts:
+            ids, weights = np.concatenate(id_parts), np.concatenate(weight_parts)
+            keep = self.live[ids]
+            if not keep.all():
+                ids, weights = ids[keep], weights[keep]
+        else:
+            ids, weights = np.zeros(0, dtype=np.int64), np.zeros(0)
+        with self._lock:
+            self._cache[key] = (ids, weights)
+            self._held += len(ids)
+            while self._held > self.budget and len(self._cache) > 1:
+                _, (old, _) = self._cache.popitem(last=False)
+                self._held -= len(old)
+        return ids, weights
+
+    def position_keys(self, fieldname: str, btext: bytes, candidates: np.ndarray) -> np.ndarray:
+        """``docnum << 24 | position`` of every occurrence of a term in the candidate documents.
+
+        Only candidates' positions are decoded (a phrase's candidates are the
+        documents holding all its words): decoding is the costly part.
+        """
+        parts = []
+        for reader, offset in self._leaves():
+            for ids, _, raw in _leaf_postings(reader, fieldname, btext, values=True):
+                ids = ids + offset
+                chosen = np.flatnonzero(candidates[ids])
+                if not len(chosen):
+                    continue
+                counts, positions = _decode_positions([raw[i] for i in chosen])
+                parts.append((np.repeat(ids[chosen], counts) << POSITION_SHIFT) | positions)
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
 @dataclass
 class FacetColumns:
-    """Per-generation map from document number to its facet values."""
+    """Per-generation arrays: each facet value by ordinal, and (document, ordinal) pairs.
 
-    values: dict[str, list[tuple[str, ...]]]
+    Built once per index generation; counting a facet over a result set is then
+    one ``numpy.bincount`` over the pairs whose document matched.
+    """
+
+    size: int  # document numbers run 0 .. size-1 (deleted ones included)
+    live: np.ndarray  # bool per document: not deleted
+    names: dict[str, list[str]]  # per facet field: value by ordinal
+    docs: dict[str, np.ndarray]  # per facet field: the document of each pair
+    ords: dict[str, np.ndarray]  # per facet field: the value ordinal of each pair
     # lower-case value -> value as indexed, per field (for case-insensitive filters)
     canonical: dict[str, dict[str, str]]
+    lengths: dict[str, np.ndarray]  # per scored field: each document's length, as Whoosh scores it
+    sort_dates: np.ndarray  # the date column, as Whoosh sorts it
+    postings: Postings
+    #: answers computed for this generation (e.g. a phrase's documents), by key
+    memo: OrderedDict[Any, Any] = field(default_factory=OrderedDict)
+
+    def counts(self, name: str, mask: np.ndarray) -> np.ndarray:
+        """How many documents in ``mask`` have each value of a facet, by ordinal."""
+        return np.bincount(self.ords[name][mask[self.docs[name]]], minlength=len(self.names[name]))
+
+    def having(self, name: str, values: Iterable[str]) -> np.ndarray:
+        """A mask of the documents with any of ``values`` in a facet."""
+        index = {v: i for i, v in enumerate(self.names[name])}
+        wanted = [index[v] for v in values if v in index]
+        mask = np.zeros(self.size, dtype=bool)
+        if wanted:
+            mask[self.docs[name][np.isin(self.ords[name], wanted)]] = True
+        return mask
+
+    def remember(self, key: Any, compute: Any, limit: int = 256) -> Any:
+        """A value computed once per generation (bounded: least recently used goes first)."""
+        if key in self.memo:
+            self.memo.move_to_end(key)
+            return self.memo[key]
+        value = compute()
+        self.memo[key] = value
+        if len(self.memo) > limit:
+            self.memo.popitem(last=False)
+        return value
+
+
+class _Generation:
+    """One opened index generation: its searcher and, built on first use, its columns."""
+
+    def __init__(self, key: tuple[str, int], ix: index.FileIndex) -> None:
+        self.key = key
+        self.ix = ix
+        self.searcher = ix.searcher()
+        self.columns: FacetColumns | None = None
+        self.users = 0
 
 
 class IndexReader:
-    """Read access for one process: a cached searcher, reopened on a new generation."""
+    """Read access for one process: a cached searcher, reopened on a new generation.
+
+    The cache is keyed on the index directory's real path *and* its generation,
+    so a rebuild swapped in by renaming a symlink is noticed even when the new
+    index happens to have the same generation number as the old.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
-        self._ix: index.FileIndex | None = None
-        self._searcher: Searcher | None = None
-        self._generation: int | None = None
-        self._columns: FacetColumns | None = None
-        self._users = 0
-        self._retired: list[Searcher] = []
+        self._current: _Generation | None = None
+        self._retired: list[_Generation] = []
 
-    def _open_index(self) -> index.FileIndex:
-        if not index.exists_in(str(self.path), indexname=INDEX_NAME):
+    def _open(self, real: str) -> index.FileIndex:
+        if not index.exists_in(real, indexname=INDEX_NAME):
             raise IndexMissing(f"no index at {self.path}: run `foi-archive ingest` first")
-        return index.open_dir(str(self.path), indexname=INDEX_NAME)
+        return index.open_dir(real, indexname=INDEX_NAME)
+
+    def _key(self) -> tuple[str, index.FileIndex | None, int]:
+        real = os.path.realpath(self.path)
+        current = self._current
+        if current is not None and current.key[0] == real:
+            return real, current.ix, current.ix.latest_generation()
+        ix = self._open(real)
+        return real, ix, ix.latest_generation()
 
     def generation(self) -> int:
-        if self._ix is None:
-            self._ix = self._open_index()
-        return self._ix.latest_generation()
+        with self._lock:
+            return self._key()[2]
+
+    def _enter(self) -> _Generation:
+        with self._lock:
+            real, ix, gen = self._key()
+            current = self._current
+            if current is None or current.key != (real, gen):
+                if current is None or current.key[0] != real or ix is None:
+                    ix = ix or self._open(real)
+                else:
+                    ix = self._open(real)  # a new generation: a fresh index object, never refresh()
+                fresh = _Generation((real, ix.latest_generation()), ix)
+                if current is not None:
+                    self._retired.append(current)
+                self._current = current = fresh
+            current.users += 1
+            return current
+
+    def _leave(self, gen: _Generation) -> None:
+        with self._lock:
+            gen.users -= 1
+            for old in [g for g in self._retired if g.users == 0]:
+                old.searcher.close()
+                self._retired.remove(old)
 
     @contextmanager
     def searcher(self) -> Iterator[Searcher]:
         """The current searcher; a new one is opened when the index has changed."""
-        with self._lock:
-            gen = self.generation()
-            if self._searcher is None or gen != self._generation:
-                self._ix = self._open_index()
-                new = self._ix.searcher()
-                if self._searcher is not None:
-                    self._retired.append(self._searcher)
-                self._searcher = new
-                self._generation = self._ix.latest_generation()
-                self._columns = None
-            self._users += 1
-            current = self._searcher
+        gen = self._enter()
         try:
-            yield current
+            yield gen.searcher
         finally:
-            with self._lock:
-                self._users -= 1
-                if self._users == 0 and self._retired:
-                    for old in self._retired:
-                        old.close()
-                    self._retired.clear()
+            self._leave(gen)
 
     def facet_columns(self, searcher: Searcher) -> FacetColumns:
-        """The facet values of every document, built once per index generation."""
+        """The per-generation arrays of the generation ``searcher`` belongs to."""
         with self._lock:
-            if self._columns is not None and searcher is self._searcher:
-                return self._columns
+            gens = [g for g in [self._current, *self._retired] if g is not None]
+            gen = next((g for g in gens if g.searcher is searcher), None)
+            if gen is not None and gen.columns is not None:
+                return gen.columns
         columns = build_facet_columns(searcher)
         with self._lock:
-            if searcher is self._searcher:
-                self._columns = columns
-        return columns
+            if gen is not None and gen.columns is None:
+                gen.columns = columns
+            return gen.columns if gen is not None else columns
 
     def close(self) -> None:
         with self._lock:
-            for s in [self._searcher, *self._retired]:
-                if s is not None:
-                    s.close()
-            self._searcher = None
+            for gen in [self._current, *self._retired]:
+                if gen is not None:
+                    gen.searcher.close()
+            self._current = None
             self._retired.clear()
 
 
 def build_facet_columns(searcher: Searcher) -> FacetColumns:
-    """Un-invert every facet field once: document number -> values."""
+    """Un-invert every facet field once, and read the lengths and dates scoring and sorting use."""
     reader = searcher.reader()
     size = reader.doc_count_all()
-    values: dict[str, list[tuple[str, ...]]] = {}
+    live = np.zeros(size, dtype=bool)
+    live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
+    postings = Postings(searcher, live)
+    indexed = set(reader.indexed_field_names())
+    names: dict[str, list[str]] = {}
+    docs: dict[str, np.ndarray] = {}
+    ords: dict[str, np.ndarray] = {}
     canonical: dict[str, dict[str, str]] = {}
     for name in FACET_FIELDS + KEYWORD_FIELDS:
-        per_doc: list[list[str]] = [[] for _ in range(size)]
-        field = searcher.schema[name]
-        names: dict[str, str] = {}
-        if name in reader.indexed_field_names():
-            for btext in reader.lexicon(name):
-                text = field.from_bytes(btext)
-                names[text.lower()] = text
-                for docnum in reader.postings(name, btext).all_ids():
-                    per_doc[docnum].append(text)
-        values[name] = [tuple(v) for v in per_doc]
-        canonical[name] = names
-    return FacetColumns(values=values, canonical=canonical)
+        field_ = searcher.schema[name]
+        values = [field_.from_bytes(b) for b in reader.lexicon(name)] if name in indexed else []
+        canonical[name] = {v.lower(): v for v in values}
+        if name not in FACET_FIELDS:
+            continue
+        doc_parts, ord_parts = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+        for ordinal, value in enumerate(values):
+            ids = postings.get(name, field_.to_bytes(value))[0]
+            doc_parts.append(ids)
+            ord_parts.append(np.full(len(ids), ordinal, dtype=np.int64))
+        names[name], docs[name], ords[name] = values, np.concatenate(doc_parts), np.concatenate(ord_parts)
+    postings._cache.clear()  # the facet terms were read once: do not keep them
+    postings._held = 0
+    lengths = {}
+    for name in SCORED_FIELDS:
+        lengths[name] = np.zeros(size)
+        for leaf, offset in reader.leaf_readers():
+            n = leaf.doc_count_all()
+            column = leaf._perdoc._cached_reader(f"_{name}_len", LENGTHS_COLUMN) \
+                if hasattr(leaf, "_perdoc") else None
+            if column is None:  # another reader type: ask document by document
+                lengths[name][offset:offset + n] = [leaf.doc_field_length(d, name, 0) or 0
+                                                    for d in range(n)]
+            else:
+                lengths[name][offset:offset + n] = _BYTE_TO_LENGTH[np.fromiter(column, np.int64, n)]
+    sort_dates = np.zeros(size)  # no date sorts as the oldest
+    for leaf, offset in reader.leaf_readers():
+        if leaf.has_column("date"):
+            n = leaf.doc_count_all()
+            sort_dates[offset:offset + n] = np.fromiter(
+                leaf.column_reader("date", translate=False), dtype=np.float64, count=n)
+    return FacetColumns(size=size, live=live, names=names, docs=docs, ords=ords,
+                        canonical=canonical, lengths=lengths, sort_dates=sort_dates,
+                        postings=postings)

@@ -13,16 +13,21 @@ import json
 import logging
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+import math
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
+import numpy as np
 from markupsafe import Markup, escape
 from whoosh import highlight, qparser, query
+from whoosh.analysis import Token
+from whoosh.lang.porter import stem as porter_stem
 from whoosh.searching import Searcher
 
 from archive import law
-from archive.index import FACET_FIELDS, KEYWORD_FIELDS, FacetColumns, IndexReader
+from archive.index import FACET_FIELDS, KEYWORD_FIELDS, POSITION_SHIFT, FacetColumns, IndexReader
 
 log = logging.getLogger(__name__)
 
@@ -388,32 +393,32 @@ def facet_label(name: str, value: str) -> str:
     return value
 
 
-def count_facets(docnums: Iterable[int], columns: FacetColumns,
-                 selected: Mapping[str, set[str]]) -> tuple[list[int], dict[str, Counter[str]]]:
+def count_facets(mask: np.ndarray, columns: FacetColumns, selected: Mapping[str, set[str]]
+                 ) -> tuple[np.ndarray, dict[str, Counter[str]]]:
     """The documents that pass every selection, and each facet's counts.
 
     A facet's counts are over the documents that pass the selections of the
-    *other* facets (the usual multi-select rule).
+    *other* facets (the usual multi-select rule). ``mask`` is the matching
+    documents; each count is one bincount over the facet's (document, value) pairs.
     """
-    counters = {name: Counter() for name in FACET_FIELDS}
-    passing: list[int] = []
-    active = [(name, selected[name], columns.values[name]) for name in FACET_FIELDS if name in selected]
-    value_lists = [(name, columns.values[name]) for name in FACET_FIELDS]
-    for doc in docnums:
-        failed: str | None = None
-        fails = 0
-        for name, wanted, per_doc in active:
-            if wanted.isdisjoint(per_doc[doc]):
-                fails += 1
-                failed = name
-                if fails > 1:
-                    break
-        if fails == 0:
-            passing.append(doc)
-            for name, per_doc in value_lists:
-                counters[name].update(per_doc[doc])
-        elif fails == 1:
-            counters[failed].update(columns.values[failed][doc])  # type: ignore[index]
+    passes = {name: columns.having(name, values) for name, values in selected.items()}
+    passing = mask.copy()
+    for chosen in passes.values():
+        passing &= chosen
+    counters: dict[str, Counter[str]] = {}
+    for name in FACET_FIELDS:
+        if name in passes and len(passes) == 1:
+            base = mask
+        elif name in passes:
+            base = mask.copy()
+            for other, chosen in passes.items():
+                if other != name:
+                    base &= chosen
+        else:
+            base = passing
+        counts = columns.counts(name, base)
+        values = columns.names[name]
+        counters[name] = Counter({values[i]: int(counts[i]) for i in np.flatnonzero(counts)})
     return passing, counters
 
 
@@ -512,45 +517,210 @@ def _split(value: str | None) -> list[str]:
     return [v for v in (value or "").split(",") if v]
 
 
+# -- matching ---------------------------------------------------------------------
+
+K1, B = 1.2, 0.75  # Whoosh's BM25F defaults: ranking is what searcher.search() gives
+
+
+class _Matcher:
+    """A parsed query evaluated over whole postings arrays: which documents, with what score.
+
+    Whoosh walks a match one document per Python call, so a broad query at 100k
+    responses costs hundreds of milliseconds before a facet is counted. Here
+    each term's postings are numpy arrays (read once per index generation) and
+    And/Or/Not are mask operations; BM25 is Whoosh's formula with its statistics,
+    so terms, ANDs and ORs rank as searcher.search() ranks them. A phrase matches
+    on positions and scores as its words do. Query types not handled here
+    (ranges, for instance) are matched by Whoosh and score nothing.
+    """
+
+    def __init__(self, searcher: Searcher, columns: FacetColumns) -> None:
+        self.searcher = searcher
+        self.columns = columns
+        self.reader = searcher.reader()
+        self.schema = searcher.schema
+        self.size = columns.size
+        self.doc_count = self.reader.doc_count_all()
+
+    def run(self, q: query.Query) -> tuple[np.ndarray, np.ndarray]:
+        """A mask of the matching documents and each one's score."""
+        if isinstance(q, query.Term):
+            return self._term(q.fieldname, q.text, q.boost)
+        if isinstance(q, query.Phrase) and q.slop == 1:
+            return self._phrase(q)
+        if isinstance(q, (query.Prefix, query.Wildcard)):
+            return self._pattern(q)
+        if isinstance(q, query.Every):
+            return self.columns.live.copy(), np.zeros(self.size)
+        if q is query.NullQuery:
+            return np.zeros(self.size, dtype=bool), np.zeros(self.size)
+        if isinstance(q, (query.And, query.Or)) and type(q) in (query.And, query.Or):
+            parts = [self.run(sub) for sub in q.subqueries]
+            if not parts:
+                return np.zeros(self.size, dtype=bool), np.zeros(self.size)
+            mask, score = parts[0][0].copy(), parts[0][1] * parts[0][0]
+            for m, sc in parts[1:]:
+                if isinstance(q, query.And):
+                    mask &= m
+                else:
+                    mask |= m
+                score += sc * m
+            return mask, score * q.boost
+        if isinstance(q, query.Not):
+            mask, _ = self.run(q.query)
+            return self.columns.live & ~mask, np.zeros(self.size)
+        if isinstance(q, query.AndNot):
+            (a, sa), (b, _) = self.run(q.a), self.run(q.b)
+            return a & ~b, sa
+        if isinstance(q, query.AndMaybe):
+            (a, sa), (b, sb) = self.run(q.a), self.run(q.b)
+            return a, sa + sb * b
+        return self._fallback(q)
+
+    def _fallback(self, q: query.Query) -> tuple[np.ndarray, np.ndarray]:
+        mask = np.zeros(self.size, dtype=bool)
+        mask[np.fromiter(self.searcher.docs_for_query(q), dtype=np.int64)] = True
+        return mask, np.zeros(self.size)
+
+    def _bm25(self, fieldname: str, btext: bytes, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        if not self.schema[fieldname].scorable:
+            return weights  # Whoosh scores an unscored field's match by its weight
+        df = self.reader.doc_frequency(fieldname, btext)
+        idf = math.log(self.doc_count / (df + 1)) + 1
+        avgfl = (self.reader.field_length(fieldname) / (self.doc_count or 1)) or 1
+        fl = self.columns.lengths[fieldname][ids]
+        return idf * ((weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * fl / avgfl)))
+
+    def _term(self, fieldname: str, text: str, boost: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+        btext = self.schema[fieldname].to_bytes(text)
+        ids, weights = self.columns.postings.get(fieldname, btext)
+        mask = np.zeros(self.size, dtype=bool)
+        score = np.zeros(self.size)
+        mask[ids] = True
+        score[ids] = self._bm25(fieldname, btext, ids, weights) * boost
+        return mask, score
+
+    def _pattern(self, q: query.PatternQuery) -> tuple[np.ndarray, np.ndarray]:
+        # Prefix and wildcard queries score a constant, as Whoosh's do.
+        mask = np.zeros(self.size, dtype=bool)
+        for btext in q._btexts(self.reader):
+            mask[self.columns.postings.get(q.fieldname, btext)[0]] = True
+        return mask, mask * float(q.boost)
+
+    def _phrase(self, q: query.Phrase) -> tuple[np.ndarray, np.ndarray]:
+        field_ = self.schema[q.fieldname]
+        btexts = tuple(field_.to_bytes(w) for w in q.words)
+        postings = self.columns.postings
+
+        def documents() -> np.ndarray:
+            candidates = self.columns.live.copy()
+            for btext in btexts:
+                held = np.zeros(self.size, dtype=bool)
+                held[postings.get(q.fieldname, btext)[0]] = True
+                candidates &= held
+            keys: np.ndarray | None = None
+            for i, btext in enumerate(btexts):
+                # Word i of the phrase sits i places after the first word.
+                found = postings.position_keys(q.fieldname, btext, candidates) - i
+                keys = found if keys is None else np.intersect1d(keys, found, assume_unique=True)
+                candidates = np.zeros(self.size, dtype=bool)
+                candidates[keys >> POSITION_SHIFT] = True
+            return np.flatnonzero(candidates)
+
+        docs = self.columns.remember(("phrase", q.fieldname, btexts), documents)
+        mask = np.zeros(self.size, dtype=bool)
+        mask[docs] = True
+        score = np.zeros(self.size)
+        for btext in btexts:
+            ids, weights = postings.get(q.fieldname, btext)
+            score[ids] += self._bm25(q.fieldname, btext, ids, weights)
+        return mask, score * mask * q.boost
+
+
 def _match(reader: IndexReader, searcher: Searcher, params: SearchParams
-           ) -> tuple[query.Query, list[int], dict[str, Counter[str]], dict[str, set[str]]]:
-    """The query, the documents that pass every selection, the facet counts, the selections."""
+           ) -> tuple[query.Query, np.ndarray, np.ndarray, dict[str, Counter[str]], dict[str, set[str]]]:
+    """The query, the documents in the order asked for, their scores, the facet counts, the selections."""
     columns = reader.facet_columns(searcher)
     q = parse_query(params.q, searcher, columns)
     selected = _filter_sets(params.filters, columns)
-    passing, counters = count_facets(searcher.docs_for_query(q), columns, selected)
-    return q, passing, counters, selected
-
-
-def _sort_args(params: SearchParams) -> dict[str, Any]:
+    mask, score = _Matcher(searcher, columns).run(q)
+    mask &= columns.live
+    passing, counters = count_facets(mask, columns, selected)
+    docs = np.flatnonzero(passing)
     if params.sort == "date" or (params.sort == "relevance" and not params.q):  # no ranking
-        return {"sortedby": "date", "reverse": True}
-    if params.sort == "date_asc":
-        return {"sortedby": "date"}
-    return {}
+        order = np.lexsort((docs, -columns.sort_dates[docs]))
+    elif params.sort == "date_asc":
+        order = np.lexsort((docs, columns.sort_dates[docs]))
+    else:
+        order = np.lexsort((docs, -score[docs]))
+    return q, docs[order], score, counters, selected
+
+
+_HIGHLIGHTER = highlight.Highlighter(
+    fragmenter=highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60),
+    formatter=_EscapingFormatter())
+
+
+_TOKEN_RE = re.compile(r"\w+(\.?\w+)*")  # StemmingAnalyzer's tokens
+_stem = lru_cache(maxsize=100_000)(porter_stem)
+
+
+def _tokens(text: str, words: frozenset[str]) -> Iterator[Token]:
+    """The text's tokens as the text field's analyzer makes them, each marked if it is sought.
+
+    The same tokens as StemmingAnalyzer in highlighting mode (lower case, stop
+    words kept, Porter stems) without its filter chain per token: re-tokenising
+    ten stored texts was most of the time of a search.
+    """
+    token = Token(positions=True, chars=True)
+    for pos, m in enumerate(_TOKEN_RE.finditer(text)):
+        token.text = m.group().lower()
+        token.pos, token.startchar, token.endchar = pos, m.start(), m.end()
+        token.matched = _stem(token.text) in words
+        yield token
+
+
+def _highlight(searcher: Searcher, words: frozenset[str], text: str) -> Markup:
+    """The best two passages of ``text`` with the query's words marked (as Results.highlights does)."""
+    if not words or not text:
+        return Markup("")
+    tokens = _HIGHLIGHTER._merge_matched_tokens(_tokens(text, words))
+    fragments = _HIGHLIGHTER.fragmenter.fragment_tokens(text, tokens)
+    best = highlight.top_fragments(fragments, 2, _HIGHLIGHTER.scorer, _HIGHLIGHTER.order)
+    return Markup(_HIGHLIGHTER.formatter.format(best))
+
+
+def _query_words(searcher: Searcher, q: query.Query) -> frozenset[str]:
+    """The words of the text field the query looks for (prefixes expanded) that the index has."""
+    # Not Query.existing_terms: its loop variable shadows its fieldname argument, so
+    # after the first leaf of Or(title:x, text:x, ...) it skips the rest.
+    reader, field_ = searcher.reader(), searcher.schema["text"]
+    leaves = q.leaves() if not q.is_leaf() else [q]
+    words = set()
+    for leaf in leaves:
+        if leaf.field() != "text":
+            continue
+        for _, text in leaf.expanded_terms(reader, phrases=True):
+            if ("text", field_.to_bytes(text)) in reader:
+                words.add(text)
+    return frozenset(words)
 
 
 def search(reader: IndexReader, params: SearchParams) -> SearchResult:
     """Run one search: the page of hits, the exact total and every facet's counts."""
     with reader.searcher() as searcher:
-        q, passing, counters, selected = _match(reader, searcher, params)
-        total = len(passing)
+        q, docs, _, counters, selected = _match(reader, searcher, params)
+        total = len(docs)
         facets = _facets(counters, selected)
         hits: list[Hit] = []
         start = (params.page - 1) * params.per_page
-        if total and start < total:
-            results = searcher.search(q, filter=set(passing), limit=start + params.per_page,
-                                      **_sort_args(params))
-            results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
-            results.formatter = _EscapingFormatter()
-            for result in results[start:start + params.per_page]:
-                stored = result.fields()
-                # A scan nobody could read has no stored text to highlight.
-                snippet = (Markup(result.highlights("text", top=2))
-                           if params.q and stored.get("text") else Markup(""))
-                if not snippet:
-                    snippet = plain_snippet(stored.get("text", ""))
-                hits.append(hit_from_stored(stored, snippet))
+        words = _query_words(searcher, q) if params.q else frozenset()
+        for docnum in docs[start:start + params.per_page]:
+            stored = searcher.stored_fields(int(docnum))
+            snippet = _highlight(searcher, words, stored.get("text", ""))
+            if not snippet:
+                snippet = plain_snippet(stored.get("text", ""))
+            hits.append(hit_from_stored(stored, snippet))
         suggestion = suggest(searcher, params.q) if params.q and total < SUGGEST_BELOW else None
         return SearchResult(params=params, total=total, hits=hits, facets=facets,
                             suggestion=suggestion)
@@ -590,11 +760,9 @@ def suggest(searcher: Searcher, text: str) -> str | None:
 def iter_hits(reader: IndexReader, params: SearchParams) -> Iterator[Hit]:
     """Every hit of a search, in its order, without snippets: for exports and feeds."""
     with reader.searcher() as searcher:
-        q, passing, _, _ = _match(reader, searcher, params)
-        if not passing:
-            return
-        for result in searcher.search(q, filter=set(passing), limit=None, **_sort_args(params)):
-            yield hit_from_stored(result.fields(), Markup(""))
+        _, docs, _, _, _ = _match(reader, searcher, params)
+        for docnum in docs:
+            yield hit_from_stored(searcher.stored_fields(int(docnum)), Markup(""))
 
 
 def get_document(reader: IndexReader, doc_id: str) -> DocumentView | None:
