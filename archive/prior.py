@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
 from whoosh import query
 from whoosh.analysis import STOP_WORDS
 from whoosh.lang.porter import stem
@@ -19,7 +20,7 @@ from whoosh.searching import Searcher
 
 from archive import law
 from archive.index import IndexReader
-from archive.search import Hit, QueryError, hit_from_stored, plain_snippet
+from archive.search import Hit, Matcher, QueryError, hit_from_stored, plain_snippet
 
 MAX_DRAFT = 5000
 KEY_TERMS = 15
@@ -133,18 +134,21 @@ def prior(reader: IndexReader, text: str, authority: str | None = None,
         # Rank everything by similarity, keep what is close to the best match, then put
         # the chosen body's own answers first: a weak match from the right body is
         # still a weak match.
-        ranked = searcher.search(similar, limit=CANDIDATES)
-        best = ranked[0].score if ranked.scored_length() else 0.0
-        found: list[PriorHit] = []
-        for r in ranked:
-            if r.score < best * RELATIVE_SCORE:
-                break
-            stored = r.fields()
+        # Scored over numpy postings, as searcher.search(similar) would rank them.
+        mask, scores = Matcher(searcher, columns).run(similar)
+        docs = np.flatnonzero(mask & columns.live)
+        ranked = docs[np.lexsort((docs, -scores[docs]))][:CANDIDATES]
+        best = scores[ranked[0]] if len(ranked) else 0.0
+        close = [int(d) for d in ranked if scores[d] >= best * RELATIVE_SCORE]
+        # The chosen body's own answers first (stable: rank order kept within each);
+        # only the ones shown are read from the stored fields.
+        own = columns.having("authority", [authority]) if authority else None
+        close.sort(key=lambda d: not (own is not None and own[d]))
+        for docnum in close[:limit]:
+            stored = searcher.stored_fields(docnum)
             hit = hit_from_stored(stored, plain_snippet(stored.get("text", "")))
-            same_body = bool(authority) and stored.get("authority") == authority
-            found.append(PriorHit(hit=hit, same_body=same_body, summary=summarise(hit)))
-        found.sort(key=lambda p: not p.same_body)  # stable: rank order kept within each
-        result.hits = found[:limit]
+            same_body = own is not None and bool(own[docnum])
+            result.hits.append(PriorHit(hit=hit, same_body=same_body, summary=summarise(hit)))
     if result.hits:
         result.summary = result.hits[0].summary
         # Section 21 is about what *this* body has already made accessible: only its own

@@ -467,7 +467,8 @@ class _EscapingFormatter(highlight.Formatter):
 
 def plain_snippet(text: str) -> Markup:
     """The opening of a text, escaped, for a result with no highlighted words."""
-    text = re.sub(r"\s+", " ", text or "").strip()
+    # Only the opening is shown: squash just enough of it (a text can be megabytes).
+    text = re.sub(r"\s+", " ", (text or "")[:SNIPPET_CHARS * 8]).strip()
     if len(text) > SNIPPET_CHARS:
         text = text[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
     return escape(text)
@@ -522,7 +523,7 @@ def _split(value: str | None) -> list[str]:
 K1, B = 1.2, 0.75  # Whoosh's BM25F defaults: ranking is what searcher.search() gives
 
 
-class _Matcher:
+class Matcher:
     """A parsed query evaluated over whole postings arrays: which documents, with what score.
 
     Whoosh walks a match one document per Python call, so a broad query at 100k
@@ -565,6 +566,10 @@ class _Matcher:
                 else:
                     mask |= m
                 score += sc * m
+            minmatch = getattr(q, "minmatch", 0) or 0
+            if isinstance(q, query.Or) and minmatch > 1:
+                # Whoosh takes Or(minmatch=) but does not implement it; here it is kept.
+                mask &= np.sum([m for m, _ in parts], axis=0) >= minmatch
             return mask, score * q.boost
         if isinstance(q, query.Not):
             mask, _ = self.run(q.query)
@@ -643,7 +648,7 @@ def _match(reader: IndexReader, searcher: Searcher, params: SearchParams
     columns = reader.facet_columns(searcher)
     q = parse_query(params.q, searcher, columns)
     selected = _filter_sets(params.filters, columns)
-    mask, score = _Matcher(searcher, columns).run(q)
+    mask, score = Matcher(searcher, columns).run(q)
     mask &= columns.live
     passing, counters = count_facets(mask, columns, selected)
     docs = np.flatnonzero(passing)

@@ -133,3 +133,82 @@ def test_a_new_generation_is_picked_up_without_refresh(small_archive, reader) ->
     writer.commit()
     assert search(reader, SearchParams(q="ANPR")).total == 1
     assert search(reader, SearchParams()).total == 7
+
+
+def test_a_swapped_index_directory_is_noticed(tmp_path) -> None:
+    """A rebuild swapped in by renaming a symlink is reopened, even at the same generation."""
+    from archive.index import IndexWriter
+    from tests.conftest import make_doc
+
+    for name, title in (("a", "Taser use"), ("b", "Drone flights")):
+        writer = IndexWriter(tmp_path / name)
+        writer.update(make_doc(1, title=title, text=title, force="Kent Police"))
+        writer.commit()
+    link = tmp_path / "index"
+    link.symlink_to(tmp_path / "a")
+    reader = IndexReader(link)
+    try:
+        assert search(reader, SearchParams(q="taser")).total == 1
+        assert IndexReader(tmp_path / "a").generation() == IndexReader(tmp_path / "b").generation()
+        swap = tmp_path / "index.new"
+        swap.symlink_to(tmp_path / "b")
+        swap.replace(link)  # the atomic rename `foi-archive rebuild` does
+        assert search(reader, SearchParams(q="taser")).total == 0
+        assert search(reader, SearchParams(q="drone")).total == 1
+    finally:
+        reader.close()
+
+
+def _whoosh_order(reader, q):
+    """What Whoosh's own searcher.search() ranks first, as document ids."""
+    from archive.search import parse_query
+
+    with reader.searcher() as s:
+        parsed = parse_query(q, s, reader.facet_columns(s))
+        return [hit["id"] for hit in s.search(parsed, limit=None)]
+
+
+@pytest.fixture
+def ranked_reader(tmp_path):
+    """Forty documents with varied term frequencies and lengths, so ranks differ."""
+    from archive.index import IndexWriter
+    from tests.conftest import make_doc
+
+    writer = IndexWriter(tmp_path / "index")
+    words = ["taser", "drone", "custody", "camera", "budget"]
+    for n in range(40):
+        text = " ".join(words[(n + k) % 5] for k in range(n % 7 + 1)) + " filler" * (n % 11)
+        writer.update(make_doc(n, title=f"Response {n} {words[n % 5]}", text=text,
+                               force=["Kent Police", "Avon Police"][n % 2],
+                               exemptions=("FOIA s.40(2)",) if n % 3 else (),
+                               date=f"20{10 + n % 12}-01-0{1 + n % 9}"))
+    writer.commit()
+    r = IndexReader(tmp_path / "index")
+    yield r
+    r.close()
+
+
+@pytest.mark.parametrize("q", ["taser", "taser drone", "taser OR custody", "drone NOT budget"])
+def test_ranking_is_whooshs(ranked_reader, q: str) -> None:
+    result = search(ranked_reader, SearchParams(q=q, per_page=100))
+    assert [h.id for h in result.hits] == _whoosh_order(ranked_reader, q)
+
+
+@pytest.mark.parametrize("q", ['"taser drone"', '"drone custody camera"', "tas*", "cust* OR budget"])
+def test_matches_are_whooshs(ranked_reader, q: str) -> None:
+    result = search(ranked_reader, SearchParams(q=q, per_page=100))
+    assert sorted(h.id for h in result.hits) == sorted(_whoosh_order(ranked_reader, q))
+    assert result.total == len(_whoosh_order(ranked_reader, q)) > 0
+
+
+def test_facet_counts_by_bincount_equal_counting_by_hand(ranked_reader) -> None:
+    from collections import Counter
+
+    params = SearchParams(q="taser OR drone", filters={"force": ["Kent Police"]}, per_page=100)
+    result = search(ranked_reader, params)
+    everything = search(ranked_reader, SearchParams(q="taser OR drone", per_page=100))
+    by_hand = Counter(e.section for h in result.hits for e in h.exemptions)
+    assert facet(result, "exemption")["FOIA s.40"][0] == by_hand["FOIA s.40"]
+    # The force facet ignores its own selection, so every force is counted.
+    assert {v: c for v, (c, _) in facet(result, "force").items()} == dict(
+        Counter(h.force for h in everything.hits))
