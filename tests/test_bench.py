@@ -1,0 +1,60 @@
+"""The benchmark's own correctness (not its timings): the corpus, and FTS5 doing the same work."""
+
+from pathlib import Path
+
+import pytest
+
+from archive.index import IndexReader
+from archive.search import SearchParams, search
+from bench import fts
+from bench.bulkload import bulk_load
+from bench.corpus import corpus_folders, letter_path, write_corpus
+from bench.queries import SELECTIONS, query_mix
+
+SIZE = 1000
+
+
+@pytest.fixture(scope="module")
+def bench_archive(tmp_path_factory):
+    root = tmp_path_factory.mktemp("bench")
+    corpus = root / "corpus"
+    paths, size = write_corpus(corpus, SIZE)
+    bulk_load(corpus, root / "index", SIZE, procs=1)
+    fts.build(root / "index", root / "fts.sqlite")
+    return root
+
+
+def test_corpus_is_deterministic_and_prefix_stable(tmp_path: Path, bench_archive) -> None:
+    paths, _ = write_corpus(tmp_path / "c", 3)
+    assert paths[2].read_text() == letter_path(bench_archive / "corpus", 2).read_text()
+    assert [p.name for p in corpus_folders(tmp_path / "c", 1000)] == ["0000"]
+    assert sum(1 for _ in open(bench_archive / "corpus" / "truth.jsonl")) == SIZE
+
+
+# "police" is left out: FTS5's unicode61 splits foi@kent.police.uk into words, Whoosh's
+# tokenizer keeps kent.police.uk whole, so FTS5 finds the word in more letters.
+@pytest.mark.parametrize("q", [q for q in query_mix() if q.q != "police"][::2])
+def test_fts5_counts_what_the_site_counts(bench_archive, q) -> None:
+    reader = IndexReader(bench_archive / "index")
+    engine = fts.Fts(bench_archive / "fts.sqlite")
+    try:
+        ours = search(reader, SearchParams(q=q.q, filters=q.filters, per_page=10))
+        theirs = engine.search(q.q, q.filters)
+    finally:
+        reader.close()
+        engine.close()
+    assert theirs["total"] == ours.total
+    assert len(theirs["results"]) == len(ours.hits)
+    for f in ours.facets:
+        assert {v.value: v.count for v in f.values if v.count} == theirs["facets"][f.name], f.name
+    assert all(row[-1] for row in theirs["results"])  # each with its snippet
+
+
+def test_the_selections_exist_in_the_corpus(bench_archive) -> None:
+    reader = IndexReader(bench_archive / "index")
+    try:
+        for selection in SELECTIONS:
+            for name, values in selection.items():
+                assert search(reader, SearchParams(filters={name: values})).total > 0, (name, values)
+    finally:
+        reader.close()
