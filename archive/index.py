@@ -267,7 +267,7 @@ class Postings:
     ``budget`` postings, so a worker's memory is bounded however varied the queries.
     """
 
-    def __init__(self, searcher: Searcher, live: np.ndarray, budget: int = 20_000_000) -> None:
+    def __init__(self, searcher: Searcher, live: np.ndarray, budget: int = 8_000_000) -> None:
         self.searcher = searcher
         self.live = live
         self.budget = budget
@@ -296,8 +296,10 @@ class Postings:
             keep = self.live[ids]
             if not keep.all():
                 ids, weights = ids[keep], weights[keep]
+            # Kept small: 8 bytes a posting (the index's own weights are 32-bit floats).
+            ids, weights = ids.astype(np.int32), weights.astype(np.float32)
         else:
-            ids, weights = np.zeros(0, dtype=np.int64), np.zeros(0)
+            ids, weights = np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
         with self._lock:
             self._cache[key] = (ids, weights)
             self._held += len(ids)
@@ -358,7 +360,7 @@ class FacetColumns:
             mask[self.docs[name][np.isin(self.ords[name], wanted)]] = True
         return mask
 
-    def remember(self, key: Any, compute: Any, limit: int = 256) -> Any:
+    def remember(self, key: Any, compute: Any, limit: int = 64) -> Any:
         """A value computed once per generation (bounded: least recently used goes first)."""
         if key in self.memo:
             self.memo.move_to_end(key)
@@ -484,11 +486,11 @@ def build_facet_columns(searcher: Searcher) -> FacetColumns:
         canonical[name] = {v.lower(): v for v in values}
         if name not in FACET_FIELDS:
             continue
-        doc_parts, ord_parts = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+        doc_parts, ord_parts = [np.zeros(0, dtype=np.int32)], [np.zeros(0, dtype=np.int32)]
         for ordinal, value in enumerate(values):
             ids = postings.get(name, field_.to_bytes(value))[0]
             doc_parts.append(ids)
-            ord_parts.append(np.full(len(ids), ordinal, dtype=np.int64))
+            ord_parts.append(np.full(len(ids), ordinal, dtype=np.int32))
         names[name], docs[name], ords[name] = values, np.concatenate(doc_parts), np.concatenate(ord_parts)
     postings._cache.clear()  # the facet terms were read once: do not keep them
     postings._held = 0

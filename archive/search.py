@@ -589,11 +589,12 @@ class Matcher:
 
     def _bm25(self, fieldname: str, btext: bytes, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
         if not self.schema[fieldname].scorable:
-            return weights  # Whoosh scores an unscored field's match by its weight
+            return weights.astype(np.float64)  # Whoosh scores an unscored field's match by its weight
         df = self.reader.doc_frequency(fieldname, btext)
         idf = math.log(self.doc_count / (df + 1)) + 1
         avgfl = (self.reader.field_length(fieldname) / (self.doc_count or 1)) or 1
         fl = self.columns.lengths[fieldname][ids]
+        weights = weights.astype(np.float64)  # scored in double precision, as Whoosh scores
         return idf * ((weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * fl / avgfl)))
 
     def _term(self, fieldname: str, text: str, boost: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
@@ -630,7 +631,7 @@ class Matcher:
                 keys = found if keys is None else np.intersect1d(keys, found, assume_unique=True)
                 candidates = np.zeros(self.size, dtype=bool)
                 candidates[keys >> POSITION_SHIFT] = True
-            return np.flatnonzero(candidates)
+            return np.flatnonzero(candidates).astype(np.int32)
 
         docs = self.columns.remember(("phrase", q.fieldname, btexts), documents)
         mask = np.zeros(self.size, dtype=bool)
