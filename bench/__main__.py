@@ -40,7 +40,7 @@ from typing import Any
 
 from bench import fts
 from bench.bulkload import bulk_load
-from bench.corpus import corpus_folders, write_corpus
+from bench.corpus import corpus_inputs, write_corpus
 from bench.queries import DRAFTS, Query, query_mix, warmup_mix
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -104,17 +104,17 @@ class RssSampler(threading.Thread):
         super().__init__(daemon=True)
         self.pid = pid
         self.samples: list[tuple[float, float, float]] = []  # (seconds, main, tree)
-        self._stop = threading.Event()
+        self._done = threading.Event()
         self._start = time.perf_counter()
 
     def run(self) -> None:
-        while not self._stop.wait(1.0):
+        while not self._done.wait(1.0):
             tree = descendants(self.pid)
             self.samples.append((time.perf_counter() - self._start, rss_mb(self.pid),
                                  sum(rss_mb(p) for p in tree)))
 
     def stop(self) -> None:
-        self._stop.set()
+        self._done.set()
         self.join()
 
 
@@ -138,7 +138,7 @@ def stage_ingest(corpus: Path, work: Path, count: int, corpus_bytes: float) -> d
     shutil.rmtree(folder, ignore_errors=True)
     config = write_config(folder)
     args = [FOI, "ingest", "--config", str(config), "--no-progress",
-            *map(str, corpus_folders(corpus, count))]
+            *map(str, corpus_inputs(corpus, count))]
     before = load()
     start = time.perf_counter()
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -341,7 +341,7 @@ def report(r: dict[str, Any]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--size", type=int, default=10000, help="letters in the corpus (multiple of 1000)")
+    parser.add_argument("--size", type=int, default=10000, help="letters in the corpus")
     parser.add_argument("--ingest", type=int, default=None,
                         help="letters to take through the real pipeline (default: all; 0: none)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/foi-bench"), help="working folder")

@@ -48,8 +48,8 @@ def write_corpus(root: Path, size: int, seed: int = SEED) -> tuple[list[Path], i
     return paths, sum(os.path.getsize(p) for p in paths)
 
 
-def corpus_folders(root: Path, size: int) -> list[Path]:
-    """The folders holding the first ``size`` letters (ingest takes folders)."""
-    if size % PER_FOLDER:
-        raise ValueError(f"size must be a multiple of {PER_FOLDER}")
-    return [root / f"{n:04d}" for n in range(size // PER_FOLDER)]
+def corpus_inputs(root: Path, count: int) -> list[Path]:
+    """What to give `foi-archive ingest` for the first ``count`` letters: whole folders, then files."""
+    full = count // PER_FOLDER
+    return ([root / f"{n:04d}" for n in range(full)]
+            + [letter_path(root, i) for i in range(full * PER_FOLDER, count)])

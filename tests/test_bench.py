@@ -8,7 +8,7 @@ from archive.index import IndexReader
 from archive.search import SearchParams, search
 from bench import fts
 from bench.bulkload import bulk_load
-from bench.corpus import corpus_folders, letter_path, write_corpus
+from bench.corpus import corpus_inputs, letter_path, write_corpus
 from bench.queries import SELECTIONS, query_mix
 
 SIZE = 1000
@@ -27,7 +27,8 @@ def bench_archive(tmp_path_factory):
 def test_corpus_is_deterministic_and_prefix_stable(tmp_path: Path, bench_archive) -> None:
     paths, _ = write_corpus(tmp_path / "c", 3)
     assert paths[2].read_text() == letter_path(bench_archive / "corpus", 2).read_text()
-    assert [p.name for p in corpus_folders(tmp_path / "c", 1000)] == ["0000"]
+    assert [p.name for p in corpus_inputs(tmp_path / "c", 1002)] == [
+        "0000", "response-001000.txt", "response-001001.txt"]
     assert sum(1 for _ in open(bench_archive / "corpus" / "truth.jsonl")) == SIZE
 
 
@@ -58,3 +59,23 @@ def test_the_selections_exist_in_the_corpus(bench_archive) -> None:
                 assert search(reader, SearchParams(filters={name: values})).total > 0, (name, values)
     finally:
         reader.close()
+
+
+@pytest.mark.slow
+def test_the_benchmark_runs_end_to_end(tmp_path: Path) -> None:
+    """A tiny run: ingest, the production server, the query mix, FTS5 and the report."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    done = subprocess.run([sys.executable, "-m", "bench", "--size", "300", "--ingest", "12",
+                           "--reps", "1", "--work", str(tmp_path)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads((tmp_path / "results-300.json").read_text())
+    assert result["ingest"]["docs"] == 12 and result["ingest"]["summary"].startswith("12 new")
+    assert len(result["site"]["searches"]) == len(query_mix())
+    assert result["fts"]["search"]["n"] == len(query_mix())
+    assert "| /search.json, first time |" in done.stdout
