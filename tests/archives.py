@@ -65,3 +65,13 @@ def master(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def archive(master: Path, tmp_path: Path) -> Config:
     """A private copy of the module's archive, free to damage."""
     return copy_archive(master, tmp_path / "archive")
+
+
+def damage_index(index_path: Path, how: str) -> None:
+    """W8: a truncated latest TOC, or the segment files gone."""
+    if how == "truncate_toc":
+        toc = max(index_path.glob("_MAIN_*.toc"))
+        toc.write_bytes(toc.read_bytes()[:20])
+    else:
+        for seg in index_path.glob("*.seg"):
+            seg.unlink()

@@ -13,7 +13,7 @@ from archive.search import SearchParams, search
 from archive.store import Store
 from ingest import rebuild as rebuild_mod
 from ingest.rebuild import RebuildError, rebuild
-from tests.archives import index_fields, archive, master  # noqa: F401 (fixtures)
+from tests.archives import damage_index, index_fields, archive, master  # noqa: F401 (fixtures)
 
 
 
@@ -137,12 +137,7 @@ def test_a_damaged_index_is_reported_by_verify_and_fixed_by_rebuild(archive, dam
     """W8: a truncated TOC or a lost segment file; the store rebuilds it."""
     from cli import main
 
-    ix_dir = archive.index_path
-    if damage == "truncate_toc":
-        toc = max(ix_dir.glob("_MAIN_*.toc"))
-        toc.write_bytes(toc.read_bytes()[:20])
-    else:
-        next(ix_dir.glob("*.seg")).unlink()
+    damage_index(archive.index_path, damage)
     conf = _write_config(archive)
     runner = CliRunner()
     broken = runner.invoke(main, ["verify", "--config", str(conf)])

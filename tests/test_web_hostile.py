@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from archive.web import create_app
+from tests.archives import damage_index
 
 ALLOWED_ENDPOINTS = {
     "static", "site.home", "site.search_page", "site.search_json", "site.search_atom",
@@ -153,13 +154,7 @@ def test_huge_or_absurd_parameters_are_bounded(client, args) -> None:  # type: i
 @pytest.mark.parametrize("damage", ["truncate_toc", "remove_segment"])
 def test_a_damaged_index_is_a_503_without_a_traceback(small_archive, damage: str) -> None:
     """W8: the site says the index is unavailable; /health fails."""
-    ix = small_archive.index_path
-    if damage == "truncate_toc":
-        toc = max(ix.glob("_MAIN_*.toc"))
-        toc.write_bytes(toc.read_bytes()[:20])
-    else:
-        for seg in ix.glob("*.seg"):
-            seg.unlink()
+    damage_index(small_archive.index_path, damage)
     client = create_app(small_archive).test_client()
     for url in ("/search", "/search.json", "/health"):
         response = client.get(url)
