@@ -51,18 +51,21 @@ def _flatten(extracted: Extracted) -> dict[str, Any]:
 
 
 def process_file(path: str, filename: str, parts: tuple[tuple[str, str], ...] = (),
-                 hints: dict[str, Any] | None = None) -> dict[str, Any]:
+                 hints: dict[str, Any] | None = None, layout: bool = True) -> dict[str, Any]:
     """Extract and enrich one file, with any attachments (path, name) that belong to it.
 
     Runs inside a limited child process. A response page and the files it links
     to are one record: their texts are joined, attachments under a heading line.
+    ``layout=False`` is the one retry after a timeout: PDFs without layout analysis.
     """
     with open(path, "rb") as fh:
         data = fh.read()
-    extracted = extract_bytes(data, filename)
+    extracted = extract_bytes(data, filename, layout=layout)
+    if not layout:
+        extracted.hints["degraded_layout"] = True
     for part_path, part_name in parts:
         with open(part_path, "rb") as fh:
-            attachment = extract_attachment(fh.read(), part_name)
+            attachment = extract_attachment(fh.read(), part_name, layout=layout)
         extracted.attachments.append(attachment)
         extracted.text += "\n\n" + attachment_section(attachment)
     # Source hints (issue 4): what the source itself says, e.g. whose disclosure log
@@ -249,18 +252,43 @@ class Ingester:
                     yield key, self._task(item)
 
         recorded = 0
+        # A PDF that ran out of time gets one more try without layout analysis, which
+        # is what blows up on pages of thousands of text runs (reliability.md E8).
+        retry: dict[int, Item] = {}
+
+        def record(outcome: Outcome) -> None:
+            nonlocal recorded
+            item = in_flight.pop(outcome.key)
+            if outcome.reason == "timeout" and outcome.key not in retry and self._has_pdf(item):
+                retry[outcome.key] = item
+                in_flight[outcome.key] = item
+                return
+            self._record(item, outcome)
+            running.discard((item.doc_id, item.sha256))
+            self._new_in_run.pop(item.sha256, None)  # saved: the store now knows it
+            step(item)
+            recorded += 1
+            if recorded % BATCH == 0:
+                self._commit()
+
         with make_pool(self.config) as pool:
             for outcome in pool.run(tasks()):
-                item = in_flight.pop(outcome.key)
-                self._record(item, outcome)
-                running.discard((item.doc_id, item.sha256))
-                self._new_in_run.pop(item.sha256, None)  # saved: the store now knows it
-                step(item)
-                recorded += 1
-                if recorded % BATCH == 0:
-                    self._commit()
+                record(outcome)
+            if retry:
+                log.info("%d PDFs ran out of time: trying them once without layout analysis", len(retry))
+                for outcome in pool.run((key, self._task(item) + (False,)) for key, item in retry.items()):
+                    record(outcome)
         self._commit()
         return self.summary
+
+    def _has_pdf(self, item: Item) -> bool:
+        """Whether the record is, or carries, a PDF (by its bytes, not its name)."""
+        shas = [item.main_sha256 or item.sha256, *(sha for _, sha in item.parts)] if item.parts else [item.sha256]
+        for sha in shas:
+            with open(self.store.object_path(sha), "rb") as fh:
+                if fh.read(1024).lstrip().startswith(b"%PDF-"):
+                    return True
+        return False
 
     def _task(self, item: Item) -> tuple[Any, ...]:
         if not item.parts:

@@ -25,14 +25,14 @@ log = logging.getLogger(__name__)
 
 _MAX_DETAIL = 300
 
-_READERS: dict[str, Callable[[bytes, str, str | None, int], Extracted]] = {
-    "pdf": lambda data, name, charset, depth: extract_pdf(data, name),
-    "doc": lambda data, name, charset, depth: extract_doc(data, name),
-    "docx": lambda data, name, charset, depth: extract_docx(data, name),
-    "xlsx": lambda data, name, charset, depth: extract_xlsx(data, name),
-    "html": lambda data, name, charset, depth: extract_html(data, name, declared_charset=charset),
-    "txt": lambda data, name, charset, depth: extract_text(data, name, declared_charset=charset),
-    "eml": lambda data, name, charset, depth: extract_eml(data, name, depth=depth),
+_READERS: dict[str, Callable[[bytes, str, str | None, int, bool], Extracted]] = {
+    "pdf": lambda data, name, charset, depth, layout: extract_pdf(data, name, layout=layout),
+    "doc": lambda data, name, charset, depth, layout: extract_doc(data, name),
+    "docx": lambda data, name, charset, depth, layout: extract_docx(data, name),
+    "xlsx": lambda data, name, charset, depth, layout: extract_xlsx(data, name),
+    "html": lambda data, name, charset, depth, layout: extract_html(data, name, declared_charset=charset),
+    "txt": lambda data, name, charset, depth, layout: extract_text(data, name, declared_charset=charset),
+    "eml": lambda data, name, charset, depth, layout: extract_eml(data, name, depth=depth),
 }
 
 
@@ -43,16 +43,18 @@ def _describe(exc: BaseException) -> str:
 
 
 def extract_bytes(
-    data: bytes, filename: str = "", declared_charset: str | None = None, depth: int = 0
+    data: bytes, filename: str = "", declared_charset: str | None = None, depth: int = 0,
+    layout: bool = True,
 ) -> Extracted:
     """Extract the text of one file; raises ExtractionError with a reason from REASONS.
 
     ``declared_charset`` is the charset the server sent (HTTP Content-Type), used
-    for HTML and text; ``depth`` is how many containers (e-mails) deep the file is.
+    for HTML and text; ``depth`` is how many containers (e-mails) deep the file is;
+    ``layout=False`` reads PDFs without layout analysis (the retry after a timeout).
     """
     kind = sniff(data, filename)
     try:
-        result = _READERS[kind](data, filename, declared_charset, depth)
+        result = _READERS[kind](data, filename, declared_charset, depth, layout)
     except (ExtractionError, MemoryError):
         raise
     except Exception as exc:  # the library edge: any type at all, named in the detail
@@ -78,10 +80,11 @@ def failed_attachment(name: str, error: ExtractionError) -> Extracted:
 
 
 def extract_attachment(data: bytes, name: str, declared_charset: str | None = None,
-                       depth: int = 0) -> Extracted:
+                       depth: int = 0, layout: bool = True) -> Extracted:
     """Extract a file attached to another; one that cannot be read fails alone."""
     try:
-        attachment = extract_bytes(data, name, declared_charset=declared_charset, depth=depth)
+        attachment = extract_bytes(data, name, declared_charset=declared_charset, depth=depth,
+                                   layout=layout)
     except ExtractionError as error:
         log.info("attachment %r not read: %s", name, error)
         attachment = failed_attachment(name, error)
