@@ -124,5 +124,11 @@ def test_ingest_groups_a_round_robin_and_the_site_shows_it(config, tmp_path: Pat
     leeds = client.get("/search.json?authority=Leeds+City+Council").get_json()["results"][0]
     assert client.get(leeds["url"] + ".json").get_json()["group"] is None
     assert f"/groups/{group_url}</loc>" in client.get("/sitemap.xml").get_data(as_text=True)
+    # Check before you file points a requester at the whole round robin.
+    prior = client.get("/prior.json", query_string={"text": QUESTION}).get_json()
+    grouped = [r for r in prior["results"] if r["group"]]
+    assert {r["force"] for r in grouped} == {"Kent Police", "Durham Constabulary"}
+    assert all(r["group"]["url"] == f"/groups/{group_url}" for r in grouped)
+    assert f'href="/groups/{group_url}"' in client.get("/prior", query_string={"text": QUESTION}).get_data(as_text=True)
     assert client.get("/groups/ffff").status_code == 404
     assert client.get("/groups/not-an-id").status_code == 404

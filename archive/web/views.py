@@ -296,9 +296,10 @@ def _run_prior():  # type: ignore[no-untyped-def]
 @bp.get("/prior")
 def prior_page():  # type: ignore[no-untyped-def]
     result = _run_prior()
+    groups = {p.hit.id: _group_link(p.hit.id) for p in result.hits} if result else {}
     return render_template("prior.html", result=result, text=request.args.get("text", ""),
                            authority=request.args.get("authority", ""),
-                           authorities=_authorities(), doc_url=_doc_url)
+                           authorities=_authorities(), doc_url=_doc_url, groups=groups)
 
 
 @bp.get("/prior.json")
@@ -309,7 +310,7 @@ def prior_json():  # type: ignore[no-untyped-def]
 
     def item(p):  # type: ignore[no-untyped-def]
         data = hit_dict(p.hit, _doc_url)
-        data.update(same_body=p.same_body, summary=p.summary)
+        data.update(same_body=p.same_body, summary=p.summary, group=_group_link(p.hit.id))
         return data
 
     hint = result.accessible_hint
