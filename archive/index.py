@@ -248,8 +248,11 @@ def _leaf_postings(reader: Any, fieldname: str, btext: bytes, values: bool
 
 def _decode_positions(raw: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
     """How many positions each posting has, and all of them, from Whoosh's Positions values."""
-    # A value is a 4-byte count and a pickled list of deltas, its final STOP left off.
-    lists = [loads(v[4:] if v.endswith(b".") else v[4:] + b".") for v in raw]
+    # A value is a 4-byte count and a pickled list of position deltas, its final STOP
+    # usually left off. The pickles are joined between a MARK and a LIST opcode so that
+    # one loads() call unpickles them all, as a list of lists.
+    body = b"".join(v[4:-1] if v.endswith(b".") else v[4:] for v in raw)
+    lists = loads(b"\x80\x02(" + body + b"l.")
     counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
     deltas = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(counts.sum()))
     positions = np.cumsum(deltas)
@@ -258,6 +261,14 @@ def _decode_positions(raw: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
     restart = np.zeros(len(lists), dtype=np.int64)
     restart[nonempty] = positions[starts[nonempty]] - deltas[starts[nonempty]]
     return counts, positions - np.repeat(restart, counts)
+
+
+def intersect_sorted(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The values of ascending, duplicate-free ``a`` that are also in ascending ``b``."""
+    if not len(a) or not len(b):
+        return a[:0]
+    at = np.searchsorted(b, a)
+    return a[b[np.minimum(at, len(b) - 1)] == a]
 
 
 class Postings:
@@ -286,44 +297,52 @@ class Postings:
             if found is not None:
                 self._cache.move_to_end(key)
                 return found
-        id_parts, weight_parts = [], []
+        return self._read(fieldname, btext, values=False)[:2]
+
+    def _read(self, fieldname: str, btext: bytes, values: bool
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[bytes]]:
+        """Read a term's postings once: (live ids, weights) are kept; all ids and values returned."""
+        id_parts, weight_parts, raw = [], [], []
         for reader, offset in self._leaves():
-            for ids, weights, _ in _leaf_postings(reader, fieldname, btext, values=False):
+            for ids, weights, block_values in _leaf_postings(reader, fieldname, btext, values):
                 id_parts.append(ids + offset)
                 weight_parts.append(weights)
+                if values:
+                    raw.extend(block_values)
         if id_parts:
-            ids, weights = np.concatenate(id_parts), np.concatenate(weight_parts)
-            keep = self.live[ids]
-            if not keep.all():
-                ids, weights = ids[keep], weights[keep]
+            all_ids, weights = np.concatenate(id_parts), np.concatenate(weight_parts)
+            keep = self.live[all_ids]
             # Kept small: 8 bytes a posting (the index's own weights are 32-bit floats).
-            ids, weights = ids.astype(np.int32), weights.astype(np.float32)
+            ids, weights = all_ids[keep].astype(np.int32), weights[keep].astype(np.float32)
         else:
+            all_ids = np.zeros(0, dtype=np.int64)
             ids, weights = np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
         with self._lock:
-            self._cache[key] = (ids, weights)
-            self._held += len(ids)
+            if (fieldname, btext) not in self._cache:
+                self._cache[(fieldname, btext)] = (ids, weights)
+                self._held += len(ids)
             while self._held > self.budget and len(self._cache) > 1:
                 _, (old, _) = self._cache.popitem(last=False)
                 self._held -= len(old)
-        return ids, weights
+        return ids, weights, all_ids, raw
 
-    def position_keys(self, fieldname: str, btext: bytes, candidates: np.ndarray) -> np.ndarray:
-        """``docnum << 24 | position`` of every occurrence of a term in the candidate documents.
+    def with_positions(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray, list[bytes]]:
+        """A term's live ids, and every posting's id and encoded positions, in one read."""
+        ids, _, all_ids, raw = self._read(fieldname, btext, values=True)
+        return ids, all_ids, raw
 
-        Only candidates' positions are decoded (a phrase's candidates are the
-        documents holding all its words): decoding is the costly part.
-        """
-        parts = []
-        for reader, offset in self._leaves():
-            for ids, _, raw in _leaf_postings(reader, fieldname, btext, values=True):
-                ids = ids + offset
-                chosen = np.flatnonzero(candidates[ids])
-                if not len(chosen):
-                    continue
-                counts, positions = _decode_positions([raw[i] for i in chosen])
-                parts.append((np.repeat(ids[chosen], counts) << POSITION_SHIFT) | positions)
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+def position_keys(all_ids: np.ndarray, raw: list[bytes], candidates: np.ndarray) -> np.ndarray:
+    """``docnum << 24 | position`` of every occurrence of a term in the candidate documents.
+
+    Only candidates' positions are decoded (a phrase's candidates are the
+    documents holding all its words).
+    """
+    chosen = np.flatnonzero(candidates[all_ids])
+    if not len(chosen):
+        return np.zeros(0, dtype=np.int64)
+    counts, positions = _decode_positions([raw[i] for i in chosen])
+    return (np.repeat(all_ids[chosen], counts) << POSITION_SHIFT) | positions
 
 
 @dataclass

@@ -27,7 +27,8 @@ from whoosh.lang.porter import stem as porter_stem
 from whoosh.searching import Searcher
 
 from archive import law
-from archive.index import FACET_FIELDS, KEYWORD_FIELDS, POSITION_SHIFT, FacetColumns, IndexReader
+from archive.index import (FACET_FIELDS, KEYWORD_FIELDS, POSITION_SHIFT, FacetColumns, IndexReader,
+                           intersect_sorted, position_keys)
 
 log = logging.getLogger(__name__)
 
@@ -619,16 +620,18 @@ class Matcher:
         postings = self.columns.postings
 
         def documents() -> np.ndarray:
+            # Each word's postings are read once, with their positions.
+            read = [postings.with_positions(q.fieldname, btext) for btext in btexts]
             candidates = self.columns.live.copy()
-            for btext in btexts:
+            for ids, _, _ in read:
                 held = np.zeros(self.size, dtype=bool)
-                held[postings.get(q.fieldname, btext)[0]] = True
+                held[ids] = True
                 candidates &= held
             keys: np.ndarray | None = None
-            for i, btext in enumerate(btexts):
+            for i, (_, all_ids, raw) in enumerate(read):
                 # Word i of the phrase sits i places after the first word.
-                found = postings.position_keys(q.fieldname, btext, candidates) - i
-                keys = found if keys is None else np.intersect1d(keys, found, assume_unique=True)
+                found = position_keys(all_ids, raw, candidates) - i
+                keys = found if keys is None else intersect_sorted(keys, found)
                 candidates = np.zeros(self.size, dtype=bool)
                 candidates[keys >> POSITION_SHIFT] = True
             return np.flatnonzero(candidates).astype(np.int32)
