@@ -26,6 +26,7 @@ import numpy as np
 from whoosh import fields, index
 from whoosh.analysis import RegexTokenizer, LowercaseFilter, StemmingAnalyzer
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
+from whoosh.filedb.filestore import FileStorage
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
@@ -419,7 +420,10 @@ class IndexReader:
     def _open(self, real: str) -> index.FileIndex:
         if not index.exists_in(real, indexname=INDEX_NAME):
             raise IndexMissing(f"no index at {self.path}: run `foi-archive ingest` first")
-        return index.open_dir(real, indexname=INDEX_NAME)
+        # Without mmap: Whoosh would otherwise copy every postings and terms file into
+        # each worker's memory (1.1 GB a worker at 100k letters; 70 MB this way, for
+        # 5-10% slower first reads of a term: docs/performance.md).
+        return FileStorage(real, supports_mmap=False).open_index(INDEX_NAME)
 
     def _key(self) -> tuple[str, index.FileIndex | None, int]:
         real = os.path.realpath(self.path)
