@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
@@ -19,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain
 from pathlib import Path
-from pickle import loads
 from typing import Any
 
 import numpy as np
@@ -253,7 +253,7 @@ def _decode_positions(raw: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
     # usually left off. The pickles are joined between a MARK and a LIST opcode so that
     # one loads() call unpickles them all, as a list of lists.
     body = b"".join(v[4:-1] if v.endswith(b".") else v[4:] for v in raw)
-    lists = loads(b"\x80\x02(" + body + b"l.")
+    lists = pickle.loads(b"\x80\x02(" + body + b"l.")
     counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
     deltas = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(counts.sum()))
     positions = np.cumsum(deltas)
