@@ -1,7 +1,7 @@
 """The archive at 10k and 100k responses: ingest, search and check-before-you-file, beside FTS5.
 
     .venv/bin/python -m bench --size 10000             # everything, about 10 minutes
-    .venv/bin/python -m bench --size 100000 --ingest 5000
+    .venv/bin/python -m bench --size 100000 --ingest 5000      # the pipeline on 5k, search on 100k
 
 1. Writes (or reuses) a synthetic corpus of FOI response letters (bench/corpus.py).
 2. Ingests ``--ingest`` of them (default: all) with ``foi-archive ingest``, the real
@@ -347,7 +347,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/foi-bench"), help="working folder")
     parser.add_argument("--reps", type=int, default=3, help="timed runs per request (median kept)")
     parser.add_argument("--reuse-index", action="store_true",
-                        help="search an index left by an earlier run of this size")
+                        help="search the bulk-written index left by an earlier run of this size")
     parser.add_argument("--no-fts", action="store_true", help="skip the FTS5 comparison")
     args = parser.parse_args()
     work = args.work
@@ -360,16 +360,15 @@ def main() -> None:
     print(f"corpus: {args.size:,} letters, {corpus_bytes / 1e6:.0f} MB ({load()})", flush=True)
     count = args.size if args.ingest is None else args.ingest
     index_path = work / f"index-{args.size}"
-    if not args.reuse_index:
-        if count:
-            result["ingest"] = stage_ingest(corpus, work, count, corpus_bytes * count / args.size)
-            print(f"ingest: {result['ingest']['docs_per_s']:.1f} docs/s ({load()})", flush=True)
-        if count == args.size:
-            shutil.rmtree(index_path, ignore_errors=True)
-            shutil.move(result["ingest"]["index_path"], index_path)
-        else:
-            result["bulk_s"] = bulk_load(corpus, index_path, args.size)
-            print(f"bulk index: {result['bulk_s']:.0f} s ({load()})", flush=True)
+    if count:
+        result["ingest"] = stage_ingest(corpus, work, count, corpus_bytes * count / args.size)
+        print(f"ingest: {result['ingest']['docs_per_s']:.1f} docs/s ({load()})", flush=True)
+    if count == args.size:
+        shutil.rmtree(index_path, ignore_errors=True)
+        shutil.move(result["ingest"]["index_path"], index_path)
+    elif not (args.reuse_index and index_path.exists()):
+        result["bulk_s"] = bulk_load(corpus, index_path, args.size)
+        print(f"bulk index: {result['bulk_s']:.0f} s ({load()})", flush=True)
     result["index_mb"] = du_mb(index_path)
     result["site"] = stage_site(work, index_path, args.reps)
     print(f"site: search p95 {result['site']['search']['p95']:.1f} ms ({load()})", flush=True)
