@@ -56,6 +56,17 @@ def _close_store(exc: BaseException | None) -> None:
         store.close()
 
 
+#: Characters XML 1.0 cannot carry at all, escaped or not: C0 controls other than tab,
+#: newline and carriage return (a PDF's page breaks are form feeds), lone surrogates
+#: and the two non-characters. Document text is untrusted and may hold any of them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(body: str) -> str:
+    """A rendered XML document with the characters XML forbids taken out."""
+    return _NOT_XML.sub("", body)
+
+
 def _wants_json() -> bool:
     return request.path.endswith(".json")
 
@@ -338,7 +349,7 @@ def search_atom():  # type: ignore[no-untyped-def]
     body = render_template("search.atom.xml", result=result, params=params,
                            feed_url=request.url, page_url=_search_url(_with(params, per_page=_config().site.page_size)),
                            doc_url=lambda i: url_for("site.document_page", doc_id=i, _external=True))
-    return Response(body, mimetype="application/atom+xml")
+    return Response(xml_text(body), mimetype="application/atom+xml")
 
 
 EXPORT_FIELDS = ("id", "title", "authority", "force", "date", "reference", "outcome",
@@ -520,7 +531,7 @@ def search_help():  # type: ignore[no-untyped-def]
 @bp.get("/opensearch.xml")
 def opensearch():  # type: ignore[no-untyped-def]
     body = render_template("opensearch.xml", root=request.url_root.rstrip("/"))
-    return Response(body, mimetype="application/opensearchdescription+xml")
+    return Response(xml_text(body), mimetype="application/opensearchdescription+xml")
 
 
 SITEMAP_LIMIT = 50000  # the most URLs one sitemap file may list
@@ -557,7 +568,7 @@ def sitemap():  # type: ignore[no-untyped-def]
         if n >= SITEMAP_LIMIT:
             break
         entries.append(entry)
-    return Response(render_template("sitemap.xml", entries=entries), mimetype="application/xml")
+    return Response(xml_text(render_template("sitemap.xml", entries=entries)), mimetype="application/xml")
 
 
 # -- round robins: one request, many bodies ---------------------------------------------
