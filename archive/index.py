@@ -141,12 +141,18 @@ def to_fields(doc: Document) -> dict[str, Any]:
 
 
 def open_or_create(path: Path) -> index.FileIndex:
-    """Open the index at ``path``, creating an empty one if there is none."""
+    """Open the index at ``path``, creating an empty one if there is none.
+
+    Without mmap, so that a searcher opened on it (the writer's own, for
+    replacing documents, or ingest's) reads the files instead of copying every
+    postings file into memory: that copy grew the ingest process with the index.
+    """
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
-    if index.exists_in(str(path), indexname=INDEX_NAME):
-        return index.open_dir(str(path), indexname=INDEX_NAME)
-    return index.create_in(str(path), make_schema(), indexname=INDEX_NAME)
+    storage = FileStorage(str(path), supports_mmap=False)
+    if storage.index_exists(INDEX_NAME):
+        return storage.open_index(INDEX_NAME)
+    return storage.create_index(make_schema(), indexname=INDEX_NAME)
 
 
 class IndexWriter:
