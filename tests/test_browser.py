@@ -92,6 +92,18 @@ def css(driver, selector: str):  # type: ignore[no-untyped-def]
     return driver.find_elements(By.CSS_SELECTOR, selector)
 
 
+def follow(driver, element) -> None:  # type: ignore[no-untyped-def]
+    """Click a link or button and wait for the page it leads to (a click does not wait)."""
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = driver.find_element("css selector", "html")
+    element.click()
+    wait = WebDriverWait(driver, 20)
+    wait.until(expected_conditions.staleness_of(old))
+    wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
 def full_screenshot(driver, path: Path) -> None:  # type: ignore[no-untyped-def]
     """The whole page, not only the window (up to 8,000 pixels down)."""
     import base64
@@ -146,25 +158,25 @@ def test_the_journey_through_every_page_type(site, browser) -> None:
     check_page(d, "search")
 
     # Two facets, then remove one.
-    css(d, ".facet:nth-of-type(1) li a")[0].click()
+    follow(d, css(d, ".facet:nth-of-type(1) li a")[0])
     outcome = next(f for f in css(d, ".facet") if "Outcome" in f.text)
-    outcome.find_element("css selector", "li a").click()
+    follow(d, outcome.find_element("css selector", "li a"))
     assert len(css(d, ".chosen .chip")) == 2
-    css(d, ".chosen .chip")[0].click()
+    follow(d, css(d, ".chosen .chip")[0])
     assert len(css(d, ".chosen .chip")) == 1
 
     # Page on, over everything.
     d.get(f"{site}/search")
-    css(d, ".pager a[rel=next]")[0].click()
+    follow(d, css(d, ".pager a[rel=next]")[0])
     assert "Page 2 of" in css(d, ".pager")[0].text
 
     # A document, then its force.
-    css(d, ".hit h2 a")[0].click()
+    follow(d, css(d, ".hit h2 a")[0])
     assert css(d, "article.document h1")
     d.get(f"{site}/search?force=Metropolitan+Police+Service")
-    css(d, ".hit h2 a")[0].click()
+    follow(d, css(d, ".hit h2 a")[0])
     check_page(d, "document")
-    next(a for a in css(d, ".facts a") if "/forces/" in a.get_attribute("href")).click()
+    follow(d, next(a for a in css(d, ".facts a") if "/forces/" in a.get_attribute("href")))
     assert css(d, "h1")[0].text == "Metropolitan Police Service"
     assert css(d, ".logs a")[0].get_attribute("href").startswith("https://www.met.police.uk/")
     check_page(d, "force")
@@ -175,7 +187,7 @@ def test_the_journey_through_every_page_type(site, browser) -> None:
     css(d, "#text")[0].send_keys("How many drones does the force own, how often were they deployed "
                                  "and how much was spent on them?")
     css(d, "#authority")[0].send_keys("Kent Police")
-    css(d, "form.prior button")[0].click()
+    follow(d, css(d, "form.prior button")[0])
     assert "Similar requests have been answered" in css(d, "#prior-heading")[0].text
     assert css(d, ".prior-results .summary")
     check_page(d, "prior-results")
@@ -183,11 +195,11 @@ def test_the_journey_through_every_page_type(site, browser) -> None:
     # A group page, from the list and from a member's document page.
     d.get(f"{site}/groups")
     check_page(d, "groups")
-    css(d, ".hit h2 a")[0].click()
+    follow(d, css(d, ".hit h2 a")[0])
     rows = css(d, "table.grid tbody tr")
     assert len(rows) >= 4
     check_page(d, "group")
-    rows[0].find_element("css selector", "td:last-child a").click()
+    follow(d, rows[0].find_element("css selector", "td:last-child a"))
     assert css(d, ".group-link a")
 
     for kind, path in (("authority", "/authorities/sheffield-city-council"),
