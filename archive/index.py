@@ -431,7 +431,7 @@ class IndexReader:
         # 5-10% slower first reads of a term: docs/performance.md).
         return FileStorage(real, supports_mmap=False).open_index(INDEX_NAME)
 
-    def _key(self) -> tuple[str, index.FileIndex | None, int]:
+    def _key(self) -> tuple[str, index.FileIndex, int]:
         real = os.path.realpath(self.path)
         current = self._current
         if current is not None and current.key[0] == real:
@@ -448,9 +448,7 @@ class IndexReader:
             real, ix, gen = self._key()
             current = self._current
             if current is None or current.key != (real, gen):
-                if current is None or current.key[0] != real or ix is None:
-                    ix = ix or self._open(real)
-                else:
+                if current is not None and ix is current.ix:
                     ix = self._open(real)  # a new generation: a fresh index object, never refresh()
                 fresh = _Generation((real, ix.latest_generation()), ix)
                 if current is not None:
