@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 #: What a stored extraction outcome is keyed by: redo when either part changes.
 PIPELINE_VERSION = f"{EXTRACTOR_VERSION}.{METADATA_VERSION}"
-BATCH = 1000  # documents a commit: Whoosh at 200 spent half its time merging (bench: 118 -> 228 docs/s)
+BATCH = 1000  # documents a commit: at 200, Whoosh spent half its time merging
 
 
 # -- the work done in the child process ----------------------------------------------
