@@ -18,6 +18,7 @@ import random
 import struct
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from whoosh import index, query
 
@@ -102,6 +103,14 @@ def print_of(request: str, names: tuple[str, ...] = ()) -> RequestPrint | None:
     return RequestPrint(request, sh, bands(signature(sh)))
 
 
+@lru_cache(maxsize=8192)
+def stored_shingles(request: str, names: tuple[str, ...]) -> frozenset[int]:
+    """A candidate's shingles from its stored request. Only the exact Jaccard needs them,
+    not its signature (which cost 64 hashings of every shingle, for up to 50 candidates
+    a document); a round robin's members come up again and again, hence the cache."""
+    return shingles(normalise_request(request, names))
+
+
 def names_of(doc: Document) -> tuple[str, ...]:
     """The names a body's copy of a round robin carries that another's does not."""
     return tuple(n for n in (doc.meta.authority, doc.meta.force) if n)
@@ -159,10 +168,10 @@ class Grouper:
             stored = self._searcher.stored_fields(ref)
             if stored.get("id") in self._pending:
                 continue  # a newer version of it is in this run
-            other = print_of(stored.get("request") or "",
-                             tuple(n for n in (stored.get("authority"), stored.get("force")) if n))
-            if other is not None:
-                yield stored.get("group"), other.shingles
+            other = stored_shingles(stored.get("request") or "",
+                                    tuple(n for n in (stored.get("authority"), stored.get("force")) if n))
+            if len(other) >= MIN_SHINGLES:
+                yield stored.get("group"), other
 
     def committed(self) -> None:
         """The writer has committed: read the index afresh and forget what it now holds."""
