@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 import math
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -294,7 +295,18 @@ def _fix_terms(q: query.Query, columns: FacetColumns) -> query.Query:
     return q.apply(lambda child: _fix_terms(child, columns))
 
 
-def _check_expansion(q: query.Query, searcher: Searcher) -> None:
+def expansions(leaf: query.PatternQuery, searcher: Searcher, columns: FacetColumns) -> list[bytes]:
+    """The index terms a prefix or wildcard stands for (at most MAX_EXPANSION + 1), once a generation.
+
+    Walking the term dictionaries of every segment is most of a prefix query's cost.
+    """
+    def walk() -> list[bytes]:
+        return list(islice(leaf._btexts(searcher.reader()), MAX_EXPANSION + 1))
+
+    return columns.remember(("expand", type(leaf).__name__, leaf.fieldname, leaf.text), walk)
+
+
+def _check_expansion(q: query.Query, searcher: Searcher, columns: FacetColumns) -> None:
     leaves = q.leaves() if not q.is_leaf() else [q]
     terms = 0
     for leaf in leaves:
@@ -308,11 +320,8 @@ def _check_expansion(q: query.Query, searcher: Searcher) -> None:
                 raise QueryError(
                     f"Wildcards need at least {MIN_PREFIX} letters before them (e.g. firear*)."
                 )
-            count = 0
-            for _ in leaf._btexts(searcher.reader()):  # counted before the search runs
-                count += 1
-                if count > MAX_EXPANSION:
-                    raise QueryError("That wildcard matches too many words; type more letters.")
+            if len(expansions(leaf, searcher, columns)) > MAX_EXPANSION:  # before the search runs
+                raise QueryError("That wildcard matches too many words; type more letters.")
         elif isinstance(leaf, (query.FuzzyTerm, query.Regex)):
             raise QueryError("Fuzzy and regular-expression queries are not supported.")
     if terms > MAX_TERMS:
@@ -342,7 +351,7 @@ def parse_query(text: str, searcher: Searcher, columns: FacetColumns) -> query.Q
     if q is query.NullQuery:
         return query.Every()
     q = _fix_terms(q, columns)
-    _check_expansion(q, searcher)
+    _check_expansion(q, searcher, columns)
     return q
 
 
@@ -610,7 +619,7 @@ class Matcher:
     def _pattern(self, q: query.PatternQuery) -> tuple[np.ndarray, np.ndarray]:
         # Prefix and wildcard queries score a constant, as Whoosh's do.
         mask = np.zeros(self.size, dtype=bool)
-        for btext in q._btexts(self.reader):
+        for btext in expansions(q, self.searcher, self.columns):
             mask[self.columns.postings.get(q.fieldname, btext)[0]] = True
         return mask, mask * float(q.boost)
 
