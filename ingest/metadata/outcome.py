@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from archive import law
 from archive.models import Exemption
@@ -124,24 +125,10 @@ def decision_messages(text: str, substantive: list[Message]) -> list[Message]:
 def read_message(message: Message, text: str, exemptions: list[Exemption] = ()) -> Decision:
     """Read one message for what it decides."""
     d = Decision(attachments=message.attachments)
-    answered = refusal_notice = False
     body = _ATTACHMENT_LISTING.sub(lambda m: " " * len(m.group(0)), message.text)
-    ncnd_sentences: list[tuple[int, int]] = []
-    for sent in sentences(body, message.start):
-        words = sent.text
-        if quoted_from_request(words, text, sent.start) or (_APPEALS.search(words) and not _WITHHELD.search(words)):
-            continue
-        d.not_held |= bool(_NOT_HELD.search(words))
-        d.withheld |= bool(_WITHHELD.search(words))
-        # "which we released to you on 13 May" tells of an earlier release, not this one.
-        d.disclosed |= bool(_DISCLOSED.search(words)) and not _FOR_REFERENCE.search(words)
-        if _NCND.search(words):
-            d.ncnd = True
-            ncnd_sentences.append((sent.start, sent.end))
-        answered |= bool(_ANSWERED.search(words))
-        refusal_notice |= bool(_REFUSAL_NOTICE.search(words))
-        if _PARTIAL.search(words):
-            d.disclosed = d.withheld = True
+    read = _read_sentences(body, message.start, text)
+    d.not_held, d.withheld, d.disclosed, d.ncnd = read.not_held, read.withheld, read.disclosed, read.ncnd
+    answered, refusal_notice, ncnd_sentences = read.answered, read.refusal_notice, read.ncnd_sentences
     for e in exemptions:
         if not message.start <= e.offset < message.end:
             continue
@@ -167,6 +154,43 @@ def read_message(message: Message, text: str, exemptions: list[Exemption] = ()) 
     if answered and not d.decided:
         d.disclosed = True
     return d
+
+
+@dataclass(frozen=True)
+class _Sentences:
+    """What a message's own sentences say, before exemptions and attachments are weighed."""
+
+    not_held: bool = False
+    withheld: bool = False
+    disclosed: bool = False
+    ncnd: bool = False
+    answered: bool = False
+    refusal_notice: bool = False
+    ncnd_sentences: tuple[tuple[int, int], ...] = ()
+
+
+# A message is read three times per response (which are substantive, which decide, what
+# they decide): its sentences are tested once.
+@lru_cache(maxsize=64)
+def _read_sentences(body: str, base: int, text: str) -> _Sentences:
+    flags = dict.fromkeys(("not_held", "withheld", "disclosed", "ncnd", "answered", "refusal_notice"), False)
+    ncnd_sentences: list[tuple[int, int]] = []
+    for sent in sentences(body, base):
+        words = sent.text
+        if quoted_from_request(words, text, sent.start) or (_APPEALS.search(words) and not _WITHHELD.search(words)):
+            continue
+        flags["not_held"] |= bool(_NOT_HELD.search(words))
+        flags["withheld"] |= bool(_WITHHELD.search(words))
+        # "which we released to you on 13 May" tells of an earlier release, not this one.
+        flags["disclosed"] |= bool(_DISCLOSED.search(words)) and not _FOR_REFERENCE.search(words)
+        if _NCND.search(words):
+            flags["ncnd"] = True
+            ncnd_sentences.append((sent.start, sent.end))
+        flags["answered"] |= bool(_ANSWERED.search(words))
+        flags["refusal_notice"] |= bool(_REFUSAL_NOTICE.search(words))
+        if _PARTIAL.search(words):
+            flags["disclosed"] = flags["withheld"] = True
+    return _Sentences(**flags, ncnd_sentences=tuple(ncnd_sentences))
 
 
 def _answers_some(body: str, base: int, text: str) -> bool:

@@ -58,9 +58,16 @@ class Message:
 
 def split_messages(text: str) -> list[Message]:
     """Split a thread into its messages; a single letter is one authority message."""
+    return list(_split_messages(text))
+
+
+# Every reader of a response asks for its messages, some once per sentence: the split of
+# the last few texts is kept (it was called about 40 times a letter).
+@lru_cache(maxsize=16)
+def _split_messages(text: str) -> tuple[Message, ...]:
     heads = list(_MESSAGE_HEAD.finditer(text))
     if not heads:
-        return [Message("authority", None, 0, len(text), text, attachment_names(text), text)]
+        return (Message("authority", None, 0, len(text), text, attachment_names(text), text),)
     messages = []
     for i, m in enumerate(heads):
         start = m.end()
@@ -71,7 +78,7 @@ def split_messages(text: str) -> list[Message]:
         body = full[:own_text_end(full)]
         messages.append(Message(role, (m["date"] or "").strip() or None, start, start + len(body), body,
                                 attachment_names(full), full))
-    return messages
+    return tuple(messages)
 
 
 # Where an e-mail starts quoting the mail it answers: that text is not this message's own.
@@ -159,9 +166,15 @@ def squash(text: str) -> str:
     return re.sub(r"[\s>]+", " ", text).strip()
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=16)
+def _requester_parts(text: str) -> tuple[tuple[int, str], ...]:
+    """Each requester message's start and squashed words, worked out once a text."""
+    parts = ((m.start, squash(m.text)) for m in _split_messages(text) if m.role == "requester")
+    return tuple((start, words) for start, words in parts if words)
+
+
 def _requester_blob(text: str, before: int) -> str:
-    return squash(" ".join(m.text for m in split_messages(text) if m.role == "requester" and m.start < before))
+    return " ".join(words for start, words in _requester_parts(text) if start < before)
 
 
 def quoted_from_request(sentence: str, text: str, at: int | None = None) -> bool:
