@@ -9,6 +9,7 @@ the index generation changes; it never calls ``Searcher.refresh()``.
 from __future__ import annotations
 
 import json
+import re
 import logging
 import os
 import pickle
@@ -137,7 +138,16 @@ def to_fields(doc: Document) -> dict[str, Any]:
         values["date"] = date
         values["year"] = f"{date.year:04d}"
     # Whoosh rejects empty strings for ID fields poorly in facets: leave them out.
-    return {k: v for k, v in values.items() if v not in ("", None)}
+    return {k: _storable(v) for k, v in values.items() if v not in ("", None)}
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _storable(value: Any) -> Any:
+    """A lone surrogate (a broken ToUnicode map in a PDF can make one) cannot be written
+    as UTF-8: Whoosh's commit would fail for the whole batch. It becomes U+FFFD."""
+    return _SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value
 
 
 def open_or_create(path: Path) -> index.FileIndex:

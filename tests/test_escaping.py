@@ -15,6 +15,7 @@ import json
 import re
 import tempfile
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import quote_from_bytes
 
@@ -220,3 +221,21 @@ def test_the_lint_catches_what_it_should() -> None:
                 "Markup('<b>%s</b>' % x)", 'Markup("<b>{}</b>".format(x))',
                 "{% autoescape false %}"):
         assert SAFE_FILTER.search(bad) or MARKUP_FORMAT.search(bad) or AUTOESCAPE_OFF.search(bad), bad
+
+
+def test_a_lone_surrogate_in_extracted_text_does_not_sink_the_batch(tmp_path: Path) -> None:
+    """A broken ToUnicode map can give pdfminer a lone surrogate; the batch must still commit."""
+    from archive.index import IndexReader, IndexWriter
+    from archive.search import SearchParams, search
+
+    writer = IndexWriter(tmp_path / "index")
+    bad = _document("Taser \ud800 use", "Taser figures \udfff released", "Kent Police", "ref\ud83d", "Taser")
+    good = replace(bad, id="b" * 16, sha256="b" * 64, title="Drones")
+    writer.update(bad)
+    writer.update(good)
+    assert writer.commit() == 2
+    reader = IndexReader(tmp_path / "index")
+    hits = search(reader, SearchParams(q="taser")).hits
+    reader.close()
+    assert {h.id for h in hits} == {bad.id, good.id}
+    assert "\ufffd" in next(h.title for h in hits if h.id == bad.id)
