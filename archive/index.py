@@ -9,11 +9,13 @@ the index generation changes; it never calls ``Searcher.refresh()``.
 from __future__ import annotations
 
 import json
-import re
 import logging
 import os
 import pickle
+import re
+import struct
 import threading
+import zlib
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -87,6 +89,18 @@ def make_schema() -> fields.Schema:
 
 class IndexMissing(Exception):
     """There is no index yet at the configured path."""
+
+
+class IndexUnavailable(IndexMissing):
+    """The index is there but cannot be read (a truncated TOC, a missing or damaged
+    segment: Whoosh has no checksums). The site answers 503; `foi-archive rebuild`
+    makes a new one from the store (reliability.md W8)."""
+
+
+#: What Whoosh raises on a damaged index: EOFError for a truncated TOC, OSError for a
+#: missing segment file, the rest for bytes that do not decode.
+DAMAGE = (EOFError, OSError, ValueError, KeyError, IndexError, TypeError, AttributeError,
+          pickle.UnpicklingError, struct.error, zlib.error)
 
 
 def _join(values: Iterable[str]) -> str:
@@ -451,9 +465,25 @@ class IndexReader:
 
     def generation(self) -> int:
         with self._lock:
-            return self._key()[2]
+            try:
+                return self._key()[2]
+            except DAMAGE as exc:
+                raise self._unavailable(exc) from exc
+
+    def _unavailable(self, exc: BaseException) -> IndexUnavailable:
+        log.error("the index at %s cannot be read: %s: %s", self.path, type(exc).__name__, exc)
+        return IndexUnavailable(f"the index cannot be read ({type(exc).__name__}); "
+                                "`foi-archive rebuild` makes a new one from the store")
 
     def _enter(self) -> _Generation:
+        try:
+            return self._enter_current()
+        except IndexMissing:
+            raise
+        except DAMAGE as exc:
+            raise self._unavailable(exc) from exc
+
+    def _enter_current(self) -> _Generation:
         with self._lock:
             real, ix, gen = self._key()
             current = self._current

@@ -161,6 +161,4 @@ def test_a_damaged_index_is_a_503_without_a_traceback(small_archive, damage: str
         assert response.status_code >= 500 and b"Traceback" not in response.data
         _assert_headers(response)
     statuses = {client.get(url).status_code for url in ("/search", "/search.json", "/health")}
-    if statuses != {503}:
-        pytest.xfail(f"a damaged index gives {statuses}, not 503: needs the IndexUnavailable "
-                     "change described in docs/reliability.md")
+    assert statuses == {503}

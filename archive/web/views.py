@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from archive import law
 from archive.config import Config
-from archive.index import IndexMissing, IndexReader
+from archive.index import IndexMissing, IndexReader, IndexUnavailable
 from archive.search import (FACET_FIELDS, OUTCOME_LABELS, QueryError, SearchParams,
                             SearchResult, facet_label, get_document, iter_hits, parse_params,
                             search)
@@ -79,6 +79,11 @@ def _query_error(exc: QueryError):  # type: ignore[no-untyped-def]
 @bp.app_errorhandler(IndexMissing)
 def _no_index(exc: IndexMissing):  # type: ignore[no-untyped-def]
     return _error(503, "The archive is empty", str(exc))
+
+
+@bp.app_errorhandler(IndexUnavailable)
+def _index_unavailable(exc: IndexUnavailable):  # type: ignore[no-untyped-def]
+    return _error(503, "The index is unavailable", str(exc))
 
 
 @bp.app_errorhandler(HTTPException)
