@@ -27,7 +27,8 @@ KEY_TERMS = 15
 RESULTS = 10
 CANDIDATES = 50
 RELATIVE_SCORE = 0.4  # a prior response must score at least this share of the best one
-COMMON = 0.9  # a key term in more than this share of the responses is not a key term
+COMMON = 0.9  # a key term in more than this share of the responses is not a key term...
+MIN_TELLING = 3  # ...when at least this many others are left
 
 # Words every FOI request uses: they say nothing about what is asked.
 _REQUEST_BOILERPLATE = re.compile(
@@ -107,12 +108,13 @@ def key_terms(searcher: Searcher, text: str) -> list[tuple[str, float]]:
     cleaned = _REQUEST_BOILERPLATE.sub(" ", text)
     # normalize=False: Whoosh's Bo1 normaliser divides by zero when no term is known.
     terms = searcher.key_terms_from_text("text", cleaned, numterms=KEY_TERMS * 2, normalize=False)
+    kept = [(t, w) for t, w in terms if len(t) > 2 and t not in _STOPS and w > 0]
     # A word in nearly every response ("section", "search" in "searches were conducted")
     # tells nothing about which are similar, and reading where it occurs is the dearest
-    # part of the search: it is left out.
+    # part of the search: it is left out, unless a short draft has little else to go on.
     common = COMMON * searcher.doc_count()
-    kept = [(t, w) for t, w in terms if len(t) > 2 and t not in _STOPS and w > 0
-            and searcher.doc_frequency("text", t) <= common][:KEY_TERMS]
+    telling = [(t, w) for t, w in kept if searcher.doc_frequency("text", t) <= common]
+    kept = (telling if len(telling) >= MIN_TELLING else kept)[:KEY_TERMS]
     top = max((w for _, w in kept), default=1.0)
     return [(t, w / top) for t, w in kept]
 
