@@ -133,7 +133,12 @@ class Grouper:
         self._pending: dict[str, tuple[str, frozenset[int]]] = {}  # id -> (group, shingles)
 
     def assign(self, doc: Document) -> str | None:
-        """Set ``doc.group``, ``doc.request`` and ``doc.request_bands``; returns the group."""
+        """Set ``doc.group``, ``doc.request`` and ``doc.request_bands``; returns the group.
+
+        A document that comes with its group (a rebuild, from the stored version)
+        keeps it, so group ids, and the URLs of group pages, stay the same.
+        """
+        known = doc.group
         found = request_print(doc.text, names_of(doc)) if doc.text else None  # "ok" or "ocr"
         if found is None:
             doc.group, doc.request, doc.request_bands = None, "", []
@@ -144,7 +149,7 @@ class Grouper:
             score = jaccard(found.shingles, sh)
             if score >= best_score and group:
                 best, best_score = group, score
-        doc.group = best or doc.id
+        doc.group = known or best or doc.id
         self._pending[doc.id] = (doc.group, found.shingles)
         for key in found.bands:
             self._by_band.setdefault(key, []).append(doc.id)

@@ -330,6 +330,13 @@ class Ingester:
                 {"name": name, "sha256": sha} for name, sha in item.parts]
         record["status"] = status
         record["error"] = None if outcome.ok else f"{outcome.reason}: {outcome.detail}".rstrip(": ")
+        hidden = existing is not None and existing.hidden
+        doc = to_document(item, record, existing.first_seen if existing else utcnow())
+        if not hidden:
+            self.grouper.assign(doc)  # issue 5: join the group of an earlier near-identical request
+        # Kept with the version, so that a rebuild gives every group the id it has now.
+        record["group"] = doc.group
+        record["name"] = item.name
         event = self.store.save_version(item.doc_id, item.source, item.locator, item.sha256, record)
         self.store.add_provenance(source=item.source, locator=item.locator, event=event,
                                   doc_id=item.doc_id, sha256=item.sha256, size=item.size)
@@ -340,11 +347,8 @@ class Ingester:
                 self.summary.changed += 1
             else:
                 self.summary.unchanged += 1  # re-done for a new pipeline version
-        if existing is not None and existing.hidden:
+        if hidden:
             return  # taken down: stays out of the index
-        first = existing.first_seen if existing else utcnow()
-        doc = to_document(item, record, first)
-        self.grouper.assign(doc)  # issue 5: join the group of an earlier near-identical request
         self.writer.update(doc)
 
 
@@ -363,6 +367,7 @@ def to_document(item: Item, record: dict[str, Any], ingested: str) -> Document:
         meta=Metadata.from_dict(record.get("meta") or {}),
         status=record.get("status", "ok"),
         error=record.get("error"),
+        group=record.get("group"),
     )
 
 
