@@ -71,3 +71,30 @@ def test_a_weak_second_topic_is_dropped() -> None:
     text = ("How many drones does the force own? How many drone deployments were there? Which drone models? "
             "How many drone pilots? Drone flights by month. Please give the spend.")
     assert find_topics(text, "Drones") == ["Drones"]
+
+
+def test_the_one_pass_count_equals_each_topics_own_findall() -> None:
+    """The fast counter must count what each topic's alternation finds, topic by topic."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from ingest.metadata.topics import _counter, load_topics
+    from ingest.samples import iter_letters
+
+    topics = load_topics()
+    counter = _counter()
+    words = sorted({w for t in topics for p in t.phrases for w in p.rstrip("*").split()} |
+                   {"drones", "Tasers", "ced", "CED", "stop-and-search", "gunshot", "the", "and", "-", "60"})
+
+    def check(text: str) -> None:
+        assert counter.count(text) == [t.count(text) for t in topics], text
+
+    for letter in iter_letters(150):
+        check(letter.text)
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.sampled_from(words), max_size=40), st.sampled_from([" ", "\n", "-", " - ", "  "]))
+    def mixed(chosen: list[str], sep: str) -> None:
+        check(sep.join(chosen))
+
+    mixed()

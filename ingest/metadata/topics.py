@@ -41,6 +41,7 @@ class Topic:
     pattern: re.Pattern[str]
     min: int = 2
     unless: re.Pattern[str] | None = None  # phrases whose words are another topic's ("aerial vehicles")
+    phrases: tuple[str, ...] = ()
 
     def count(self, text: str) -> int:
         """How many mentions of the topic the text holds."""
@@ -68,8 +69,69 @@ def load_topics(path: Path = DATA) -> tuple[Topic, ...]:
     topics = []
     for t in raw.get("topic", []):
         topics.append(Topic(t["name"], t["slug"], _alternatives(t["phrases"]), int(t.get("min", 2)),
-                            _alternatives(t["unless"]) if t.get("unless") else None))
+                            _alternatives(t["unless"]) if t.get("unless") else None,
+                            tuple(t["phrases"])))
     return tuple(topics)
+
+
+_WORD = re.compile(r"\w+")
+
+
+class _Counter:
+    """Every topic's mentions counted in one pass over the words of a text.
+
+    One ``findall`` of each topic's alternation, tried at every position, cost about
+    3 ms a letter for 31 topics. Here each phrase is filed under its first word (or,
+    for "drone*", under the stem its words start with) and tried only where such a
+    word starts, in the topic's phrase order, a topic's mentions never overlapping:
+    what ``findall`` counted. Topics with ``unless`` phrases are counted as before.
+    """
+
+    def __init__(self, topics: tuple[Topic, ...]) -> None:
+        self.topics = topics
+        self.exact: dict[str, list[tuple[int, int, re.Pattern[str]]]] = {}
+        self.stems: dict[str, list[tuple[int, int, re.Pattern[str]]]] = {}
+        for n, topic in enumerate(topics):
+            if topic.unless is not None:
+                continue
+            for order, phrase in enumerate(topic.phrases):
+                first = _WORD.match(phrase)
+                assert first, f"a topic's phrase must start with a word: {phrase!r}"
+                entry = (n, order, re.compile(rf"(?:{_phrase(phrase)})(?!\w)", re.IGNORECASE))
+                one_word = first.end() == len(phrase.rstrip("*"))
+                table = self.stems if one_word and phrase.endswith("*") else self.exact
+                table.setdefault(first.group().lower(), []).append(entry)
+        self.stem_lengths = sorted({len(stem) for stem in self.stems})
+
+    def count(self, text: str) -> list[int]:
+        counts = [0] * len(self.topics)
+        ends = [0] * len(self.topics)
+        for word in _WORD.finditer(text):
+            key = word.group().lower()
+            found = list(self.exact.get(key, ()))
+            for length in self.stem_lengths:
+                if length > len(key):
+                    break
+                found += self.stems.get(key[:length], ())
+            if not found:
+                continue
+            start = word.start()
+            for n, _, pattern in sorted(found, key=lambda e: (e[0], e[1])):
+                if start < ends[n]:
+                    continue
+                match = pattern.match(text, start)
+                if match:
+                    counts[n] += 1
+                    ends[n] = match.end()
+        for n, topic in enumerate(self.topics):
+            if topic.unless is not None:
+                counts[n] = topic.count(text)
+        return counts
+
+
+@lru_cache(maxsize=4)
+def _counter(path: Path = DATA) -> _Counter:
+    return _Counter(load_topics(path))
 
 
 def topic_names(path: Path = DATA) -> list[str]:
@@ -86,9 +148,10 @@ def evidence(text: str) -> str:
 def find_topics(text: str, title: str | None = None) -> list[str]:
     """The display names of the topics a response is about, best evidenced first."""
     body = evidence(text)
+    counter = _counter()
     scored = []
-    for topic in load_topics():
-        n = topic.count(body) + TITLE_WEIGHT * topic.count(title or "")
+    for topic, in_body, in_title in zip(counter.topics, counter.count(body), counter.count(title or "")):
+        n = in_body + TITLE_WEIGHT * in_title
         if n >= topic.min:
             scored.append((n, topic.name))
     if not scored:
