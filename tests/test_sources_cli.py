@@ -7,6 +7,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from cli.main import main
+from tests.test_cli import run
 from tests.httpfixtures import Reply, Site, local_http  # noqa: F401
 from tests.test_sources_disclosure_log import ITEM, LOG, UA, log_site, real_pdf  # noqa: F401
 
@@ -43,12 +44,6 @@ item_pattern = "y"
 authority = "Nobody"
 """)
     return conf
-
-
-def run(*args: str) -> str:
-    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 def test_ingest_source_then_sources_and_failures(tmp_path: Path, log_site: Site) -> None:
