@@ -12,6 +12,7 @@ from pathlib import Path
 
 from archive.store import Store
 from ingest.fetch import CRAWLER_VERSION
+from ingest.verify import verify
 from ingest.sources.runner import run_source
 from tests.httpfixtures import Reply, Request, Site, local_http  # noqa: F401
 from tests.test_sources_disclosure_log import (ITEM, PDF, log_site, make_config,  # noqa: F401
@@ -27,12 +28,10 @@ def provenance(config, url: str) -> list[dict]:
 
 
 def store_is_sound(config) -> list[str]:
-    """Every object file is named by the sha256 of its bytes; no temp files are left."""
-    problems = []
-    for path in (config.store_path / "objects").rglob("*"):
-        if path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() != path.name:
-            problems.append(str(path))
-    return problems
+    """What `foi-archive verify` finds wrong with the originals: bytes that do not hash
+    to their name, originals missing, temp files left behind."""
+    report = verify(config, index=False)
+    return [bad.sha256 for bad in report.bad] + [str(path) for path in report.temp_files]
 
 
 def test_provenance_names_the_crawler_the_robots_decision_and_the_redirects(
