@@ -221,13 +221,6 @@ class IndexWriter:
         self._pending.clear()
         return n
 
-    def doc_count(self) -> int:
-        return self.ix.doc_count()
-
-    def ids(self) -> set[str]:
-        with self.ix.searcher() as s:
-            return {f["id"] for f in s.all_stored_fields()}
-
 
 #: Fields whose postings are scored (the free-text fields a query searches).
 SCORED_FIELDS = ("title", "text", "reference")
