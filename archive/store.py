@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
-DOC_ID_RE = re.compile(r"^[0-9a-f]{16}$")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS objects (
