@@ -84,8 +84,9 @@ def classify(exc: BaseException) -> tuple[str, str]:
     return "parse_error", f"{type(exc).__name__}: {exc}"
 
 
-def make_pool(config: Config) -> IsolatedPool:
-    return IsolatedPool(process_file, workers=config.ingest.workers,
+def make_pool(config: Config, func: Callable[..., Any] = process_file) -> IsolatedPool:
+    """A pool of limited children for ``func``, with the configured limits."""
+    return IsolatedPool(func, workers=config.ingest.workers,
                         timeout=config.ingest.timeout, memory_mb=config.ingest.memory_mb,
                         classify=classify)
 

@@ -52,8 +52,7 @@ from archive.models import Document
 from archive.store import DocumentRow, Store
 from ingest.extract import EXTRACTOR_VERSION
 from ingest.groups import Grouper
-from ingest.isolation import IsolatedPool
-from ingest.pipeline import PIPELINE_VERSION, Item, classify, to_document
+from ingest.pipeline import PIPELINE_VERSION, Item, make_pool, to_document
 from ingest.verify import problem_lines
 
 log = logging.getLogger(__name__)
@@ -182,9 +181,7 @@ def _documents(store: Store, *, reread_all: bool, config: Config,
             stale.append((row, record, text if text is not None else record.get("text") or ""))
     metas: dict[str, dict[str, Any]] = {}
     if stale:
-        pool = IsolatedPool(reread_metadata, workers=config.ingest.workers,
-                            timeout=config.ingest.timeout, memory_mb=config.ingest.memory_mb,
-                            classify=classify)
+        pool = make_pool(config, reread_metadata)
         tasks = [(n, (text, record.get("title"), record.get("hints") or {}, name_of(row, record)))
                  for n, (row, record, text) in enumerate(stale)]
         with pool:
