@@ -200,11 +200,8 @@ def _visible_document(doc_id: str):  # type: ignore[no-untyped-def]
     doc = get_document(_reader(), doc_id)
     if doc is None:
         abort(404, "No document with that id.")
-    store = _store()
-    if store is not None:
-        row = store.document(doc_id)
-        if row is not None and row.hidden:
-            abort(410, "This document has been withdrawn from the archive.")
+    if _is_hidden(doc_id):
+        abort(410, "This document has been withdrawn from the archive.")
     return doc
 
 
