@@ -89,11 +89,11 @@ def list_groups(reader: IndexReader, limit: int = 100, min_size: int = 2) -> lis
         sizes = sorted(((n, t) for n, t in sizes if n >= min_size), key=lambda x: (-x[0], x[1]))
         out = []
         for _, term in sizes[:limit]:
-            size = _count(searcher, term)
-            if size < min_size:
+            # docs_for_query skips deleted documents, which doc_frequency still counted.
+            docnums = list(searcher.docs_for_query(query.Term("group", term)))
+            if len(docnums) < min_size:
                 continue
-            docnum = next(iter(searcher.docs_for_query(query.Term("group", term))))
-            stored = searcher.document(id=term) or searcher.stored_fields(docnum)
-            out.append(GroupSummary(term, size, stored.get("title") or "(untitled)",
+            stored = searcher.document(id=term) or searcher.stored_fields(docnums[0])
+            out.append(GroupSummary(term, len(docnums), stored.get("title") or "(untitled)",
                                     stored.get("request") or ""))
         return out
