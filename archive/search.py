@@ -28,8 +28,8 @@ from whoosh.lang.porter import stem as porter_stem
 from whoosh.searching import Searcher
 
 from archive import law
-from archive.index import (FACET_FIELDS, KEYWORD_FIELDS, POSITION_SHIFT, FacetColumns, IndexReader,
-                           intersect_sorted, position_keys)
+from archive.index import (FACET_FIELDS, KEYWORD_FIELDS, POSITION_SHIFT, SCORED_FIELDS, FacetColumns,
+                           IndexReader, intersect_sorted, position_keys)
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,6 @@ OUTCOME_LABELS = {
     "mixed": "Mixed",
 }
 SORTS = ("relevance", "date", "date_asc")
-SEARCH_FIELDS = ("title", "text", "reference")
 FIELD_ALIASES = {"body": "text", "ref": "reference", "exemptions": "exemption",
                  "topics": "topic", "section": "exemption"}
 
@@ -258,7 +257,7 @@ class _Parser(qparser.QueryParser):
 
 def _parser(schema: Any) -> qparser.QueryParser:
     parser = _Parser(None, schema, group=qparser.AndGroup)
-    parser.add_plugin(qparser.MultifieldPlugin(list(SEARCH_FIELDS)))
+    parser.add_plugin(qparser.MultifieldPlugin(list(SCORED_FIELDS)))
     # Unbounded term expansion and deep nesting are denial-of-service vectors
     # (shared/reliability.md Q1-Q5): no fuzzy terms, no "*" for everything.
     parser.remove_plugin_class(qparser.EveryPlugin)
