@@ -655,8 +655,8 @@ class Matcher:
 
 
 def _match(reader: IndexReader, searcher: Searcher, params: SearchParams
-           ) -> tuple[query.Query, np.ndarray, np.ndarray, dict[str, Counter[str]], dict[str, set[str]]]:
-    """The query, the documents in the order asked for, their scores, the facet counts, the selections."""
+           ) -> tuple[query.Query, np.ndarray, dict[str, Counter[str]], dict[str, set[str]]]:
+    """The query, the documents in the order asked for, the facet counts, the selections."""
     columns = reader.facet_columns(searcher)
     q = parse_query(params.q, searcher, columns)
     selected = _filter_sets(params.filters, columns)
@@ -670,7 +670,7 @@ def _match(reader: IndexReader, searcher: Searcher, params: SearchParams
         order = np.lexsort((docs, columns.sort_dates[docs]))
     else:
         order = np.lexsort((docs, -score[docs]))
-    return q, docs[order], score, counters, selected
+    return q, docs[order], counters, selected
 
 
 _HIGHLIGHTER = highlight.Highlighter(
@@ -726,7 +726,7 @@ def _query_words(searcher: Searcher, q: query.Query) -> frozenset[str]:
 def search(reader: IndexReader, params: SearchParams) -> SearchResult:
     """Run one search: the page of hits, the exact total and every facet's counts."""
     with reader.searcher() as searcher:
-        q, docs, _, counters, selected = _match(reader, searcher, params)
+        q, docs, counters, selected = _match(reader, searcher, params)
         total = len(docs)
         facets = _facets(counters, selected)
         hits: list[Hit] = []
@@ -777,7 +777,7 @@ def suggest(searcher: Searcher, text: str) -> str | None:
 def iter_hits(reader: IndexReader, params: SearchParams) -> Iterator[Hit]:
     """Every hit of a search, in its order, without snippets: for exports and feeds."""
     with reader.searcher() as searcher:
-        _, docs, _, _, _ = _match(reader, searcher, params)
+        _, docs, _, _ = _match(reader, searcher, params)
         for docnum in docs:
             yield hit_from_stored(searcher.stored_fields(int(docnum)), Markup(""))
 
