@@ -296,7 +296,8 @@ def health():  # type: ignore[no-untyped-def]
 def _authorities() -> list[str]:
     with _reader().searcher() as searcher:
         columns = _reader().facet_columns(searcher)
-    return sorted(columns.canonical["authority"].values(), key=str.lower)
+    return columns.remember(("authorities",), lambda: sorted(
+        columns.canonical["authority"].values(), key=str.lower))
 
 
 def _run_prior():  # type: ignore[no-untyped-def]
@@ -433,10 +434,17 @@ def slugify(value: str) -> str:
 def _value_for_slug(field: str, slug: str) -> str:
     with _reader().searcher() as searcher:
         columns = _reader().facet_columns(searcher)
-    for value in columns.canonical[field].values():
-        if slugify(value) == slug:
-            return value
-    abort(404, "Nothing in the archive goes by that name.")
+
+    def by_slug() -> dict[str, str]:
+        found: dict[str, str] = {}
+        for value in columns.canonical[field].values():
+            found.setdefault(slugify(value), value)  # the first value wins a shared slug
+        return found
+
+    value = columns.remember(("slugs", field), by_slug).get(slug)
+    if value is None:
+        abort(404, "Nothing in the archive goes by that name.")
+    return value
 
 
 def _profile(field: str, value: str):  # type: ignore[no-untyped-def]
