@@ -84,7 +84,6 @@ class Citation:
 
     code: str
     start: int
-    sentence: Sentence
 
 
 def is_decision_notice(text: str) -> bool:
@@ -108,7 +107,7 @@ def find_exemptions(text: str, regime: str | None = None) -> list[Exemption]:
             if quoted_from_request(sent.text, text, sent.start):
                 continue
             context = _context(sents, i)
-            for cit in _citations(sent, text, section_regime, other_act_numbers):
+            for cit in _citations(sent, section_regime, other_act_numbers):
                 if law.is_procedural(cit.code) or law.provision(cit.code) is None:
                     continue
                 if not _relied_on(sent, context, sents[i + 1] if i + 1 < len(sents) else None):
@@ -141,7 +140,7 @@ def _relied_on(sent: Sentence, context: str, following: Sentence | None) -> bool
     return not _NOT_APPLIED.search(after)
 
 
-def _citations(sent: Sentence, text: str, section_regime: str, other_act_numbers: set[str]) -> list[Citation]:
+def _citations(sent: Sentence, section_regime: str, other_act_numbers: set[str]) -> list[Citation]:
     out = []
     for m in CITATION.finditer(sent.text):
         kind = m["kind"].lower()
@@ -166,7 +165,7 @@ def _citations(sent: Sentence, text: str, section_regime: str, other_act_numbers
                 continue
             subs = re.findall(r"\(\s?([0-9A-Za-z]{1,4})\s?\)", one["subs"])
             for code in _codes(regime, num, subs):
-                out.append(Citation(code, at, sent))
+                out.append(Citation(code, at))
     return out
 
 
