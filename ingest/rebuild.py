@@ -89,7 +89,12 @@ def document_from_store(store: Store, row: DocumentRow,
     record = store.version_record(row.id, row.sha256)
     if record is None:
         return None
-    text = store.read_text(row.sha256, EXTRACTOR_VERSION)
+    return _document(row, record, store.read_text(row.sha256, EXTRACTOR_VERSION), meta)
+
+
+def _document(row: DocumentRow, record: dict[str, Any], text: str | None,
+              meta: dict[str, Any] | None) -> Document:
+    """The index document of a version record, with its stored text and any new metadata."""
     if text is not None:
         record = {**record, "text": text}
     if meta is not None:
@@ -172,17 +177,19 @@ def _documents(store: Store, *, reread_all: bool, config: Config,
         if record is None:
             report["skipped"].append(row.id)
             continue
-        text = store.read_text(row.sha256, EXTRACTOR_VERSION)
-        if text is None and record.get("text"):
+        # Only the stale ones' text is read here; the rest is read once, below.
+        has_text = store.text_path(row.sha256, EXTRACTOR_VERSION).exists()
+        if not has_text and record.get("text"):
             report["old_text"] += 1
         current = store.extraction(row.sha256, PIPELINE_VERSION) is not None
         readable = record.get("status") not in ("failed", "needs_ocr")
         if readable and (reread_all or not current):
-            stale.append((row, record, text if text is not None else record.get("text") or ""))
+            stale.append((row, record, store.read_text(row.sha256, EXTRACTOR_VERSION)))
     metas: dict[str, dict[str, Any]] = {}
     if stale:
         pool = make_pool(config, reread_metadata)
-        tasks = [(n, (text, record.get("title"), record.get("hints") or {}, name_of(row, record)))
+        tasks = [(n, (text if text is not None else record.get("text") or "", record.get("title"),
+                      record.get("hints") or {}, name_of(row, record)))
                  for n, (row, record, text) in enumerate(stale)]
         with pool:
             for outcome in pool.run(tasks):
@@ -194,9 +201,13 @@ def _documents(store: Store, *, reread_all: bool, config: Config,
                     log.warning("%s: metadata not re-read (%s %s); the stored one is kept",
                                 row.id, outcome.reason, outcome.detail)
     skipped = set(report["skipped"])
+    kept = {row.id: (record, text) for row, record, text in stale}  # already read above
     for row in rows:
-        if row.id not in skipped:
-            doc = document_from_store(store, row, metas.get(row.id))
+        if row.id in kept:
+            record, text = kept[row.id]
+            yield _document(row, record, text, metas.get(row.id))
+        elif row.id not in skipped:
+            doc = document_from_store(store, row)
             if doc is not None:
                 yield doc
 
