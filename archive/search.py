@@ -697,7 +697,7 @@ def _tokens(text: str, words: frozenset[str]) -> Iterator[Token]:
         yield token
 
 
-def _highlight(searcher: Searcher, words: frozenset[str], text: str) -> Markup:
+def _highlight(words: frozenset[str], text: str) -> Markup:
     """The best two passages of ``text`` with the query's words marked (as Results.highlights does)."""
     if not words or not text:
         return Markup("")
@@ -734,7 +734,7 @@ def search(reader: IndexReader, params: SearchParams) -> SearchResult:
         words = _query_words(searcher, q) if params.q else frozenset()
         for docnum in docs[start:start + params.per_page]:
             stored = searcher.stored_fields(int(docnum))
-            snippet = _highlight(searcher, words, stored.get("text", ""))
+            snippet = _highlight(words, stored.get("text", ""))
             if not snippet:
                 snippet = plain_snippet(stored.get("text", ""))
             hits.append(hit_from_stored(stored, snippet))
