@@ -72,13 +72,6 @@ def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
     return len(a & b) / len(a | b)
 
 
-def containment(a: frozenset[int], b: frozenset[int]) -> float:
-    """How much of the shorter request the longer one contains (a body's copy may add to it)."""
-    if not a or not b:
-        return 0.0
-    return len(a & b) / min(len(a), len(b))
-
-
 @dataclass
 class RequestPrint:
     """What grouping knows of one document's request."""
