@@ -140,6 +140,11 @@ CATALOGUE: dict[str, dict[str, Provision]] = {
     },
 }
 
+#: Sections that refuse a request on its cost, or as vexatious or repeated (prior.py and
+#: search.py word these apart from the exemptions that withhold information).
+COST_LIMIT = ("FOIA s.12", "FOISA s.12")
+VEXATIOUS = ("FOIA s.14", "FOISA s.14")
+
 _CODE = re.compile(
     r"^(?P<regime>FOIA|EIR|FOISA)\s+(?:s|reg)\.(?P<num>\d+[A-Z]?)(?P<subs>(?:\([0-9A-Za-z]+\))*)$"
 )

@@ -72,8 +72,8 @@ def describe_decision(outcome: str | None, codes: list[str]) -> str:
     }
     parts = [phrases.get(outcome or "", "no decision recorded")]
     short = lambda c: c.split(" ", 1)[1] if " " in c else c  # noqa: E731 - "FOIA s.12" -> "s.12"
-    cost = [short(c) for c in codes if law.section_of(c) in ("FOIA s.12", "FOISA s.12")]
-    vexatious = [short(c) for c in codes if law.section_of(c) in ("FOIA s.14", "FOISA s.14")]
+    cost = [short(c) for c in codes if law.section_of(c) in law.COST_LIMIT]
+    vexatious = [short(c) for c in codes if law.section_of(c) in law.VEXATIOUS]
     ncnd = [short(c) for c in codes if law.is_ncnd(c) and c not in cost + vexatious]
     rest = [c for c in codes if short(c) not in cost + vexatious + ncnd]
     if cost:

@@ -134,9 +134,9 @@ class ExemptionView:
         short = self.code.split(" ", 1)[-1]
         if law.is_ncnd(self.code):
             return f"neither confirmed nor denied under {short}"
-        if self.section in ("FOIA s.12", "FOISA s.12"):
+        if self.section in law.COST_LIMIT:
             return f"refused on cost under {short}"
-        if self.section in ("FOIA s.14", "FOISA s.14"):
+        if self.section in law.VEXATIOUS:
             return f"refused as vexatious or repeated under {short}"
         return f"withheld under {short}"
 
