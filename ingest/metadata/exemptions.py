@@ -104,10 +104,12 @@ def find_exemptions(text: str, regime: str | None = None) -> list[Exemption]:
             continue
         sents = sentences(message.text, message.start)
         for i, sent in enumerate(sents):
-            if quoted_from_request(sent.text, text, sent.start):
+            # Most sentences cite nothing: look for citations before anything costlier.
+            citations = _citations(sent, section_regime, other_act_numbers)
+            if not citations or quoted_from_request(sent.text, text, sent.start):
                 continue
             context = _context(sents, i)
-            for cit in _citations(sent, section_regime, other_act_numbers):
+            for cit in citations:
                 if law.is_procedural(cit.code) or law.provision(cit.code) is None:
                     continue
                 if not _relied_on(sent, context, sents[i + 1] if i + 1 < len(sents) else None):
