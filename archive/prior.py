@@ -83,7 +83,7 @@ def describe_decision(outcome: str | None, codes: list[str]) -> str:
     if ncnd:
         parts.append(f"neither confirm nor deny ({', '.join(ncnd)})")
     for code in rest:
-        parts.append(f"withheld under {short(code)} ({law.describe(law.section_of(code)).lower()})")
+        parts.append(f"withheld under {short(code)} ({law.describe(code).lower()})")
     return "; ".join(parts)
 
 

@@ -279,9 +279,7 @@ def _nesting(text: str) -> int:
 def _canonical_value(name: str, value: str, columns: FacetColumns) -> str:
     known = columns.canonical.get(name, {})
     if name == "exemption" and value not in known.values():
-        parsed = law.parse_code(value)
-        if parsed:
-            value = law.section_of(parsed)
+        value = law.parse_code(value) or value  # already a section
     return known.get(value.lower(), value)
 
 
@@ -390,8 +388,7 @@ def _filter_sets(filters: Mapping[str, list[str]], columns: FacetColumns) -> dic
 def facet_label(name: str, value: str) -> str:
     """How a facet value is shown: exemptions and outcomes get their names."""
     if name == "exemption":
-        parsed = law.parse_code(value)
-        value = law.section_of(parsed) if parsed else value
+        value = law.parse_code(value) or value  # already a section
         # FOISA s.38 (personal information) is not FOIA s.38 (health and safety):
         # name the law unless it is FOIA, which most responses cite.
         label = law.label(value)
