@@ -147,7 +147,7 @@ def _citations(sent: Sentence, section_regime: str, other_act_numbers: set[str])
     for m in CITATION.finditer(sent.text):
         kind = m["kind"].lower()
         tail = sent.text[m.end():m.end() + 160]
-        if _OTHER_ACT.match(tail) and not _FOI_NAME.search(tail[:80]):
+        if _of_other_act(tail):
             continue
         act = _FOI_ACT.match(tail)
         named = act["act"].lower() if act else ""
@@ -181,12 +181,16 @@ def _codes(regime: str, num: str, subs: list[str]) -> list[str]:
     return [prefix + "".join(f"({s})" for s in subs)]
 
 
+def _of_other_act(tail: str) -> bool:
+    """Whether what follows a citation ties it to an Act other than FOIA, the EIR or FOISA."""
+    return bool(_OTHER_ACT.match(tail)) and not _FOI_NAME.search(tail[:80])
+
+
 def _numbers_of_other_acts(text: str) -> set[str]:
     """Section numbers the document ties to another Act, so a bare "section 41" later means the same."""
     numbers = set()
     for m in CITATION.finditer(text):
-        tail = text[m.end():m.end() + 160]
-        if _OTHER_ACT.match(tail) and not _FOI_NAME.search(tail[:80]):
+        if _of_other_act(text[m.end():m.end() + 160]):
             for one in _ONE.finditer(m["first"] + (m["more"] or "")):
                 numbers.add(f"{m['kind'][:1].lower()}{one['num'].upper()}")
     return numbers
