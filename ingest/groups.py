@@ -137,16 +137,21 @@ class Grouper:
             doc.group, doc.request, doc.request_bands = None, "", []
             return None
         doc.request, doc.request_bands = found.request, found.bands
-        best, best_score = None, self.threshold
-        for group, sh in self._candidates(doc.id, found.bands):
-            score = jaccard(found.shingles, sh)
-            if score >= best_score and group:
-                best, best_score = group, score
-        doc.group = known or best or doc.id
+        # A kept group needs no search for the closest one (a rebuild: every grouped document).
+        doc.group = known or self._closest(doc.id, found) or doc.id
         self._pending[doc.id] = (doc.group, found.shingles)
         for key in found.bands:
             self._by_band.setdefault(key, []).append(doc.id)
         return doc.group
+
+    def _closest(self, doc_id: str, found: RequestPrint) -> str | None:
+        """The group of the most similar earlier request at or above the threshold."""
+        best, best_score = None, self.threshold
+        for group, sh in self._candidates(doc_id, found.bands):
+            score = jaccard(found.shingles, sh)
+            if score >= best_score and group:
+                best, best_score = group, score
+        return best
 
     def _candidates(self, doc_id: str, keys: list[str]):  # type: ignore[no-untyped-def]
         """(group, shingles) of the documents sharing most bands with these keys."""
