@@ -562,10 +562,9 @@ def sitemap():  # type: ignore[no-untyped-def]
                 yield url_for("site.authority_page", slug=slugify(value), _external=True), None
             for value in columns.canonical["exemption"].values():
                 yield url_for("site.exemption_page", slug=law.slug(value), _external=True), None
-        yield url_for("site.groups_index", _external=True), None
-        for found in list_groups(_reader(), limit=SITEMAP_LIMIT):
-            yield url_for("site.group_page", group_id=found.id, _external=True), None
-        with _reader().searcher() as searcher:
+            yield url_for("site.groups_index", _external=True), None
+            for found in list_groups(_reader(), limit=SITEMAP_LIMIT):
+                yield url_for("site.group_page", group_id=found.id, _external=True), None
             hidden = {d.id for d in store.documents() if d.hidden} if store is not None else set()
             for fields in searcher.all_stored_fields():
                 if fields["id"] not in hidden:
