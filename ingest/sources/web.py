@@ -14,7 +14,7 @@ from bs4 import BeautifulSoup
 from archive.config import Config
 from archive.store import Store
 from ingest.crawlstate import Crawl
-from ingest.fetch import Fetcher, FetchError, _host_port
+from ingest.fetch import DEFAULT_PORTS, Fetcher, FetchError, _host_port
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def host_of(url: str) -> str:
         scheme, host, port = _host_port(url)
     except FetchError as exc:
         raise SourceError(f"bad URL {url!r}: {exc.detail}") from None
-    return host if port == {"http": 80, "https": 443}[scheme] else f"{host}:{port}"
+    return host if port == DEFAULT_PORTS[scheme] else f"{host}:{port}"
 
 
 def make_crawl(config: Config, name: str, settings: dict[str, Any], store: Store,
