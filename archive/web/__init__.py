@@ -32,7 +32,6 @@ def create_app(config: Config) -> Flask:
     )
     app.config.update(
         MAX_CONTENT_LENGTH=64 * 1024,  # the site takes no uploads
-        JSON_SORT_KEYS=False,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["foi_config"] = config
