@@ -51,7 +51,6 @@ class Registry:
     """The bodies of the registry, with a matcher for their names in text."""
 
     def __init__(self, bodies: list[Body]) -> None:
-        self.bodies = bodies
         self._by_key: dict[str, Body] = {}
         for body in bodies:
             for n in (body.name, *body.aliases):
@@ -122,9 +121,9 @@ def load_registry(path: Path = DATA) -> Registry:
     ])
 
 
-def canonical(name: str, registry: Registry | None = None) -> str:
+def canonical(name: str) -> str:
     """The registry's canonical name for a name (former names included), else the name itself."""
-    body = (registry or load_registry()).lookup(name)
+    body = load_registry().lookup(name)
     return body.name if body else re.sub(r"\s*\([^)]*\)", "", name).strip()
 
 
