@@ -123,9 +123,10 @@ def check_objects(store: Store, report: VerifyReport, *, clean_temp: bool = Fals
 def check_index(config: Config, store: Store) -> IndexCheck:
     """Compare the index's documents with the store's visible ones."""
     check = IndexCheck()
-    expected = {row.id: row.sha256 for row in store.documents(include_hidden=False)
-                if store.version_record(row.id, row.sha256) is not None}
-    hidden = {row.id for row in store.documents() if row.hidden}
+    rows = list(store.documents())
+    hidden = {row.id for row in rows if row.hidden}
+    expected = {row.id: row.sha256 for row in rows
+                if not row.hidden and store.version_record(row.id, row.sha256) is not None}
     seen: dict[str, int] = {}
     indexed_sha: dict[str, str] = {}
     try:
