@@ -304,10 +304,11 @@ def expansions(leaf: query.PatternQuery, searcher: Searcher, columns: FacetColum
 
 
 def _check_expansion(q: query.Query, searcher: Searcher, columns: FacetColumns) -> None:
-    leaves = q.leaves() if not q.is_leaf() else [q]
-    terms = 0
+    leaves = list(q.leaves()) if not q.is_leaf() else [q]
+    # Counted first: a long query is refused before any of its wildcards is expanded.
+    if len(leaves) > MAX_TERMS:
+        raise QueryError(f"The query has too many terms: at most {MAX_TERMS}.")
     for leaf in leaves:
-        terms += 1
         if isinstance(leaf, query.Every):
             raise QueryError("A query of only wildcards would match everything: "
                              "leave the box empty to list all responses.")
@@ -321,8 +322,6 @@ def _check_expansion(q: query.Query, searcher: Searcher, columns: FacetColumns) 
                 raise QueryError("That wildcard matches too many words; type more letters.")
         elif isinstance(leaf, (query.FuzzyTerm, query.Regex)):
             raise QueryError("Fuzzy and regular-expression queries are not supported.")
-    if terms > MAX_TERMS:
-        raise QueryError(f"The query has too many terms: at most {MAX_TERMS}.")
 
 
 def parse_query(text: str, searcher: Searcher, columns: FacetColumns) -> query.Query:
