@@ -60,9 +60,7 @@ class Metadata:
     topics: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["exemptions"] = [e.to_dict() for e in self.exemptions]
-        return data
+        return asdict(self)  # the exemptions too: asdict recurses into them
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Metadata":
