@@ -252,16 +252,16 @@ class Crawl:
             state = ERROR_STATES.get(exc.reason, "failed")
         self.state.set(self.source, url, state, status=exc.status, reason=str(exc),
                        next_try=exc.retry_at)
-        event = "gone" if state == "gone" else "failed"
-        if not (state == "gone" and doc):  # mark_gone writes the 'gone' event itself
-            self.store.add_provenance(
-                source=self.source, locator=url, event=event, doc_id=doc, final_url=exc.final_url,
-                status=exc.status, headers=headers, crawler=CRAWLER_VERSION,
-                robots=f"disallowed: {exc.detail}" if exc.reason == "robots" else None,
-                redirects=exc.redirects)
-        if state == "gone" and doc:
+        if state == "gone" and doc:  # mark_gone writes the 'gone' event itself
             mark_gone(self.store, doc, source=self.source, locator=url, status=exc.status,
                       headers=headers)
+        else:
+            self.store.add_provenance(
+                source=self.source, locator=url, event="gone" if state == "gone" else "failed",
+                doc_id=doc, final_url=exc.final_url, status=exc.status, headers=headers,
+                crawler=CRAWLER_VERSION,
+                robots=f"disallowed: {exc.detail}" if exc.reason == "robots" else None,
+                redirects=exc.redirects)
         self.counts[state] += 1
         log.warning("%s: %s", url, exc)
 
