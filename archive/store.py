@@ -203,15 +203,15 @@ class Store:
             self.db = sqlite3.connect(db)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.executescript(SCHEMA)
-            self._add_columns("provenance", PROVENANCE_ADDED)
+            self.add_columns("provenance", PROVENANCE_ADDED)
         self.db.row_factory = sqlite3.Row
 
-    def _add_columns(self, table: str, columns: tuple[str, ...]) -> None:
+    def add_columns(self, table: str, columns: tuple[str, ...], kind: str = "TEXT") -> None:
         """Columns added since a catalogue was made, added to it on open."""
         have = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
         for column in columns:
             if column not in have:
-                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
     def close(self) -> None:
         self.db.close()

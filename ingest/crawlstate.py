@@ -76,9 +76,7 @@ class CrawlState:
         self.store = store
         self.db = store.db
         self.db.executescript(SCHEMA)
-        have = {row[1] for row in self.db.execute("PRAGMA table_info(urls)")}
-        if "last_full" not in have:  # catalogues made before it
-            self.db.execute("ALTER TABLE urls ADD COLUMN last_full REAL")
+        store.add_columns("urls", ("last_full",), "REAL")  # catalogues made before it
 
     def get(self, source: str, url: str) -> UrlRow | None:
         row = self.db.execute("SELECT * FROM urls WHERE source = ? AND url = ?",
