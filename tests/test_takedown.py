@@ -119,3 +119,15 @@ def test_while_an_ingest_holds_the_index_the_page_is_refused_and_the_error_says_
     takedown(archive, doc_id, "urgent")  # run again once the ingest is done
     assert doc_id not in index_fields(archive.index_path)
 
+
+def test_a_restored_round_robin_member_keeps_its_group_and_can_be_found_again(archive) -> None:
+    """Restore re-indexes the request and its bands too, not just the text."""
+    fields = index_fields(archive.index_path)
+    member = next(i for i, f in fields.items() if f.get("group") and
+                  sum(1 for g in fields.values() if g.get("group") == f["group"]) > 1)
+    before = fields[member]
+    takedown(archive, member, "checking")
+    restore(archive, member, "checked")
+    after = index_fields(archive.index_path)[member]
+    assert after["group"] == before["group"]
+    assert after["request"] == before["request"]
