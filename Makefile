@@ -26,13 +26,16 @@ samples: install
 	$(BIN)/foi-archive samples $(SAMPLES)
 	$(BIN)/foi-archive ingest $(SAMPLES) --config $(CONFIG)
 
-## Run the whole test suite
+## Run the whole test suite (fetching axe-core first where npm is present)
 test: install
+	@if [ ! -f node_modules/axe-core/axe.min.js ]; then \
+	  if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory browser-deps; \
+	  else echo "npm not found: the browser tests will skip"; fi; fi
 	$(BIN)/python -m pytest
 
 ## axe-core for the real-browser tests (tests/test_browser.py), into node_modules/ (git-ignored)
 browser-deps:
-	npm install --no-save --no-audit --no-fund --prefix . axe-core@4
+	npm install --no-save --no-audit --no-fund --silent --prefix . axe-core@4
 
 ## Ingest the real corpus that sits beside the checkout
 ingest-corpus: install
