@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from archive import law
 from archive.models import Exemption
+from ingest.metadata.prefilter import Spans, fold
 from ingest.metadata.text import Message, quoted_from_request, sentences, split_messages
 
 _NO_DECISION = re.compile(
@@ -170,27 +171,45 @@ class _Sentences:
 
 
 # A message is read three times per response (which are substantive, which decide, what
-# they decide): its sentences are tested once.
+# they decide): its sentences are tested once. Only the sentences that hold one of a
+# pattern's required words (prefilter.py) can match it, so only they are searched; a
+# sentence no decision pattern can match says nothing, whatever else it holds.
 @lru_cache(maxsize=64)
 def _read_sentences(body: str, base: int, text: str) -> _Sentences:
     flags = dict.fromkeys(("not_held", "withheld", "disclosed", "ncnd", "answered", "refusal_notice"), False)
     ncnd_sentences: list[tuple[int, int]] = []
-    for sent in sentences(body, base):
+    sents = sentences(body, base)
+    spans = Spans(fold(body), [(s.start - base, s.end - base) for s in sents])
+    may = {pattern: spans.candidates(pattern) for pattern in _SENTENCE_PATTERNS}
+    every = range(len(sents))
+    todo = sorted(set().union(*(every if c is None else c for p, c in may.items() if p in _DECIDING)))
+
+    def found(pattern: re.Pattern[str], i: int, words: str) -> bool:
+        c = may[pattern]
+        return (c is None or i in c) and pattern.search(words) is not None
+
+    for i in todo:
+        sent = sents[i]
         words = sent.text
-        if quoted_from_request(words, text, sent.start) or (_APPEALS.search(words) and not _WITHHELD.search(words)):
+        if quoted_from_request(words, text, sent.start) or (found(_APPEALS, i, words) and not found(_WITHHELD, i, words)):
             continue
-        flags["not_held"] |= bool(_NOT_HELD.search(words))
-        flags["withheld"] |= bool(_WITHHELD.search(words))
+        flags["not_held"] |= found(_NOT_HELD, i, words)
+        flags["withheld"] |= found(_WITHHELD, i, words)
         # "which we released to you on 13 May" tells of an earlier release, not this one.
-        flags["disclosed"] |= bool(_DISCLOSED.search(words)) and not _FOR_REFERENCE.search(words)
-        if _NCND.search(words):
+        flags["disclosed"] |= found(_DISCLOSED, i, words) and not found(_FOR_REFERENCE, i, words)
+        if found(_NCND, i, words):
             flags["ncnd"] = True
             ncnd_sentences.append((sent.start, sent.end))
-        flags["answered"] |= bool(_ANSWERED.search(words))
-        flags["refusal_notice"] |= bool(_REFUSAL_NOTICE.search(words))
-        if _PARTIAL.search(words):
+        flags["answered"] |= found(_ANSWERED, i, words)
+        flags["refusal_notice"] |= found(_REFUSAL_NOTICE, i, words)
+        if found(_PARTIAL, i, words):
             flags["disclosed"] = flags["withheld"] = True
     return _Sentences(**flags, ncnd_sentences=tuple(ncnd_sentences))
+
+
+# The patterns that decide something, and those read with them.
+_DECIDING = (_NOT_HELD, _WITHHELD, _DISCLOSED, _NCND, _ANSWERED, _REFUSAL_NOTICE, _PARTIAL)
+_SENTENCE_PATTERNS = (*_DECIDING, _APPEALS, _FOR_REFERENCE)
 
 
 def _answers_some(body: str, base: int, text: str) -> bool:

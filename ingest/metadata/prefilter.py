@@ -1,0 +1,165 @@
+"""Cheap tests that rule a regular expression out before it is run.
+
+Python's ``re`` tries a pattern of many alternatives (``_NOT_HELD``, ``_WITHHELD`` ...)
+at every position of a text, the more slowly with IGNORECASE: that was most of the
+time spent reading a letter. But every match of such a pattern contains one of a few
+literal words ("held", "withheld", "exempt" ...), and ``str.find`` looks for a word
+far faster than ``re`` tries a pattern. ``required_words`` reads those words from
+the pattern itself (so they follow any change to the rule), and ``Words`` finds
+which sentences hold one of them: only those can match, and only those are searched.
+
+A prefilter only ever lets more through: the pattern itself still decides.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from functools import lru_cache
+
+try:  # the parser of the re module: private, so used only where it is there as expected
+    from re import _constants as _c
+    from re import _parser
+except ImportError:  # pragma: no cover - another Python: no prefilter, every sentence is searched
+    _parser = None  # type: ignore[assignment]
+
+# What IGNORECASE takes for an ASCII letter besides its two cases: "İ" and "ı" are an i,
+# "ſ" an s, the Kelvin sign a k. ``str.lower`` keeps the length of every other text
+# and lowers ASCII as IGNORECASE does, but leaves "ı" and "ſ" alone and makes "İ" two
+# characters: texts with those are folded by this table instead.
+_FOLD = str.maketrans({**{chr(c): chr(c + 32) for c in range(ord("A"), ord("Z") + 1)},
+                       "\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+
+
+def fold(text: str) -> str:
+    """The text with every character IGNORECASE takes for an ASCII letter made that
+    lower-case letter, keeping the text's length (offsets stay the same)."""
+    low = text.lower()
+    if len(low) != len(text) or "\u0131" in text or "\u017f" in text:
+        return text.translate(_FOLD)
+    return low
+
+
+def required_words(pattern: re.Pattern[str]) -> tuple[frozenset[str], ...] | None:
+    """What every match of ``pattern`` contains, as alternatives of sets of lower-case
+    ASCII words: each match holds all the words of at least one of the sets (as
+    IGNORECASE reads them: compare with a ``fold``-ed text). None when some match
+    need hold no word at all (then nothing can be ruled out)."""
+    if _parser is None:
+        return None
+    try:
+        need = _required(_parser.parse(pattern.pattern, pattern.flags))
+    except Exception:  # pragma: no cover - a parser that is not the one we know
+        return None
+    if any(not words for words in need):
+        return None
+    return tuple(sorted(set(need), key=sorted))
+
+
+# A requirement: any of these sets of words, all the words of a set. [frozenset()] is
+# no requirement at all. Words shorter than MIN_WORD, or among the commonest, are left
+# out: leaving a word out only lets more through, and they rule out little for the
+# time it takes to find them.
+_NONE = [frozenset()]
+MIN_WORD = 3
+_COMMON = frozenset({"the", "and", "you", "your", "for", "are", "our", "this", "that", "with"})
+_MAX_ALTERNATIVES = 64
+
+
+def _and(a: list[frozenset[str]], b: list[frozenset[str]]) -> list[frozenset[str]]:
+    if a == _NONE:
+        return b
+    if b == _NONE:
+        return a
+    if len(a) * len(b) > _MAX_ALTERNATIVES:  # keep the one that says more
+        return a if _strength(a) >= _strength(b) else b
+    return _simplest({x | y for x in a for y in b})
+
+
+def _strength(need: list[frozenset[str]]) -> int:
+    return min(sum(len(w) for w in words) for words in need)
+
+
+def _word(chars: list[str]) -> list[frozenset[str]]:
+    word = "".join(chars)
+    return _NONE if len(word) < MIN_WORD or word in _COMMON else [frozenset({word})]
+
+
+def _required(items) -> list[frozenset[str]]:  # noqa: ANN001 - a re._parser.SubPattern
+    need = _NONE
+    run: list[str] = []
+    for op, av in items:
+        if op is _c.LITERAL and av < 128:
+            run.append(chr(av).lower())
+            continue
+        if op is _c.BRANCH:  # (None, [items, items, ...]): any alternative
+            # The parser takes the letters all alternatives start with out in front
+            # ("deci(?:ded|sion)"): they are put back, to read whole words.
+            head = [(_c.LITERAL, ord(ch)) for ch in run]
+            alternatives = [_required(head + list(p)) for p in av[1]]
+            run = []
+            if all(a != _NONE for a in alternatives):
+                need = _and(need, _simplest({words for a in alternatives for words in a}))
+            continue
+        need = _and(need, _word(run))
+        run = []
+        if op is _c.SUBPATTERN:  # (group, add_flags, del_flags, items)
+            need = _and(need, _required(av[3]))
+        elif op is _c.ATOMIC_GROUP:
+            need = _and(need, _required(av))
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT) and av[0] >= 1:
+            need = _and(need, _required(av[2]))
+        # Anything else (a class, a look-around, an anchor, an optional part) needs no word.
+    return _and(need, _word(run))
+
+
+def _simplest(either: set[frozenset[str]]) -> list[frozenset[str]]:
+    """Alternatives without those that hold all the words of another (they add nothing)."""
+    kept = [w for w in either if not any(o < w for o in either)]
+    return kept if len(kept) <= _MAX_ALTERNATIVES else _NONE
+
+
+@lru_cache(maxsize=256)
+def _words_of(pattern: re.Pattern[str]) -> tuple[frozenset[str], ...] | None:
+    return required_words(pattern)
+
+
+class Spans:
+    """The sentences of a folded text, as (start, end) offsets in it, in order, for
+    telling which sentences hold an occurrence of a pattern's required words."""
+
+    def __init__(self, folded: str, spans: list[tuple[int, int]]) -> None:
+        self.folded = folded
+        self.spans = spans
+        self._starts = [a for a, _ in spans]
+        self._found: dict[str, frozenset[int]] = {}
+
+    def _holding(self, word: str) -> frozenset[int]:
+        found = self._found.get(word)
+        if found is None:
+            out = set()
+            text, starts, spans, n = self.folded, self._starts, self.spans, len(word)
+            at = text.find(word)
+            while at >= 0:
+                i = bisect_right(starts, at) - 1
+                if i >= 0 and at + n <= spans[i][1]:
+                    out.add(i)
+                at = text.find(word, at + 1)
+            found = self._found[word] = frozenset(out)
+        return found
+
+    def candidates(self, pattern: re.Pattern[str]) -> frozenset[int] | None:
+        """The indices of the sentences that may match ``pattern``; None: any may."""
+        need = _words_of(pattern)
+        if need is None:
+            return None
+        out: set[int] = set()
+        for words in need:
+            found = None
+            for word in words:
+                found = self._holding(word) if found is None else found & self._holding(word)
+                if not found:
+                    break
+            if found:
+                out |= found
+        return frozenset(out)

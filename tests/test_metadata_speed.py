@@ -1,0 +1,69 @@
+"""The shortcuts that make metadata reading fast must never change what it reads.
+
+The prefilter (ingest/metadata/prefilter.py) may only let more through than a
+pattern matches: every sentence a pattern matches must be among its candidates.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from ingest.metadata import exemptions, outcome, regime, topics
+from ingest.metadata.prefilter import Spans, fold, required_words
+from ingest.metadata.text import normalise, sentences
+
+PATTERNS = [
+    outcome._NOT_HELD, outcome._WITHHELD, outcome._PARTIAL, outcome._DISCLOSED, outcome._ANSWERED,
+    outcome._NCND, outcome._FOR_REFERENCE, outcome._REFUSAL_NOTICE, outcome._APPEALS,
+    exemptions._APPEALS, exemptions._RELIANCE, regime._APPEALS, topics._BOILERPLATE,
+]
+
+
+def test_fold_keeps_offsets_and_reads_letters_as_ignorecase_does() -> None:
+    for text in ("Not HELD", "İnformation ıs exempt", "ſection 40 KEPT", "Ünïcödé and “quotes”"):
+        folded = fold(text)
+        assert len(folded) == len(text)
+        for a, b in zip(text, folded):
+            if a.isascii() and a.isalpha():
+                assert b == a.lower()
+            elif re.fullmatch("[a-z]", a, re.IGNORECASE):
+                assert re.fullmatch(b, a, re.IGNORECASE) and b.isascii()
+            else:
+                assert b == a or b == a.lower()
+
+
+def test_required_words_of_a_simple_pattern() -> None:
+    need = required_words(re.compile(r"(?:is|are)\s+withheld|refus(?:e|ed)\s+to|\bNCND\b", re.I))
+    assert need is not None
+    assert {frozenset({"withheld"}), frozenset({"refuse"}), frozenset({"refused"}), frozenset({"ncnd"})} == set(need)
+    # An alternative that needs no word: nothing can be ruled out.
+    assert required_words(re.compile(r"withheld|\d+", re.I)) is None
+
+
+def _texts() -> list[str]:
+    from ingest.samples import compose_letter, sample_plan
+
+    out = []
+    for index, spec in enumerate(sample_plan(40, 7), 1):
+        out.append(compose_letter(random.Random(index), spec).text)
+    # Odd characters IGNORECASE takes for ASCII letters, and words run across lines.
+    out.append("We do not\nHOLD that. The ınformatıon is WİTHHELD. ſome information is exempt under\n\ns.40. "
+               "Please find ATTACHED the data.\n\nThe Information Commiſſioner: you may complain.")
+    return out
+
+
+@pytest.mark.parametrize("pattern", PATTERNS, ids=lambda p: p.pattern[:30])
+def test_every_matching_sentence_is_a_candidate(pattern: re.Pattern[str]) -> None:
+    assert required_words(pattern) is not None
+    for text in _texts():
+        body = normalise(text)
+        sents = sentences(body)
+        spans = Spans(fold(body), [(s.start, s.end) for s in sents])
+        may = spans.candidates(pattern)
+        assert may is not None
+        for i, s in enumerate(sents):
+            if pattern.search(s.text):
+                assert i in may, (pattern.pattern[:40], s.text)
