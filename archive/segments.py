@@ -1,0 +1,626 @@
+"""Whoosh segments written in bulk: the engine under ``archive.index.IndexWriter``.
+
+Whoosh's own ``SegmentWriter`` spends an ingest's time in pure-Python work per
+token and per posting: a chain of generators per token, a sorting pool that
+every posting passes through, and a look-up of the document's field length
+(with a ``stat`` for fields that have none) per posting written. Its merges
+send every posting of the merged segments through the same pool again.
+
+``BulkWriter`` writes the same files (Whoosh's W3 codec: terms, postings in
+blocks of 128, per-document columns, stored fields), so every reader, Whoosh's
+and ours, reads them unchanged; it only gets there with less work:
+
+- a ``TEXT`` field whose analyzer is the usual chain (a regular-expression
+  tokenizer, then lower-casing, stop words and a stemmer, each optional) is
+  analysed with list operations and a stem cache, giving exactly the terms,
+  frequencies, weights and positions Whoosh's chain gives (any other analyzer
+  goes through Whoosh's own ``field.index``);
+- postings are kept per term as they are added, already in document order, and
+  written a term at a time, each block encoded as Whoosh encodes it;
+- the spelling words of a field are kept once per segment, not once per
+  document (Whoosh writes a posting for every word of every document, to
+  document 0; only the list of words is ever read);
+- merges are done here, a term at a time from the segments' postings blocks, on
+  a tiered policy: ``MERGE_FACTOR`` segments of one size become one segment of
+  the next size, so a document is merged about log10(archive / batch) times.
+
+tests/test_segments.py checks that an index written here and one written by
+Whoosh hold the same terms, postings, weights, positions, lengths, stored fields
+and columns, and answer queries alike.
+"""
+
+from __future__ import annotations
+
+import heapq
+import io
+import pickle
+import re
+import struct
+import zlib
+from array import array
+from itertools import accumulate, groupby
+from operator import itemgetter
+from typing import Any
+
+from whoosh import fields, formats
+from whoosh.analysis import (CompositeAnalyzer, LowercaseFilter, RegexTokenizer, StemFilter,
+                             StopFilter)
+from whoosh.codec.whoosh3 import (LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3TermInfo, _lenfield)
+from whoosh.reading import SegmentReader
+from whoosh.system import pack_ushort
+from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.writing import SegmentWriter
+
+BLOCK = 128  # postings a block: W3Codec's blocklimit
+COMPRESSION = 3  # zlib level of a block: W3Codec's
+SMALL_BLOCK = 64  # bytes: a block's pickle shorter than this is not worth a zlib stream
+INLINE = 1  # postings: a term with no more is kept in its term info
+MERGE_FACTOR = 10  # segments of one size tier merged into one of the next
+_INT = struct.Struct("!i")  # a block's length, as StructFile.write_int writes it
+_RECORD = struct.Struct("!ii")  # a term table record's key and value lengths (filetables._lengths)
+_USHORT = struct.Struct("!H")  # a term key's field number
+_STEM_CACHE_MAX = 500_000
+
+Posting = tuple[int, float, bytes]  # (document number, weight, encoded value)
+
+
+# -- analysis ----------------------------------------------------------------------------
+
+
+class _FastText:
+    """A TEXT field's analysis, done on lists: the same output as ``field.index(value)``.
+
+    Only for a ``Positions`` format over the chain RegexTokenizer (not gaps) ->
+    [LowercaseFilter] -> [StopFilter] -> [StemFilter]; ``make`` says None for anything else.
+    """
+
+    def __init__(self, tokenizer: RegexTokenizer, lower: bool, stop: StopFilter | None,
+                 stem: StemFilter | None, field_boost: float) -> None:
+        self.expression = _without_groups(tokenizer.expression)
+        self.lower = lower
+        self.stops = stop.stops if stop else None
+        self.minsize = stop.min if stop else 0
+        self.maxsize = stop.max if stop else None
+        self.renumber = stop.renumber if stop else False
+        self.stemfn = stem.stemfn if stem else None
+        self.ignore = stem.ignore if stem else frozenset()
+        self.field_boost = field_boost
+        self._stems: dict[str, str] = {}
+
+    @classmethod
+    def make(cls, field: fields.FieldType) -> "_FastText | None":
+        if type(field.format) is not formats.Positions:
+            return None
+        analyzer = field.analyzer
+        items = list(analyzer.items) if isinstance(analyzer, CompositeAnalyzer) else [analyzer]
+        tokenizer = items.pop(0)
+        if type(tokenizer) is not RegexTokenizer or tokenizer.gaps:
+            return None
+        lower = stop = stem = None
+        for step in items:  # each at most once, in this order
+            if type(step) is LowercaseFilter and lower is None and stop is None and stem is None:
+                lower = step
+            elif type(step) is StopFilter and stop is None and stem is None:
+                stop = step
+            elif type(step) is StemFilter and stem is None and step.stemfn is not None:
+                stem = step
+            else:
+                return None
+        return cls(tokenizer, lower is not None, stop, stem, field.format.field_boost)
+
+    def words(self, value: str) -> tuple[list[str], int]:
+        """The kept words, unstemmed, and the position of the first."""
+        if self.expression.groups:
+            tokens = [m.group() for m in self.expression.finditer(value)]
+        else:
+            tokens = self.expression.findall(value)
+        if self.lower:
+            tokens = list(map(str.lower, tokens))
+        if self.stops is None:
+            return tokens, 0
+        stops, low, high = self.stops, self.minsize, self.maxsize
+        kept = [t for t in tokens
+                if len(t) >= low and (high is None or len(t) <= high) and t not in stops]
+        if not kept:
+            return kept, 0
+        if not self.renumber:
+            raise _NotFast  # positions with gaps: rare, left to Whoosh
+        # StopFilter(renumber=True): the first kept word keeps its place, the rest follow it.
+        first = next(i for i, t in enumerate(tokens)
+                     if len(t) >= low and (high is None or len(t) <= high) and t not in stops)
+        return kept, first
+
+    def stem(self, words: list[str]) -> list[str]:
+        if self.stemfn is None:
+            return words
+        cache = self._stems
+        if len(cache) > _STEM_CACHE_MAX:
+            cache.clear()
+        out = []
+        for w in words:
+            s = cache.get(w)
+            if s is None:
+                s = cache[w] = w if w in self.ignore else self.stemfn(w)
+            out.append(s)
+        return out
+
+    def index(self, value: str, boost: float) -> tuple[list[tuple[bytes, int, float, bytes]], list[str]]:
+        """(btext, frequency, weight, positions value) per distinct term, and the unstemmed words."""
+        kept, first = self.words(value)
+        positions: dict[str, list[int]] = {}
+        for pos, term in enumerate(self.stem(kept), first):
+            at = positions.get(term)
+            if at is None:
+                positions[term] = [pos]
+            else:
+                at.append(pos)
+        weight_of = self.field_boost * boost
+        out = []
+        once = _once
+        for term, poslist in positions.items():
+            if len(poslist) == 1 and poslist[0] < 65536:  # most terms of a letter: cached
+                pos = poslist[0]
+                value = once.get(pos)
+                if value is None:
+                    value = once[pos] = _encode_positions(poslist)
+                out.append((term.encode("utf-8"), 1, weight_of, value))
+            else:
+                out.append((term.encode("utf-8"), len(poslist), float(len(poslist)) * weight_of,
+                            _encode_positions(poslist)))
+        return out, kept
+
+
+def _encode_positions(poslist: list[int]) -> bytes:
+    """formats.Positions.encode: the count, then the pickled deltas."""
+    deltas = [poslist[0], *(b - a for a, b in zip(poslist, poslist[1:]))]
+    return _pack_uint(len(deltas)) + pickle.dumps(deltas, 2)
+
+
+_once: dict[int, bytes] = {}  # a single position's encoding, by position
+
+
+def _without_groups(expression: re.Pattern[str]) -> re.Pattern[str]:
+    """The same pattern with its groups made non-capturing, so that ``findall`` gives
+    whole matches (capturing changes what is reported, never what matches)."""
+    source = expression.pattern
+    if not expression.groups or not isinstance(source, str) or "[" in source or "\\(" in source \
+            or "(?P" in source or re.search(r"\\\d", source):
+        return expression
+    plain = re.compile(re.sub(r"\((?!\?)", "(?:", source), expression.flags)
+    return plain if plain.groups == 0 else expression
+
+
+class _NotFast(Exception):
+    """This value is analysed by Whoosh's own chain instead."""
+
+
+_pack_uint = struct.Struct("!I").pack  # whoosh.system.pack_uint
+
+
+# -- writing postings --------------------------------------------------------------------
+
+
+class _TermWriter:
+    """Writes one segment's terms and postings into a W3FieldWriter's two files."""
+
+    def __init__(self, fieldwriter: Any) -> None:
+        self.fw = fieldwriter
+        self.postfile = fieldwriter._postfile
+        self.tindex = fieldwriter._tindex
+        self.fieldmap = fieldwriter._fieldmap
+        self.fieldid = 0
+        self.fixedsize: int | None = None
+        self.lengths: array | None = None  # quantised length of the field per document
+
+    def start_field(self, fieldname: str, fieldobj: fields.FieldType, lengths: array | None) -> None:
+        if fieldname not in self.fieldmap:
+            self.fieldmap[fieldname] = len(self.fieldmap)
+        self.fieldid = self.fieldmap[fieldname]
+        self.fixedsize = fieldobj.format.fixed_value_size()
+        self.lengths = lengths
+
+    def term(self, btext: bytes, ids: list[int], weights: list[float], values: list[bytes]) -> None:
+        """Write one term's postings (ascending ids) in blocks, as W3PostingsWriter does."""
+        n = len(ids)
+        lengths = self.lengths
+        info = W3TermInfo()
+        if n <= INLINE:
+            self._inline(info, btext, ids, weights, values)
+            return
+        postfile = self.postfile
+        start = postfile.tell()
+        postfile.write(WHOOSH3_HEADER_MAGIC)
+        total_weight = 0.0
+        for at in range(0, n, BLOCK):
+            bids = ids[at:at + BLOCK]
+            bweights = array("f", weights[at:at + BLOCK])
+            maxweight = max(0, *weights[at:at + BLOCK])
+            if lengths is not None:
+                blens = [x for x in (lengths[i] for i in bids) if x]
+            else:
+                blens = []
+            minlength = min(blens) if blens else None
+            maxlength = max(blens) if blens else 0
+            total_weight += sum(bweights)
+            if bweights.count(1.0) == len(bweights):
+                miniweights: Any = None
+            elif bweights.count(bweights[0]) == len(bweights):
+                miniweights = bweights[0]
+            else:
+                miniweights = tuple(bweights)
+            fixed = self.fixedsize
+            bvalues = [v for v in values[at:at + BLOCK] if v]
+            if fixed is None or fixed < 0:
+                minivalues: Any = tuple(bvalues)
+            elif fixed == 0:
+                minivalues = None
+            else:
+                minivalues = b"".join(bvalues)
+            deltas = (bids[0], *(b - a for a, b in zip(bids, bids[1:])))
+            data = pickle.dumps((deltas, miniweights, minivalues), 2)
+            comp = COMPRESSION if len(data) >= SMALL_BLOCK else 0
+            if comp:
+                data = zlib.compress(data, comp)
+            head = pickle.dumps((len(bids), bids[-1], maxweight, comp,
+                                 length_to_byte(minlength), length_to_byte(maxlength)), 2)
+            size = len(head) + len(data)
+            postfile.write(_INT.pack(-size if at + BLOCK >= n else size))
+            postfile.write(head)
+            postfile.write(data)
+            # W3TermInfo.add_block's arithmetic, block by block
+            if at == 0:
+                info._minlength = minlength
+                info._minid = bids[0]
+            elif info._minlength is not None and minlength is not None:
+                info._minlength = min(info._minlength, minlength)
+            elif info._minlength is None:
+                info._minlength = minlength
+            info._maxlength = max(info._maxlength, maxlength)
+            info._maxweight = max(info._maxweight, maxweight)
+            info._maxid = bids[-1]
+        info._weight = total_weight
+        info._df = n
+        info.set_extent(start, postfile.tell() - start)
+        self.tindex.add(pack_ushort(self.fieldid) + btext, info.to_bytes())
+
+
+    def _inline(self, info: W3TermInfo, btext: bytes, ids: list[int], weights: list[float],
+                values: list[bytes]) -> None:
+        """A term of one posting: kept in its term info, with no postings block to seek to.
+
+        Whoosh's readers take such a term info as its own postings (a ListMatcher);
+        Whoosh's writer cannot make one (its inlining calls a method it lacks), so
+        a lone posting cost a block: two pickles, a zlib stream and a seek to read.
+        """
+        # Every posting's value, b"" included: ListMatcher hands them out as they are,
+        # and Whoosh's own merge wants bytes.
+        kept = tuple(values)
+        length = self.lengths[ids[0]] if self.lengths is not None else 0
+        info._weight = float(sum(array("f", weights)))
+        info._df = len(ids)
+        info._minlength = length or None
+        info._maxlength = length or 0
+        info._maxweight = max(0, *weights)
+        info._minid, info._maxid = ids[0], ids[-1]
+        info._inlined = (tuple(ids), tuple(array("f", weights)), kept)
+        self.tindex.add(pack_ushort(self.fieldid) + btext, info.to_bytes())
+
+
+def _write_fields(fieldwriter: Any, schema: fields.Schema,
+                  postings: dict[str, dict[bytes, list[Posting]]],
+                  lengths: dict[str, array]) -> None:
+    """Every field's terms in order (fields by name, terms by bytes), as Whoosh's pool sorts them."""
+    out = _TermWriter(fieldwriter)
+    for fieldname in sorted(postings):
+        terms = postings[fieldname]
+        if not terms:
+            continue
+        out.start_field(fieldname, schema[fieldname], lengths.get(fieldname))
+        for btext in sorted(terms):
+            plist = terms[btext]
+            ids, weights, values = zip(*plist) if len(plist) > 1 else ((plist[0][0],), (plist[0][1],), (plist[0][2],))
+            out.term(btext, list(ids), list(weights), list(values))
+
+
+# -- the writer ---------------------------------------------------------------------------
+
+
+class BulkWriter(SegmentWriter):
+    """A Whoosh SegmentWriter with fast analysis, postings kept per term, and its own merges."""
+
+    def __init__(self, ix: Any, **kwargs: Any) -> None:
+        super().__init__(ix, **kwargs)
+        self._postings: dict[str, dict[bytes, list[Posting]]] = {}
+        self._lengths: dict[str, array] = {}  # quantised, per document of the new segment
+        self._fast: dict[str, _FastText | None] = {}
+
+    def _fast_for(self, fieldname: str, field: fields.FieldType) -> _FastText | None:
+        if fieldname not in self._fast:
+            self._fast[fieldname] = _FastText.make(field) if isinstance(field, fields.TEXT) else None
+        return self._fast[fieldname]
+
+    def add_document(self, **values: Any) -> None:
+        self._check_state()
+        perdoc = self.perdocwriter
+        schema = self.schema
+        docnum = self.docnum
+        docboost = self._doc_boost(values)
+        names = sorted(name for name in values if not name.startswith("_"))
+        self._check_fields(schema, names)
+        perdoc.start_doc(docnum)
+        for fieldname in names:
+            value = values[fieldname]
+            if value is None:
+                continue
+            field = schema[fieldname]
+            length = 0
+            if field.indexed:
+                boost = self._field_boost(values, fieldname, docboost)
+                fast = self._fast_for(fieldname, field) if isinstance(value, str) else None
+                spell: list[str] | None = None
+                items: Any
+                try:
+                    if fast is None:
+                        raise _NotFast
+                    items, spell = fast.index(value, boost)
+                    boost = 1.0  # already in the weights
+                except _NotFast:
+                    items = field.index(value)
+                terms = self._postings.setdefault(fieldname, {})
+                scorable = field.scorable
+                for btext, freq, weight, vbytes in items:
+                    if scorable:
+                        length += freq
+                    plist = terms.get(btext)
+                    if plist is None:
+                        terms[btext] = plist = []
+                    plist.append((docnum, weight * boost, vbytes))
+                if field.separate_spelling():
+                    words = spell if spell is not None else field.spellable_words(value)
+                    spellterms = self._postings.setdefault(field.spelling_fieldname(fieldname), {})
+                    for word in words:
+                        btext = word.encode("utf-8")
+                        if btext not in spellterms:
+                            spellterms[btext] = [(0, 1.0, _pack_uint(1))]
+                if scorable:
+                    col = self._lengths.get(fieldname)
+                    if col is None:
+                        col = self._lengths[fieldname] = array("i")
+                    col.extend([0] * (docnum + 1 - len(col)))
+                    col[docnum] = byte_to_length(length_to_byte(length)) if length else 0
+            if field.vector:  # not in our schema; Whoosh's way, for completeness
+                vitems = sorted((text, weight, vbytes) for text, _, weight, vbytes
+                                in field.vector.word_values(value, field.analyzer, mode="index"))
+                perdoc.add_vector_items(fieldname, field, vitems)
+            stored = values.get(f"_stored_{fieldname}", value)
+            perdoc.add_field(fieldname, field, stored if field.stored else None, length)
+            column = field.column_type
+            if column and stored is not None:
+                perdoc.add_column_value(fieldname, column, field.to_column_value(stored))
+        perdoc.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        _write_fields(self.fieldwriter, self.schema, self._postings, self._lengths)
+        self.fieldwriter.close()
+        self._postings.clear()
+
+    def _merge_segments(self, mergetype: Any, optimize: Any, merge: Any) -> list[Any]:
+        """Whoosh's merge hook: merge here instead, and say which segments remain."""
+        optimize = optimize if optimize is not None else self.optimize
+        merge = merge if merge is not None else self.merge
+        segments = list(self.segments)
+        if mergetype is not None:
+            return mergetype(self, segments)  # a caller's own policy, Whoosh's way
+        if optimize:
+            groups = [segments] if len(segments) > 1 or (segments and segments[0].deleted_count()) else []
+        elif merge:
+            groups = tiers_to_merge(segments)
+        else:
+            groups = []
+        for group in groups:
+            merged = merge_segments(self, group)
+            segments = [s for s in segments if s not in group]
+            if merged is not None:
+                segments.append(merged)
+        return segments
+
+
+TIER_BASE = 1000  # documents: tier 0 holds segments up to this size
+
+
+def _tier(count: int) -> int:
+    """A segment's size tier: 0 up to TIER_BASE documents, 1 up to ten times that, ..."""
+    tier, limit = 0, TIER_BASE
+    while count > limit:
+        limit *= MERGE_FACTOR
+        tier += 1
+    return tier
+
+
+def tiers_to_merge(segments: list[Any]) -> list[list[Any]]:
+    """The segments to merge: every tier that holds ``MERGE_FACTOR`` segments becomes one.
+
+    Segments of about one size are merged together, so a document is rewritten
+    about log10(archive / TIER_BASE) times over the life of the index, and an
+    archive of 100,000 keeps fewer than 2 * MERGE_FACTOR segments.
+    """
+    by_tier: dict[int, list[Any]] = {}
+    for seg in segments:
+        by_tier.setdefault(_tier(seg.doc_count()), []).append(seg)
+    return [group for _, group in sorted(by_tier.items()) if len(group) >= MERGE_FACTOR]
+
+
+# -- merging --------------------------------------------------------------------------
+
+
+def _read_postings(postfile: Any, info: W3TermInfo, fixedsize: int | None
+                 ) -> tuple[list[int], list[float], list[bytes]]:
+    """A term's postings in one segment: ids, weights and values, decoded from its blocks."""
+    if info.is_inlined():
+        ids, weights, values = info.inlined_postings()
+        return list(ids), list(weights), list(values) if values else [b""] * len(ids)
+    offset, length = info.extent()
+    if isinstance(length, tuple):  # W3TermInfo.from_bytes leaves it as unpack()'s tuple
+        length = length[0]
+    buf = postfile.get(offset, length)
+    if buf[:4] != WHOOSH3_HEADER_MAGIC:
+        raise ValueError(f"postings block tag error at {offset}")
+    ids: list[int] = []
+    weights: list[float] = []
+    values: list[bytes] = []
+    pos = 4
+    reader = io.BytesIO(buf)
+    while pos < len(buf):
+        size = _INT.unpack_from(buf, pos)[0]
+        last = size < 0
+        size = abs(size)
+        reader.seek(pos + _INT.size)
+        head = pickle.load(reader)
+        count, comp = head[0], head[3]
+        data = buf[reader.tell():pos + _INT.size + size]
+        pos += _INT.size + size
+        raw_ids, raw_weights, raw_values = pickle.loads(zlib.decompress(data) if comp else data)
+        ids.extend(accumulate(raw_ids))
+        if raw_weights is None:
+            weights.extend([1.0] * count)
+        elif isinstance(raw_weights, float):
+            weights.extend([raw_weights] * count)
+        else:
+            weights.extend(raw_weights)
+        if fixedsize is None or fixedsize < 0:
+            values.extend(raw_values)
+        elif fixedsize == 0:
+            values.extend([b""] * count)
+        else:
+            values.extend(raw_values[i:i + fixedsize] for i in range(0, len(raw_values), fixedsize))
+        if last:
+            break
+    return ids, weights, values
+
+
+def merge_segments(writer: SegmentWriter, group: list[Any]) -> Any:
+    """Write the live documents of ``group`` (in order) into one new segment; None if none live."""
+    storage, schema, codec = writer.storage, writer.schema, writer.codec
+    readers = [SegmentReader(storage, schema, seg) for seg in group]
+    try:
+        newseg = codec.new_segment(storage, writer.indexname)
+        perdoc = codec.per_document_writer(storage, newseg)
+        docmaps, lengths, count = _merge_documents(perdoc, schema, readers)
+        perdoc.close()
+        if count == 0:
+            return None
+        newseg.set_doc_count(count)
+        fieldwriter = codec.field_writer(storage, newseg)
+        _merge_terms(_TermWriter(fieldwriter), schema, readers, docmaps, lengths)
+        fieldwriter.close()
+        if newseg.should_assemble():
+            newseg.create_compound_file(storage)
+            newseg.compound = True
+        return newseg
+    finally:
+        for reader in readers:
+            reader.close()
+
+
+DocMap = int | dict[int, int]  # an offset (no deletions), or old number -> new number
+
+
+def _merge_documents(perdoc: Any, schema: fields.Schema, readers: list[SegmentReader]
+                     ) -> tuple[list[DocMap], dict[str, array], int]:
+    """Copy each live document's stored fields, lengths and column values, in order."""
+    scorable = [name for name in schema.names() if schema[name].scorable]
+    columns = [(name, schema[name].column_type) for name in schema.names()
+               if schema[name].column_type]
+    lengths: dict[str, array] = {name: array("i") for name in scorable}
+    docmaps: list[DocMap] = []
+    newnum = 0
+    for reader in readers:
+        docmap: dict[int, int] = {}
+        docmaps.append(docmap if reader.has_deletions() else newnum)
+        cols = {}
+        for name, coltype in columns:
+            if reader.has_column(name):
+                creader = reader.column_reader(name, coltype)
+                cols[name] = getattr(creader, "raw_column", lambda: creader)()
+        for docnum, stored in reader.iter_docs():
+            docmap[docnum] = newnum
+            perdoc.start_doc(newnum)
+            for name, value in stored.items():
+                perdoc.add_field(name, schema[name], value, 0)
+            for name in scorable:
+                length = reader.doc_field_length(docnum, name) or 0
+                lengths[name].append(length)
+                if length:
+                    perdoc.add_field(name, schema[name], None, length)
+            for name, coltype in columns:
+                if name in cols:
+                    perdoc.add_column_value(name, coltype, cols[name][docnum])
+            perdoc.finish_doc()
+            newnum += 1
+    return docmaps, lengths, newnum
+
+
+def _segment_terms(reader: SegmentReader, i: int) -> list[tuple[tuple[str, bytes], int, bytes]]:
+    """A segment's terms in order, each with the segment's number and its term info bytes.
+
+    The term table's records are read in one piece and split here: walking them
+    with Whoosh's reader costs three small file reads a term.
+    """
+    terms = reader._terms
+    tindex = terms._tindex
+    buf = tindex.dbfile.get(tindex.startofdata, tindex.endofdata - tindex.startofdata)
+    unmap = terms._fieldunmap
+    out = []
+    pos, end, size = 0, len(buf), _RECORD.size
+    while pos < end:
+        keylen, datalen = _RECORD.unpack_from(buf, pos)
+        keypos = pos + size
+        datapos = keypos + keylen
+        fieldname = unmap[_USHORT.unpack_from(buf, keypos)[0]]
+        out.append(((fieldname, buf[keypos + 2:datapos]), i, buf[datapos:datapos + datalen]))
+        pos = datapos + datalen
+    out.sort()
+    return out
+
+
+def _merge_terms(out: "_TermWriter", schema: fields.Schema, readers: list[SegmentReader],
+                 docmaps: list[DocMap], lengths: dict[str, array]) -> None:
+    """Each term's postings from every segment, renumbered, deleted documents left out."""
+    spellfields = {schema[name].spelling_fieldname(name) for name in schema.names()
+                   if schema[name].separate_spelling()}
+    postfiles = [reader._terms._postfile for reader in readers]
+    streams = [_segment_terms(reader, i) for i, reader in enumerate(readers)]
+    field_now = None
+    fixedsize: int | None = None
+    for (fieldname, btext), sources in groupby(heapq.merge(*streams), key=itemgetter(0)):
+        if fieldname not in schema:
+            continue
+        if fieldname != field_now:
+            field_now = fieldname
+            out.start_field(fieldname, schema[fieldname], lengths.get(fieldname))
+            fixedsize = schema[fieldname].format.fixed_value_size()
+        if fieldname in spellfields:
+            out.term(btext, [0], [1.0], [_pack_uint(1)])  # the word, once a segment
+            continue
+        ids: list[int] = []
+        weights: list[float] = []
+        values: list[bytes] = []
+        for _, i, data in sources:
+            sids, sweights, svalues = _read_postings(postfiles[i], W3TermInfo.from_bytes(data), fixedsize)
+            docmap = docmaps[i]
+            if isinstance(docmap, int):
+                ids.extend([old + docmap for old in sids] if docmap else sids)
+                weights.extend(sweights)
+                values.extend(svalues)
+                continue
+            for old, w, v in zip(sids, sweights, svalues):
+                new = docmap.get(old)
+                if new is not None:
+                    ids.append(new)
+                    weights.append(w)
+                    values.append(v)
+        if ids:
+            out.term(btext, ids, weights, values)
