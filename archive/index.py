@@ -33,10 +33,10 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
-from whoosh.writing import IndexWriter as WhooshWriter
 
 from archive import law
 from archive.models import Document
+from archive.segments import BulkWriter
 
 log = logging.getLogger(__name__)
 
@@ -201,7 +201,7 @@ class IndexWriter:
             return 0
         # update_document twice for one id inside one writer makes two documents
         # (its docstring says so): the dict above keeps one entry per id.
-        writer: WhooshWriter = self.ix.writer(timeout=self._timeout, limitmb=self._limitmb)
+        writer = BulkWriter(self.ix, timeout=self._timeout, limitmb=self._limitmb)
         try:
             # Replace by hand rather than with update_document, which opens a reader
             # over every segment for each document (16 ms a document at 2k, growing
@@ -220,6 +220,15 @@ class IndexWriter:
         n = len(self._pending)
         self._pending.clear()
         return n
+
+    def optimize(self) -> None:
+        """Merge every segment into one (archive/segments.py): the fastest index to search."""
+        writer = BulkWriter(self.ix, timeout=self._timeout, limitmb=self._limitmb)
+        try:
+            writer.commit(optimize=True)
+        except BaseException:
+            writer.cancel()
+            raise
 
 
 #: Fields whose postings are scored (the free-text fields a query searches).

@@ -249,7 +249,7 @@ def build(config: Config, store: Store, dest: Path, *, reread_all: bool = False,
         writer.commit()
     finally:
         grouper.close()
-    writer.ix.optimize()  # one segment: the fastest to search, and nothing to merge later
+    writer.optimize()  # one segment: the fastest to search, and nothing to merge later
     return written, report
 
 

@@ -114,7 +114,7 @@ def build_archive(work: Path, docs: int) -> Path:
                 store.commit()
         writer.commit()
         store.commit()
-    writer.ix.optimize()
+    writer.optimize()
     marker.touch()
     return conf
 
@@ -130,7 +130,7 @@ def write_batches(index: str, start: int, batches: int, size: int, pause: float)
             writer.update(synthetic(i, rng))
         writer.commit()
         if b % 5 == 4:
-            writer.ix.optimize()
+            writer.optimize()
         time.sleep(pause)
 
 

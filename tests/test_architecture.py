@@ -68,8 +68,14 @@ def test_the_site_side_never_asks_for_a_writer_except_the_ingest_writer_class(pa
     assert lines == [], f"{rel(path)} asks for an index writer at lines {lines}"
 
 
+#: Where the index is written: IndexWriter (index.py) and the segment writer under it.
+WRITER_MODULES = (ROOT / "archive" / "index.py", ROOT / "archive" / "segments.py")
+
+
 def test_only_ingest_and_the_cli_use_the_index_writer() -> None:
-    users = [rel(p) for p in modules("archive") if p.name != "index.py" and "IndexWriter" in p.read_text()]
+    users = [rel(p) for p in modules("archive") if p not in WRITER_MODULES
+             and ("IndexWriter" in p.read_text() or "BulkWriter" in p.read_text()
+                  or "archive.segments" in imported(p))]
     assert users == [], f"the site side must not write the index: {users}"
 
 

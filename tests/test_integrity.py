@@ -144,7 +144,9 @@ def _commit_under_fsize_limit(path: str, limit: int) -> None:  # runs in a child
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # get EFBIG, not death
     writer = IndexWriter(Path(path))
     for n in range(200):
-        writer.update(make_doc(1000 + n, title=f"big {n}", text="filler words " * 4000))
+        # Words that do not repeat: the segment's files cannot be compressed under the limit.
+        writer.update(make_doc(1000 + n, title=f"big {n}",
+                               text=" ".join(f"w{n}x{i}" for i in range(1000))))
     try:
         writer.commit()
     except OSError as exc:
