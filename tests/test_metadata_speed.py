@@ -67,3 +67,17 @@ def test_every_matching_sentence_is_a_candidate(pattern: re.Pattern[str]) -> Non
         for i, s in enumerate(sents):
             if pattern.search(s.text):
                 assert i in may, (pattern.pattern[:40], s.text)
+
+
+def test_topic_counts_found_from_word_starts_are_those_of_every_word(monkeypatch: pytest.MonkeyPatch) -> None:
+    counter = topics._counter()
+    texts = [*_texts(), "Drones, UAVs and unmanned aerial vehicles; İT and ıt; ANPR cameras and CCTV. Its IT."]
+    fast = [counter.count(t) for t in texts]
+    monkeypatch.setattr(counter, "starts", None)  # word by word, as before
+    assert fast == [counter.count(t) for t in texts]
+
+
+def test_evidence_is_the_split_text_without_boilerplate() -> None:
+    for text in _texts():
+        parts = re.split(r"\n\s*\n|(?<=[.!?])\s+", text)
+        assert topics.evidence(text) == "\n".join(p for p in parts if not topics._BOILERPLATE.search(p))

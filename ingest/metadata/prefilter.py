@@ -163,3 +163,9 @@ class Spans:
             if found:
                 out |= found
         return frozenset(out)
+
+
+def may_match(pattern: re.Pattern[str], folded: str) -> bool:
+    """Whether ``pattern`` may match somewhere in a text (``folded`` is the text, ``fold``-ed)."""
+    need = _words_of(pattern)
+    return need is None or any(all(word in folded for word in words) for words in need)

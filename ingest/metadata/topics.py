@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from ingest.metadata.prefilter import Spans, fold, may_match
+
 DATA = Path(__file__).with_name("data") / "topics.toml"
 TITLE_WEIGHT = 3
 SECONDARY_SHARE = 0.4
@@ -102,12 +104,28 @@ class _Counter:
                 table = self.stems if one_word and phrase.endswith("*") else self.exact
                 table.setdefault(first.group().lower(), []).append(entry)
         self.stem_lengths = sorted({len(stem) for stem in self.stems})
+        # Most words start no phrase: their first letters rule them out at once (as many
+        # letters as the shortest stem has; an exact word shorter than that is all there).
+        self.head = min(self.stem_lengths, default=99)
+        self.heads = frozenset(k[:self.head] for k in (*self.exact, *self.stems))
+        # And one search of the lower-cased text finds where such words start, instead
+        # of a look at every word (a text whose lower case is longer is read word by word).
+        self.starts = (re.compile(rf"(?<!\w){_trie(self.heads, self.head)}")
+                       if self.heads and all(h.isascii() for h in self.heads) else None)
 
     def count(self, text: str) -> list[int]:
         counts = [0] * len(self.topics)
         ends = [0] * len(self.topics)
-        for word in _WORD.finditer(text):
+        heads, head = self.heads, self.head
+        low = text.lower()
+        if self.starts is None or len(low) != len(text):
+            words = _WORD.finditer(text)
+        else:
+            words = (_WORD.match(text, m.start()) for m in self.starts.finditer(low))
+        for word in words:
             key = word.group().lower()
+            if key[:head] not in heads:
+                continue
             found = list(self.exact.get(key, ()))
             for length in self.stem_lengths:
                 if length > len(key):
@@ -123,10 +141,32 @@ class _Counter:
                 if match:
                     counts[n] += 1
                     ends[n] = match.end()
+        folded = None
         for n, topic in enumerate(self.topics):
             if topic.unless is not None:
-                counts[n] = topic.count(text)
+                folded = fold(text) if folded is None else folded
+                # Taking the "unless" phrases out leaves no word that was not there.
+                counts[n] = topic.count(text) if may_match(topic.pattern, folded) else 0
         return counts
+
+
+def _trie(words: frozenset[str], head: int) -> str:
+    """An alternation of ``words`` as a tree, so that each choice starts with its own letter
+    (``re`` skips those at once): a word of ``head`` letters is the start of a longer one,
+    a shorter word is whole."""
+    tree: dict = {}
+    for word in words:
+        node = tree
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict, depth: int) -> str:
+        alternatives = [re.escape(ch) + emit(child, depth + 1) if ch else ("" if depth >= head else r"(?!\w)")
+                        for ch, child in sorted(node.items(), key=lambda kv: kv[0] == "")]
+        return alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
+
+    return emit(tree, 0)
 
 
 @lru_cache(maxsize=4)
@@ -139,10 +179,21 @@ def topic_names(path: Path = DATA) -> list[str]:
     return [t.name for t in load_topics(path)]
 
 
+_PART_BREAK = re.compile(r"\n\s*\n|(?<=[.!?])\s+")
+
+
 def evidence(text: str) -> str:
     """The text a topic may be read from: the sentences that are not boilerplate."""
-    parts = re.split(r"\n\s*\n|(?<=[.!?])\s+", text)
-    return "\n".join(p for p in parts if not _BOILERPLATE.search(p))
+    # The parts re.split would give, with their offsets; only a part holding the words
+    # boilerplate is made of (prefilter.py) can be boilerplate.
+    spans, at = [], 0
+    for m in _PART_BREAK.finditer(text):
+        spans.append((at, m.start()))
+        at = m.end()
+    spans.append((at, len(text)))
+    may = Spans(fold(text), spans).candidates(_BOILERPLATE)
+    return "\n".join(text[a:b] for i, (a, b) in enumerate(spans)
+                     if not ((may is None or i in may) and _BOILERPLATE.search(text[a:b])))
 
 
 def find_topics(text: str, title: str | None = None) -> list[str]:
