@@ -81,3 +81,23 @@ def test_evidence_is_the_split_text_without_boilerplate() -> None:
     for text in _texts():
         parts = re.split(r"\n\s*\n|(?<=[.!?])\s+", text)
         assert topics.evidence(text) == "\n".join(p for p in parts if not topics._BOILERPLATE.search(p))
+
+
+def test_registry_mentions_found_from_word_starts_are_those_of_every_word(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ingest.metadata.authorities import load_registry
+
+    registry = load_registry()
+    texts = [*_texts(), "The Metropolitan Police Service and the MPS; İSLİNGTON Council, the Met.\nGMP"]
+    fast = [registry.mentions(t) for t in texts]
+    monkeypatch.setattr(registry, "_starts", None)
+    assert fast == [registry.mentions(t) for t in texts]
+
+
+def test_unregistered_names_are_found_line_by_line_as_in_the_whole_text() -> None:
+    from ingest.metadata import authorities
+
+    texts = [*_texts(), "Barsetshire NHS Foundation Trust\nNHS Wessex Valley\nreceived by Omnium District Council.",
+             "NHS Wessex and Barset has held it. Royal Borough of Kings Upon Thames\nUniversity of Barchester"]
+    for text in texts:
+        want = [(m.span(), m["name"]) for m in authorities._UNREGISTERED.finditer(text)]
+        assert [(m.span(), m["name"]) for m in authorities._unregistered(text)] == want

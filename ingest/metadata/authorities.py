@@ -17,7 +17,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
+
+from ingest.metadata.prefilter import Spans, fold, word_starts
 
 DATA = Path(__file__).with_name("data") / "bodies.json"
 
@@ -68,6 +70,8 @@ class Registry:
             pattern = re.escape(n).replace(r"\ ", r"\s+").replace(r"\&", "&").replace("&", "(?:&|and)")
             self._by_first.setdefault(first.group().lower(), []).append(
                 (re.compile(pattern + r"(?![\w])", flags), b))
+        # Where such a word starts, found in one search of the lower-cased text.
+        self._starts = word_starts(self._by_first)
         doms = [(d, b) for b in bodies for d in b.domains]
         self._domain_owner = {d: b for d, b in doms}
         self._domains = re.compile(
@@ -81,7 +85,12 @@ class Registry:
         """Each mention of a registered body in the text, with its span."""
         out: list[tuple[Body, int, int]] = []
         end = 0
-        for word in _WORD.finditer(text):
+        low = text.lower()
+        if self._starts is None or len(low) != len(text):
+            words = _WORD.finditer(text)
+        else:  # the words that start no name do nothing: only those that do are looked at
+            words = (_WORD.match(text, m.start()) for m in self._starts.finditer(low))
+        for word in words:
             start = word.start()
             if start < end or (start and text[start - 1] in _NOT_BEFORE) or text[start - 1:start].isalnum():
                 continue
@@ -170,7 +179,7 @@ def find_authority(text: str, *, title: str | None = None, hints: dict[str, Any]
         weight = _weight(doc, start, end)
         scores[body.name] += weight
         found[body.name] = _from_body(body)
-    for m in _UNREGISTERED.finditer(doc):
+    for m in _unregistered(doc):
         name = _NOT_A_NAME_START.sub("", m["name"]).strip()
         if len(name.split()) < 2 or registry.lookup(name):
             continue
@@ -180,6 +189,23 @@ def find_authority(text: str, *, title: str | None = None, hints: dict[str, Any]
         return None
     best, _ = max(scores.items(), key=lambda kv: (kv[1], len(kv[0])))
     return found[best]
+
+
+def _unregistered(doc: str) -> Iterator[re.Match[str]]:
+    """``_UNREGISTERED.finditer(doc)``, searching only the lines that hold the words its
+    names end with: a name never runs over a line (words and the spaces between them
+    are on one line, and what it looks at after the name stops at the line's end)."""
+    spans, at = [], 0
+    for line in doc.split("\n"):
+        spans.append((at, at + len(line)))
+        at += len(line) + 1
+    may = Spans(fold(doc), spans).candidates(_UNREGISTERED)
+    if may is None:
+        yield from _UNREGISTERED.finditer(doc)
+        return
+    for i in sorted(may):
+        start, end = spans[i]
+        yield from _UNREGISTERED.finditer(doc, start, end + 1)  # the line and its "\n"
 
 
 def _weight(doc: str, start: int, end: int) -> int:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from functools import lru_cache
+from typing import Iterable
 
 try:  # the parser of the re module: private, so used only where it is there as expected
     from re import _constants as _c
@@ -169,3 +170,29 @@ def may_match(pattern: re.Pattern[str], folded: str) -> bool:
     """Whether ``pattern`` may match somewhere in a text (``folded`` is the text, ``fold``-ed)."""
     need = _words_of(pattern)
     return need is None or any(all(word in folded for word in words) for words in need)
+
+
+def word_starts(words: Iterable[str], head: int = 0) -> re.Pattern[str] | None:
+    """A pattern for the lower-cased text that finds where one of ``words`` starts a word:
+    whole, or for a word of ``head`` letters or more, as the word's start. One search of
+    the text instead of a look at each of its words; None for words not all ASCII (the
+    lower case of a word is its lower case in the text only for ASCII letters).
+
+    The alternatives are a tree, each choice starting with its own letter, which ``re``
+    rules out at once; a flat alternation of a hundred words is tried word by word."""
+    words = set(words)
+    if not words or not all(w.isascii() and w == w.lower() for w in words):
+        return None
+    tree: dict = {}
+    for word in sorted(words):
+        node = tree
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict, depth: int) -> str:
+        alternatives = [re.escape(ch) + emit(child, depth + 1) if ch else ("" if head and depth >= head else r"(?!\w)")
+                        for ch, child in sorted(node.items(), key=lambda kv: (kv[0] == "", kv[0]))]
+        return alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
+
+    return re.compile(r"(?<!\w)" + emit(tree, 0))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ingest.metadata.prefilter import Spans, fold, may_match
+from ingest.metadata.prefilter import Spans, fold, may_match, word_starts
 
 DATA = Path(__file__).with_name("data") / "topics.toml"
 TITLE_WEIGHT = 3
@@ -110,8 +110,7 @@ class _Counter:
         self.heads = frozenset(k[:self.head] for k in (*self.exact, *self.stems))
         # And one search of the lower-cased text finds where such words start, instead
         # of a look at every word (a text whose lower case is longer is read word by word).
-        self.starts = (re.compile(rf"(?<!\w){_trie(self.heads, self.head)}")
-                       if self.heads and all(h.isascii() for h in self.heads) else None)
+        self.starts = word_starts(self.heads, self.head)
 
     def count(self, text: str) -> list[int]:
         counts = [0] * len(self.topics)
@@ -148,25 +147,6 @@ class _Counter:
                 # Taking the "unless" phrases out leaves no word that was not there.
                 counts[n] = topic.count(text) if may_match(topic.pattern, folded) else 0
         return counts
-
-
-def _trie(words: frozenset[str], head: int) -> str:
-    """An alternation of ``words`` as a tree, so that each choice starts with its own letter
-    (``re`` skips those at once): a word of ``head`` letters is the start of a longer one,
-    a shorter word is whole."""
-    tree: dict = {}
-    for word in words:
-        node = tree
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def emit(node: dict, depth: int) -> str:
-        alternatives = [re.escape(ch) + emit(child, depth + 1) if ch else ("" if depth >= head else r"(?!\w)")
-                        for ch, child in sorted(node.items(), key=lambda kv: kv[0] == "")]
-        return alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
-
-    return emit(tree, 0)
 
 
 @lru_cache(maxsize=4)
