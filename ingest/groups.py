@@ -20,6 +20,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 from whoosh import index, query
 
 from archive.index import make_schema
@@ -52,8 +53,40 @@ def shingles(normalised: str) -> frozenset[int]:
 
 
 def signature(sh: frozenset[int]) -> tuple[int, ...]:
-    """The MinHash signature: for each hash function, the least value over the shingles."""
-    return tuple(min((a * x + b) % _MASK for x in sh) for a, b in _PERMS)
+    """The MinHash signature: for each hash function, the least value over the shingles,
+    (a*x + b) mod p for each (a, b) of ``_PERMS``: exactly the values of that formula
+    in Python integers (the band keys in existing indexes are made of them), computed
+    for all the shingles and hash functions at once in 64-bit pieces (``_mod_mul_add``)."""
+    if not sh:
+        raise ValueError("min() arg is an empty sequence")  # as the formula in Python would
+    x = np.fromiter(sh, dtype=np.uint64, count=len(sh))
+    return tuple(_mod_mul_add(x).min(axis=1).tolist())
+
+
+_P = np.uint64(_MASK)
+_A = np.array([a for a, _ in _PERMS], dtype=np.uint64)[:, None]
+_A_HI, _A_LO = _A >> np.uint64(32), _A & np.uint64(0xFFFFFFFF)
+_B = np.array([b for _, b in _PERMS], dtype=np.uint64)[:, None]
+
+
+def _mod_mul_add(x: np.ndarray) -> np.ndarray:
+    """(a*x + b) mod p for every (a, b) of ``_PERMS`` (rows) and every x (columns).
+
+    p = 2**61 - 1, so 2**61 is 1 mod p: a number splits at bit 61 into a sum. With
+    x reduced below 2**61 and both halves under 2**32, no product or sum here passes 2**64.
+    """
+    u32, s29, s32, s61 = np.uint64(0xFFFFFFFF), np.uint64(29), np.uint64(32), np.uint64(61)
+    x = (x & _P) + (x >> s61)  # x mod p, or that plus p: below 2**61 + 8, same residue
+    x = np.where(x >= _P, x - _P, x)
+    x_hi, x_lo = x >> s32, x & u32  # x_hi < 2**29
+    hh = _A_HI * x_hi  # < 2**58; times 2**64, which is 8 mod p
+    mid = _A_HI * x_lo + _A_LO * x_hi  # < 2**62; times 2**32 = (mid>>29)*2**61 + (mid&(2**29-1))*2**32
+    ll = _A_LO * x_lo  # < 2**64
+    s = ((hh << np.uint64(3)) + (mid >> s29) + ((mid & np.uint64((1 << 29) - 1)) << s32)
+         + (ll & _P) + (ll >> s61) + _B)  # each term < 2**61: the sum < 2**64
+    s = (s & _P) + (s >> s61)
+    s = (s & _P) + (s >> s61)
+    return np.where(s >= _P, s - _P, s)
 
 
 def bands(sig: tuple[int, ...]) -> list[str]:
