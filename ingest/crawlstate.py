@@ -118,13 +118,13 @@ class CrawlState:
     def start_run(self, source: str) -> int:
         cur = self.db.execute("INSERT INTO crawl_runs (source, started) VALUES (?, ?)",
                               (source, utcnow()))
-        self.db.commit()
+        self.store.commit()  # files it names are made durable first
         return int(cur.lastrowid or 0)
 
     def finish_run(self, run_id: int, counts: dict[str, int]) -> None:
         self.db.execute("UPDATE crawl_runs SET finished = ?, counts = ? WHERE id = ?",
                         (utcnow(), json.dumps(counts), run_id))
-        self.db.commit()
+        self.store.commit()  # files it names are made durable first
 
     def last_run(self, source: str) -> dict[str, Any] | None:
         row = self.db.execute("SELECT * FROM crawl_runs WHERE source = ? ORDER BY id DESC LIMIT 1",
