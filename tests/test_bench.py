@@ -19,7 +19,7 @@ def bench_archive(tmp_path_factory):
     root = tmp_path_factory.mktemp("bench")
     corpus = root / "corpus"
     paths, size = write_corpus(corpus, SIZE)
-    bulk_load(corpus, root / "index", SIZE, procs=1)
+    bulk_load(corpus, root / "index", SIZE)
     fts.build(root / "index", root / "fts.sqlite")
     return root
 
