@@ -101,3 +101,20 @@ def test_unregistered_names_are_found_line_by_line_as_in_the_whole_text() -> Non
     for text in texts:
         want = [(m.span(), m["name"]) for m in authorities._UNREGISTERED.finditer(text)]
         assert [(m.span(), m["name"]) for m in authorities._unregistered(text)] == want
+
+
+def _normalise_every_time(text: str) -> str:
+    """normalise() as it was: every repair run on every text."""
+    from ingest.metadata import text as t
+
+    text = t._BAR_AS_I.sub("I", text)
+    for pattern, word in t._OCR_WORDS:
+        text = pattern.sub(lambda m, w=word: t._same_case(m.group(0), w), text)
+    return t._O_IN_NUMBER.sub("0", text)
+
+
+def test_normalise_repairs_what_it_did_when_every_repair_ran() -> None:
+    texts = [*_texts(), "SECTION 4O(2) and Sectlon 1O; | have the REGU1ATION 12; exempt1on, EXEMPTION, Exemption.",
+             "ſection 43 and sect|on 4o. o1 O 2O24 |x", "Section 40, section 41, Regulation 13, exemption.", "| | a"]
+    for text in texts:
+        assert normalise(text) == _normalise_every_time(text)

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ingest.metadata.prefilter import fold
+
 # "| write" / "| have" (OCR reads a capital I as a bar): a bar standing alone as a word.
 _BAR_AS_I = re.compile(r"(?:(?<=^)|(?<=[\s\"'(]))\|(?=\s+[a-z])", re.MULTILINE)
 # "Sectlon", "Sect1on", "Regu1ation": letters read as digits or l for i inside the words we look for.
@@ -31,12 +33,41 @@ _MESSAGE_HEAD = re.compile(
 _ATTACHMENT_HEAD = re.compile(r"^-{3,}\s*Attachment:\s*(?P<name>.+?)\s*-{3,}\s*$", re.MULTILINE)
 
 
+# Cheap tests that a repair has anything to do: most texts need none.
+_DIGIT_BY_O = re.compile(r"\d(?:(?<=[Oo]\d)|(?=[Oo]))")
+
+
 def normalise(text: str) -> str:
     """Repair common OCR errors without changing the text's length."""
-    text = _BAR_AS_I.sub("I", text)
+    if "|" in text:
+        text = _BAR_AS_I.sub("I", text)
+    folded = fold(text)
     for pattern, word in _OCR_WORDS:
-        text = pattern.sub(lambda m, w=word: _same_case(m.group(0), w), text)
-    return _O_IN_NUMBER.sub("0", text)
+        if _repairs(pattern, word, text, folded):
+            text = pattern.sub(lambda m, w=word: _same_case(m.group(0), w), text)
+            folded = fold(text)
+    if _DIGIT_BY_O.search(text):
+        text = _O_IN_NUMBER.sub("0", text)
+    return text
+
+
+# The OCR words without "\b", in lower case: they match the folded text wherever the
+# words themselves match the text (and at other places too, tried and passed over).
+_OCR_LOOSE = {pattern: re.compile(pattern.pattern.removeprefix(r"\b").lower()) for pattern, _ in _OCR_WORDS}
+assert all(p.pattern.startswith(r"\b") and "\\" not in p.pattern[2:] for p, _ in _OCR_WORDS)
+
+
+def _repairs(pattern: re.Pattern[str], word: str, text: str, folded: str) -> bool:
+    """Whether repairing ``pattern`` to ``word`` changes the text: "Section" and "section"
+    are read and written back the same."""
+    loose = _OCR_LOOSE[pattern]
+    m = loose.search(folded)
+    while m:
+        found = pattern.match(text, m.start())
+        if found and _same_case(found.group(0), word) != found.group(0):
+            return True
+        m = loose.search(folded, m.start() + 1)
+    return False
 
 
 def _same_case(found: str, word: str) -> str:
@@ -140,17 +171,28 @@ _ABBREVIATION = re.compile(r"(?<![\w.])(?:s|ss|sec|sect|reg|regs|para|paras|art|
 
 def sentences(text: str, base: int = 0) -> list[Sentence]:
     """The sentences of a text with their offsets (plus ``base``)."""
-    out = []
+    return list(_sentences(text, base))
+
+
+# Each reader of a response (regime, exemptions, outcome) splits the same text into
+# sentences: the split of the last few texts is kept.
+@lru_cache(maxsize=16)
+def _sentences(text: str, base: int) -> tuple[Sentence, ...]:
+    out: list[Sentence] = []
     pos = 0
     for m in _SENTENCE_BREAK.finditer(text):
-        if _ABBREVIATION.search(text, max(pos, m.start() - 8), m.start()) and "\n\n" not in m.group(0):
+        end = m.start()
+        # An abbreviation ends in "." (and perhaps a quote mark), at the end of the window
+        # or before a newline there: without a "." in its last three characters, none does.
+        if ("." in text[max(pos, end - 3):end] and _ABBREVIATION.search(text, max(pos, end - 8), end)
+                and "\n\n" not in m.group(0)):
             continue  # "under s. 40(2)", "reg. 13", "e.g. The": not the end of a sentence
-        if m.start() > pos:
-            _add(out, text, pos, m.start(), base)
+        if end > pos:
+            _add(out, text, pos, end, base)
         pos = m.end()
     if pos < len(text):
         _add(out, text, pos, len(text), base)
-    return out
+    return tuple(out)
 
 
 def _add(out: list[Sentence], text: str, start: int, end: int, base: int) -> None:
