@@ -19,9 +19,11 @@ import struct
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 
 import numpy as np
-from whoosh import index, query
+from whoosh import index
+from whoosh.reading import TermNotFound
 
 from archive.index import make_schema
 from archive.models import Document
@@ -37,6 +39,10 @@ THRESHOLD = 0.6  # Jaccard over shingles at which two requests are one question 
 MIN_SHINGLES = 8  # shorter requests ("Please send me the report.") say too little to group
 CANDIDATES = 50  # documents compared exactly per new document
 PER_BAND = 500  # postings read per band: a band shared by thousands is not evidence
+# Kept of the index between commits (the searcher, and so its document numbers, stays
+# the same until then): the postings of the bands looked up, and what candidates store.
+BAND_CACHE = 200_000  # document numbers, over all the bands kept
+STORED_CACHE = 20_000  # candidates
 
 _MASK = (1 << 61) - 1  # a Mersenne prime: (a*x + b) mod p is a good permutation family
 _rng = random.Random(5)  # fixed: signatures must be the same in every run
@@ -102,7 +108,10 @@ def bands(sig: tuple[int, ...]) -> list[str]:
 def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
     if not a or not b:
         return 0.0
-    return len(a & b) / len(a | b)
+    if a is b:
+        return 1.0
+    common = len(a & b)
+    return common / (len(a) + len(b) - common)  # len(a | b), without building the union
 
 
 @dataclass
@@ -123,18 +132,29 @@ def request_print(text: str, names: tuple[str, ...] = ()) -> RequestPrint | None
 
 
 def print_of(request: str, names: tuple[str, ...] = ()) -> RequestPrint | None:
-    sh = shingles(normalise_request(request, names))
+    sh = stored_shingles(request, names)
     if len(sh) < MIN_SHINGLES:
         return None
-    return RequestPrint(request, sh, bands(signature(sh)))
+    return RequestPrint(request, sh, list(_bands_of(sh)))
 
 
+# A round robin's copies come up again and again, as new documents and as candidates:
+# each step from a request to its bands is kept for the last few thousand requests.
 @lru_cache(maxsize=8192)
 def stored_shingles(request: str, names: tuple[str, ...]) -> frozenset[int]:
-    """A candidate's shingles from its stored request. Only the exact Jaccard needs them,
-    not its signature (which cost 64 hashings of every shingle, for up to 50 candidates
-    a document); a round robin's members come up again and again, hence the cache."""
-    return shingles(normalise_request(request, names))
+    """The shingles of a request (a candidate's, from its stored request, or a new one's).
+    Copies whose normalised requests are equal get the one set, so comparing them is cheap."""
+    return _shingles_of(normalise_request(request, names))
+
+
+@lru_cache(maxsize=4096)
+def _shingles_of(normalised: str) -> frozenset[int]:
+    return shingles(normalised)
+
+
+@lru_cache(maxsize=4096)
+def _bands_of(sh: frozenset[int]) -> tuple[str, ...]:
+    return tuple(bands(signature(sh)))
 
 
 def names_of(doc: Document) -> tuple[str, ...]:
@@ -153,7 +173,7 @@ class Grouper:
         self.ix = ix
         self.threshold = threshold
         _add_missing_fields(ix)
-        self._searcher = ix.searcher()
+        self._open()
         # This run's documents that the searcher cannot see yet.
         self._by_band: dict[str, list[str]] = {}
         self._pending: dict[str, tuple[str, frozenset[int]]] = {}  # id -> (group, shingles)
@@ -180,41 +200,82 @@ class Grouper:
     def _closest(self, doc_id: str, found: RequestPrint) -> str | None:
         """The group of the most similar earlier request at or above the threshold."""
         best, best_score = None, self.threshold
+        mine = found.shingles
+        scores: dict[frozenset[int], float] = {}  # copies of a round robin share one set
         for group, sh in self._candidates(doc_id, found.bands):
-            score = jaccard(found.shingles, sh)
-            if score >= best_score and group:
+            if not group:
+                continue
+            score = scores.get(sh)
+            if score is None:
+                score = scores[sh] = jaccard(mine, sh)
+            if score >= best_score:
                 best, best_score = group, score
         return best
 
     def _candidates(self, doc_id: str, keys: list[str]):  # type: ignore[no-untyped-def]
         """(group, shingles) of the documents sharing most bands with these keys."""
-        counts: Counter[int | str] = Counter()
+        refs: list[int | str] = []  # counted in one go, in the order they were found
         for key in keys:
-            for other in self._by_band.get(key, ()):
-                counts[other] += 1
-            docs = self._searcher.docs_for_query(query.Term("lsh", key))
-            for n, docnum in enumerate(docs):
-                if n >= PER_BAND:
-                    break
-                counts[docnum] += 1
+            refs += self._by_band.get(key, ())
+            refs += self._band_docs(key)
+        counts = Counter(refs)
         for ref, _ in counts.most_common(CANDIDATES):
             if isinstance(ref, str):
                 yield self._pending[ref]
                 continue
-            stored = self._searcher.stored_fields(ref)
-            if stored.get("id") in self._pending:
+            other_id, group, other = self._stored(ref)
+            if other_id in self._pending:
                 continue  # a newer version of it is in this run
-            other = stored_shingles(stored.get("request") or "",
-                                    tuple(n for n in (stored.get("authority"), stored.get("force")) if n))
             if len(other) >= MIN_SHINGLES:
-                yield stored.get("group"), other
+                yield group, other
+
+    def _band_docs(self, key: str) -> tuple[int, ...]:
+        """The first ``PER_BAND`` documents in the index with this band key, as
+        ``docs_for_query(Term("lsh", key))`` would give them, without its scorers."""
+        docs = self._bands.get(key)
+        if docs is None:
+            docs = tuple(islice(self._postings("lsh", key), PER_BAND))
+            self._bands_size += len(docs)
+            while self._bands and self._bands_size > BAND_CACHE:
+                self._bands_size -= len(self._bands.pop(next(iter(self._bands))))
+            self._bands[key] = docs
+        return docs
+
+    def _postings(self, field: str, text: str):  # type: ignore[no-untyped-def]
+        for reader, offset in self._leaves:
+            try:
+                matcher = reader.postings(field, text)  # deleted documents left out
+            except TermNotFound:
+                continue
+            for docnum in matcher.all_ids():
+                yield docnum + offset
+
+    def _stored(self, docnum: int) -> tuple[str | None, str | None, frozenset[int]]:
+        """(id, group, shingles) of a document in the index."""
+        entry = self._seen.get(docnum)
+        if entry is None:
+            stored = self._searcher.stored_fields(docnum)
+            names = tuple(n for n in (stored.get("authority"), stored.get("force")) if n)
+            entry = (stored.get("id"), stored.get("group"),
+                     stored_shingles(stored.get("request") or "", names))
+            if len(self._seen) >= STORED_CACHE:
+                del self._seen[next(iter(self._seen))]
+            self._seen[docnum] = entry
+        return entry
 
     def committed(self) -> None:
         """The writer has committed: read the index afresh and forget what it now holds."""
         self._searcher.close()
-        self._searcher = self.ix.searcher()
+        self._open()
         self._by_band.clear()
         self._pending.clear()
+
+    def _open(self) -> None:
+        self._searcher = self.ix.searcher()
+        self._leaves = list(self._searcher.reader().leaf_readers())
+        self._bands: dict[str, tuple[int, ...]] = {}
+        self._bands_size = 0
+        self._seen: dict[int, tuple[str | None, str | None, frozenset[int]]] = {}
 
     def close(self) -> None:
         self._searcher.close()

@@ -1,11 +1,18 @@
 """The faster ways grouping computes what it computed before (ingest/groups.py) give the
-same values: the MinHash signature (band keys of it are stored in existing indexes)."""
+same values: the MinHash signature (band keys of it are stored in existing indexes) and the
+band look-ups (the candidates, and their order, decide which group a document joins)."""
 
 from __future__ import annotations
 
 import random
+from itertools import islice
+from pathlib import Path
 
-from ingest.groups import _MASK, _PERMS, signature
+from whoosh import query
+
+from archive.index import IndexWriter
+from archive.models import Document, Metadata
+from ingest.groups import _MASK, _PERMS, PER_BAND, Grouper, signature
 
 
 def integer_signature(sh: frozenset[int]) -> tuple[int, ...]:
@@ -25,3 +32,40 @@ def test_signature_is_the_integer_formula() -> None:
         got = signature(sh)
         assert got == integer_signature(sh)
         assert all(type(v) is int for v in got)  # band keys are made of repr(rows)
+
+
+def letter(i: int) -> Document:
+    topic = ("drones", "overtime", "tasers")[i % 3]
+    text = (f"Dear Requester,\n\nYou asked:\nHow many {topic} did the force buy, lease or use in each "
+            f"of the last five years, and at what cost to the public purse, broken down by year?\n\n"
+            f"DECISION\nWe hold it.\n")
+    return Document(id=f"d{i}", sha256="", title=str(i), text=text, format="txt", source="t",
+                    source_url=None, ingested="", meta=Metadata(authority=f"Body {i}"))
+
+
+def test_band_look_ups_are_docs_for_query(tmp_path: Path) -> None:
+    """Several segments, and documents replaced (deleted) in a later commit."""
+    writer = IndexWriter(tmp_path / "ix")
+    for batch in (range(0, 12), range(12, 20), range(4, 9)):
+        grouper = Grouper(writer.ix)
+        for i in batch:
+            doc = letter(i)
+            grouper.assign(doc)
+            writer.update(doc)
+        grouper.close()
+        writer.commit()
+    grouper = Grouper(writer.ix)
+    keys = letter(0), letter(1), letter(2)
+    for doc in keys:
+        grouper.assign(doc)
+    searcher = writer.ix.searcher()
+    try:
+        assert searcher.reader().doc_count() == 20 and len(grouper._leaves) > 1
+        for doc in keys:
+            for key in doc.request_bands:
+                expected = list(islice(searcher.docs_for_query(query.Term("lsh", key)), PER_BAND))
+                assert expected and list(grouper._band_docs(key)) == expected
+                assert list(grouper._band_docs(key)) == expected  # and again, from what it kept
+    finally:
+        searcher.close()
+        grouper.close()
