@@ -196,3 +196,34 @@ def word_starts(words: Iterable[str], head: int = 0) -> re.Pattern[str] | None:
         return alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
 
     return re.compile(r"(?<!\w)" + emit(tree, 0))
+
+
+def folded_pattern(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """``pattern`` for the ``fold``-ed text: its letters in lower case, without IGNORECASE,
+    which ``re`` runs several times faster. It matches the folded text exactly where
+    ``pattern`` matches the text, with the same spans and groups: IGNORECASE takes an
+    ASCII letter for the characters ``fold`` makes that letter and for no others, and
+    folding keeps every offset, word character, space and digit. A pattern this cannot
+    rewrite safely (scoped flags, escapes naming characters, letters beyond ASCII) is
+    returned as it is."""
+    source = pattern.pattern
+    if not pattern.flags & re.IGNORECASE:
+        return pattern
+    if any(x in source for x in ("(?-", "(?i", "(?P=", "\\N", "\\x", "\\u", "\\U", "\\0")) or not all(
+            c.isascii() or c.lower() == c.upper() for c in source):
+        return pattern
+    out = []
+    i = 0
+    while i < len(source):
+        c = source[i]
+        if c == "\\":  # an escape stays as written ("\S", "\b", "\(")
+            out.append(source[i:i + 2])
+            i += 2
+        elif source.startswith("(?P<", i):  # a group's name too
+            j = source.index(">", i)
+            out.append(source[i:j + 1])
+            i = j + 1
+        else:
+            out.append(c.lower() if c.isascii() else c)
+            i += 1
+    return re.compile("".join(out), pattern.flags & ~re.IGNORECASE)
