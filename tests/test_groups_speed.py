@@ -5,6 +5,7 @@ band look-ups (the candidates, and their order, decide which group a document jo
 from __future__ import annotations
 
 import random
+import re
 from itertools import islice
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from whoosh import query
 from archive.index import IndexWriter
 from archive.models import Document, Metadata
 from ingest.groups import _MASK, _PERMS, PER_BAND, Grouper, signature
+from ingest.metadata.request import request_text
 
 
 def integer_signature(sh: frozenset[int]) -> tuple[int, ...]:
@@ -32,6 +34,24 @@ def test_signature_is_the_integer_formula() -> None:
         got = signature(sh)
         assert got == integer_signature(sh)
         assert all(type(v) is int for v in got)  # band keys are made of repr(rows)
+
+
+def test_request_text_splits_only_threads(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A text without a message heading is one letter (split_messages gives it whole, as
+    the authority's), so request_text does not split it: the same requests as splitting all."""
+    from ingest.metadata import request
+    from ingest.samples import compose_letter, sample_plan
+
+    asked = "You asked: how many drones does the force own or lease?\n\nDECISION\nWe hold it."
+    texts = [asked, "----- Annotation -----\n" + asked,
+             "----- Request from requester, 2024-01-02 -----\nDear Kent Police,\nHow many drones "
+             "does the force own or lease?\nYours faithfully,\nA Person\n\n----- Response from "
+             "authority, 2024-01-20 -----\n" + asked]
+    texts += [compose_letter(random.Random(n), spec).text for n, spec in enumerate(sample_plan(30, 2024))]
+    found = [request_text(t) for t in texts]
+    monkeypatch.setattr(request, "_MESSAGE_HEAD", re.compile(""))  # every text split
+    assert [request_text(t) for t in texts] == found
+    assert sum(map(bool, found)) >= 25
 
 
 def letter(i: int) -> Document:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.metadata.text import split_messages
+from ingest.metadata.text import _MESSAGE_HEAD, split_messages
 
 MAX_REQUEST = 4000  # the longest request we keep; longer is a whole letter, not a quote
 
@@ -76,10 +76,13 @@ _MONTHS = re.compile(
 
 def request_text(text: str) -> str:
     """The request as the response quotes it (or the requester's own message); '' if not found."""
-    messages = split_messages(text or "")
-    requester = [m for m in messages if m.role == "requester"]
-    if requester:
-        return _cut(requester[0].text)
+    # A thread: the requester's own message. Only a text with a message heading is one
+    # (without, split_messages gives the whole text as the authority's): the search for a
+    # heading is cheaper than the split, which lists attachments too.
+    if _MESSAGE_HEAD.search(text or ""):
+        requester = [m for m in split_messages(text or "") if m.role == "requester"]
+        if requester:
+            return _cut(requester[0].text)
     # A single letter: the quote after a marker, up to where the reply begins.
     for m in _START.finditer(text):
         rest = text[m.end():m.end() + MAX_REQUEST * 2]
