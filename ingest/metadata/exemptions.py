@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Iterator
 
 from archive import law
 from archive.models import Exemption
+from ingest.metadata.prefilter import fold, folded_pattern
 from ingest.metadata.text import Sentence, quoted_from_request, sentences, split_messages, trim_sentence
 
 # "section 40(2)", "s.40(2)(a)", "S40(2)", "sections 24(2) and 31(3)", "ss.1, 10 and 17",
@@ -143,8 +145,10 @@ def _relied_on(sent: Sentence, context: str, following: Sentence | None) -> bool
 
 
 def _citations(sent: Sentence, section_regime: str, other_act_numbers: set[str]) -> list[Citation]:
-    out = []
-    for m in CITATION.finditer(sent.text):
+    out: list[Citation] = []
+    if not _DIGIT.search(sent.text):  # every citation has a number
+        return out
+    for m in _cited(sent.text):
         kind = m["kind"].lower()
         tail = sent.text[m.end():m.end() + 160]
         if _of_other_act(tail):
@@ -189,11 +193,40 @@ def _of_other_act(tail: str) -> bool:
 def _numbers_of_other_acts(text: str) -> set[str]:
     """Section numbers the document ties to another Act, so a bare "section 41" later means the same."""
     numbers = set()
-    for m in CITATION.finditer(text):
+    for m in _cited(text):
         if _of_other_act(text[m.end():m.end() + 160]):
             for one in _ONE.finditer(m["first"] + (m["more"] or "")):
                 numbers.add(f"{m['kind'][:1].lower()}{one['num'].upper()}")
     return numbers
+
+
+_DIGIT = re.compile(r"\d")
+_FOLDED_CITATION = folded_pattern(CITATION)
+
+
+class _Cited:
+    """A match of CITATION in a text, read from its match in the folded text (the same
+    spans, found several times faster): the groups as the text writes them."""
+
+    __slots__ = ("_text", "_m")
+
+    def __init__(self, text: str, m: re.Match[str]) -> None:
+        self._text, self._m = text, m
+
+    def __getitem__(self, name: str) -> str | None:
+        start, end = self._m.span(name)
+        return None if start < 0 else self._text[start:end]
+
+    def start(self, name: str | int = 0) -> int:
+        return self._m.start(name)
+
+    def end(self, name: str | int = 0) -> int:
+        return self._m.end(name)
+
+
+def _cited(text: str) -> Iterator[_Cited]:
+    """``CITATION.finditer(text)``, with case-sensitive matching of the folded text."""
+    return (_Cited(text, m) for m in _FOLDED_CITATION.finditer(fold(text)))
 
 
 def _drop_less_specific(found: list[Exemption]) -> list[Exemption]:

@@ -121,8 +121,11 @@ def _simplest(either: set[frozenset[str]]) -> list[frozenset[str]]:
 
 
 @lru_cache(maxsize=256)
-def _words_of(pattern: re.Pattern[str]) -> tuple[frozenset[str], ...] | None:
-    return required_words(pattern)
+def _words_of(pattern: re.Pattern[str]) -> tuple[tuple[str, ...], ...] | None:
+    """``required_words``, each set longest word first: the one looked for in the whole text
+    (the rest only in the sentences that hold it)."""
+    need = required_words(pattern)
+    return None if need is None else tuple(tuple(sorted(words, key=lambda w: (-len(w), w))) for words in need)
 
 
 class Spans:
@@ -143,9 +146,14 @@ class Spans:
             at = text.find(word)
             while at >= 0:
                 i = bisect_right(starts, at) - 1
-                if i >= 0 and at + n <= spans[i][1]:
+                if i < 0:
+                    at = text.find(word, at + 1)
+                    continue
+                end = spans[i][1]
+                if at + n <= end:
                     out.add(i)
-                at = text.find(word, at + 1)
+                # Any later occurrence that starts in this sentence tells nothing new.
+                at = text.find(word, max(at + 1, end))
             found = self._found[word] = frozenset(out)
         return found
 
