@@ -180,30 +180,30 @@ def may_match(pattern: re.Pattern[str], folded: str) -> bool:
     return need is None or any(all(word in folded for word in words) for words in need)
 
 
-def word_starts(words: Iterable[str], head: int = 0) -> re.Pattern[str] | None:
-    """A pattern for the lower-cased text that finds where one of ``words`` starts a word:
-    whole, or for a word of ``head`` letters or more, as the word's start. One search of
-    the text instead of a look at each of its words; None for words not all ASCII (the
-    lower case of a word is its lower case in the text only for ASCII letters).
+def word_starts(words: Iterable[str], stems: Iterable[str] = ()) -> re.Pattern[str] | None:
+    """A pattern for the lower-cased text that finds where a word starts that is one of
+    ``words`` or starts with one of ``stems``: one search of the text instead of a look
+    at each of its words. None for words not all lower-case ASCII (the lower case of a
+    word is its lower case in the text only for ASCII letters).
 
     The alternatives are a tree, each choice starting with its own letter, which ``re``
     rules out at once; a flat alternation of a hundred words is tried word by word."""
-    words = set(words)
-    if not words or not all(w.isascii() and w == w.lower() for w in words):
+    words, stems = set(words), set(stems)
+    if not words | stems or not all(w.isascii() and w == w.lower() for w in words | stems):
         return None
     tree: dict = {}
-    for word in sorted(words):
+    for word, end in sorted([(w, r"(?!\w)") for w in words - stems] + [(s, "") for s in stems]):
         node = tree
         for ch in word:
             node = node.setdefault(ch, {})
-        node[""] = {}
+        node[""] = end
 
-    def emit(node: dict, depth: int) -> str:
-        alternatives = [re.escape(ch) + emit(child, depth + 1) if ch else ("" if head and depth >= head else r"(?!\w)")
+    def emit(node: dict) -> str:
+        alternatives = [re.escape(ch) + emit(child) if ch else child
                         for ch, child in sorted(node.items(), key=lambda kv: (kv[0] == "", kv[0]))]
         return alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
 
-    return re.compile(r"(?<!\w)" + emit(tree, 0))
+    return re.compile(r"(?<!\w)" + emit(tree))
 
 
 def folded_pattern(pattern: re.Pattern[str]) -> re.Pattern[str]:

@@ -108,9 +108,10 @@ class _Counter:
         # letters as the shortest stem has; an exact word shorter than that is all there).
         self.head = min(self.stem_lengths, default=99)
         self.heads = frozenset(k[:self.head] for k in (*self.exact, *self.stems))
-        # And one search of the lower-cased text finds where such words start, instead
-        # of a look at every word (a text whose lower case is longer is read word by word).
-        self.starts = word_starts(self.heads, self.head)
+        # And one search of the lower-cased text finds where a phrase's first word (or stem)
+        # starts, instead of a look at every word (a text whose lower case is longer, as
+        # "İ" makes it, is read word by word).
+        self.starts = word_starts(self.exact, self.stems)
 
     def count(self, text: str) -> list[int]:
         counts = [0] * len(self.topics)
