@@ -151,38 +151,42 @@ class IsolatedPool:
                 exhausted = True
             return None
 
-        try:
-            while True:
-                while len(busy) < self.workers:
-                    task = next_task()
-                    if task is None:
-                        break
-                    key, args = task
-                    slot = self._idle.pop() if self._idle else self._spawn()
-                    slot.key, slot.started = key, time.monotonic()
-                    try:
-                        slot.conn.send(args)
-                    except (OSError, ValueError):
-                        slot.kill()
-                        queue.appendleft((key, args))
-                        continue
-                    busy[slot.conn] = slot
-                if not busy:
+        def fill() -> None:
+            """Give every free worker its next task."""
+            while len(busy) < self.workers:
+                task = next_task()
+                if task is None:
                     return
+                key, args = task
+                slot = self._idle.pop() if self._idle else self._spawn()
+                slot.key, slot.started = key, time.monotonic()
+                try:
+                    slot.conn.send(args)
+                except (OSError, ValueError):
+                    slot.kill()
+                    queue.appendleft((key, args))
+                    continue
+                busy[slot.conn] = slot
+
+        try:
+            fill()
+            while busy:
                 now = time.monotonic()
                 nearest = min(s.started + self.timeout for s in busy.values())
                 ready = wait(list(busy), timeout=max(0.0, nearest - now))
-                for conn in ready:
-                    slot = busy.pop(conn)  # type: ignore[arg-type]
-                    yield self._receive(slot)
+                done = [self._receive(busy.pop(conn)) for conn in ready]  # type: ignore[arg-type]
                 now = time.monotonic()
                 for conn, slot in list(busy.items()):
                     if now - slot.started >= self.timeout:
                         del busy[conn]
                         slot.kill()
-                        yield Outcome(slot.key, reason="timeout",
-                                      detail=f"stopped after {self.timeout:g} s",
-                                      seconds=now - slot.started)
+                        done.append(Outcome(slot.key, reason="timeout",
+                                            detail=f"stopped after {self.timeout:g} s",
+                                            seconds=now - slot.started))
+                # The freed workers start on their next tasks before the caller takes these
+                # outcomes, so they work while it records them instead of waiting for it.
+                fill()
+                yield from done
         finally:
             for slot in busy.values():
                 slot.kill()
