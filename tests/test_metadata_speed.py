@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from ingest.metadata import exemptions, outcome, regime, topics
+from ingest.metadata import authorities, exemptions, outcome, regime, topics
 from ingest.metadata.prefilter import Spans, fold, required_words
 from ingest.metadata.text import normalise, sentences
 
@@ -121,7 +121,8 @@ def test_normalise_repairs_what_it_did_when_every_repair_ran() -> None:
 
 
 @pytest.mark.parametrize("pattern", [regime._FOISA, regime._EIR_HANDLED, regime._FOIA_HANDLED, regime._EIR_REFERENCE,
-                                     regime._FOIA_REFERENCE, regime._EIR, regime._FOIA, exemptions.CITATION],
+                                     regime._FOIA_REFERENCE, regime._EIR, regime._FOIA, exemptions.CITATION,
+                                     authorities._STRONG_BEFORE, authorities._SIGNATURE, authorities._APPEALS],
                          ids=lambda p: p.pattern[:30])
 def test_a_folded_pattern_matches_the_folded_text_where_the_pattern_matches_the_text(pattern: re.Pattern[str]) -> None:
     from ingest.metadata.prefilter import folded_pattern
@@ -130,7 +131,8 @@ def test_a_folded_pattern_matches_the_folded_text_where_the_pattern_matches_the_
     assert not folded.flags & re.IGNORECASE
     texts = [*_texts(), "FREEDOM OF INFORMATION (SCOTLAND) ACT; FOISA, ſection 4O, ENVİRONMENTAL INFORMATİON "
              "REGULATIONS 2004 request; EIR/123; Reference: EIR 5; REGULATION 12(4)(b); S.40(2)(A), sect. 43",
-             "Handled under the EIR. Dealt with as a Freedom of Information request. FOI / 99 reg. 13 and 12"]
+             "Handled under the EIR. Dealt with as a Freedom of Information request. FOI / 99 reg. 13 and 12",
+             "Yours ſincerely, KIND REGARDS; on behalf of the ICO. Appeal to the İnformation Commissioner, Dear"]
     for text in texts:
         want = [(m.span(), m.groupdict()) for m in pattern.finditer(text)]
         got = [(m.span(), {k: text[slice(*m.span(k))] if m.span(k) != (-1, -1) else None for k in m.groupdict()})

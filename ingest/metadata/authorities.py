@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
 
-from ingest.metadata.prefilter import Spans, fold, word_starts
+from ingest.metadata.prefilter import Spans, fold, folded_pattern, word_starts
 
 DATA = Path(__file__).with_name("data") / "bodies.json"
 
@@ -171,19 +171,20 @@ def find_authority(text: str, *, title: str | None = None, hints: dict[str, Any]
     scores: Counter[str] = Counter()
     found: dict[str, Authority] = {}
     doc = (title or "") + "\n" + text
+    folded = fold(doc)  # what the rules below read, case-sensitive (prefilter.folded_pattern)
     for body, start, end in registry.mentions(doc):
         # Whoever the appeals paragraph names (a Commissioner, a tribunal, the body's own
         # review team) is where to complain, not who answered.
-        if _in_appeals(doc, start):
+        if _in_appeals(folded, start):
             continue
-        weight = _weight(doc, start, end)
+        weight = _weight(folded, start, end)
         scores[body.name] += weight
         found[body.name] = _from_body(body)
-    for m in _unregistered(doc):
+    for m in _unregistered(doc, folded):
         name = _NOT_A_NAME_START.sub("", m["name"]).strip()
         if len(name.split()) < 2 or registry.lookup(name):
             continue
-        scores[name] += _weight(doc, m.start(), m.end())
+        scores[name] += _weight(folded, m.start(), m.end())
         found.setdefault(name, _resolve(name, registry))
     if not scores:
         return None
@@ -191,7 +192,7 @@ def find_authority(text: str, *, title: str | None = None, hints: dict[str, Any]
     return found[best]
 
 
-def _unregistered(doc: str) -> Iterator[re.Match[str]]:
+def _unregistered(doc: str, folded: str | None = None) -> Iterator[re.Match[str]]:
     """``_UNREGISTERED.finditer(doc)``, searching only the lines that hold the words its
     names end with: a name never runs over a line (words and the spaces between them
     are on one line, and what it looks at after the name stops at the line's end)."""
@@ -199,7 +200,7 @@ def _unregistered(doc: str) -> Iterator[re.Match[str]]:
     for line in doc.split("\n"):
         spans.append((at, at + len(line)))
         at += len(line) + 1
-    may = Spans(fold(doc), spans).candidates(_UNREGISTERED)
+    may = Spans(fold(doc) if folded is None else folded, spans).candidates(_UNREGISTERED)
     if may is None:
         yield from _UNREGISTERED.finditer(doc)
         return
@@ -208,22 +209,26 @@ def _unregistered(doc: str) -> Iterator[re.Match[str]]:
         yield from _UNREGISTERED.finditer(doc, start, end + 1)  # the line and its "\n"
 
 
-def _weight(doc: str, start: int, end: int) -> int:
-    """How strongly a mention at this place says who answered."""
+def _weight(folded: str, start: int, end: int) -> int:
+    """How strongly a mention at this place says who answered (``folded``: the document, folded)."""
     weight = 1
     if start < 600:
         weight += 3
-    if _STRONG_BEFORE.search(doc[max(0, start - 40):start]):
+    if _FOLDED[_STRONG_BEFORE].search(folded[max(0, start - 40):start]):
         weight += 3
-    sign = _SIGNATURE.search(doc, max(0, start - 200), start)
+    sign = _FOLDED[_SIGNATURE].search(folded, max(0, start - 200), start)
     if sign:
         weight += 3
     return weight
 
 
-def _in_appeals(doc: str, start: int) -> bool:
-    line_start = max(doc.rfind(".", 0, start), doc.rfind("\n\n", 0, start), start - 300)
-    return bool(_APPEALS.search(doc[line_start:start + 120]))
+def _in_appeals(folded: str, start: int) -> bool:
+    line_start = max(folded.rfind(".", 0, start), folded.rfind("\n\n", 0, start), start - 300)
+    return bool(_FOLDED[_APPEALS].search(folded[line_start:start + 120]))
+
+
+# The rules as they read the folded document: the same matches, found several times faster.
+_FOLDED = {rule: folded_pattern(rule) for rule in (_STRONG_BEFORE, _SIGNATURE, _APPEALS)}
 
 
 def _from_body(body: Body) -> Authority:
