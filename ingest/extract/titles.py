@@ -55,7 +55,7 @@ def clean_title(raw: str | None) -> str | None:
 
 def is_meaningful_title(title: str) -> bool:
     """Whether a candidate title would tell a reader something."""
-    letters = sum(ch.isalpha() for ch in title)
+    letters = sum(map(str.isalpha, title))
     if letters < 3 or len(title) > MAX_TITLE:
         return False
     if any(p.match(title) for p in (_JUNK_TITLES, _PLACEHOLDER, _FURNITURE, _CONTACT, _DATE_LINE)):
@@ -67,7 +67,7 @@ def _candidate(line: str) -> str | None:
     line = " ".join(line.split())
     if len(line) > 150:
         line = line[:150].rsplit(" ", 1)[0] + "…"
-    letters = sum(ch.isalpha() for ch in line)
+    letters = sum(map(str.isalpha, line))
     if letters >= 8 and (len(line.split()) >= 2 or letters >= 12) and is_meaningful_title(line):
         return line
     return None
@@ -75,13 +75,13 @@ def _candidate(line: str) -> str | None:
 
 def first_substantial_line(text: str, max_lines: int = 40) -> str | None:
     """Return a letter's subject line near the top, else its first line that reads like a heading."""
-    candidates = [c for c in map(_candidate, text.splitlines()[:max_lines]) if c]
-    for line in candidates:
-        words = line.split()
+    first = None
+    for line in filter(None, map(_candidate, text.splitlines()[:max_lines])):
+        first = first or line
         # A heading, not a sentence of the letter that mentions the Act.
-        if _SUBJECT_LINE.search(line) and len(words) <= 10 and not _SENTENCE_START.match(line):
+        if _SUBJECT_LINE.search(line) and len(line.split()) <= 10 and not _SENTENCE_START.match(line):
             return re.sub(r"^(re|subject)\s*:\s*", "", line, flags=re.I)
-    return candidates[0] if candidates else None
+    return first
 
 
 def title_from_filename(filename: str) -> str:
