@@ -126,7 +126,7 @@ def decision_messages(text: str, substantive: list[Message]) -> list[Message]:
 def read_message(message: Message, text: str, exemptions: list[Exemption] = ()) -> Decision:
     """Read one message for what it decides."""
     d = Decision(attachments=message.attachments)
-    body = _ATTACHMENT_LISTING.sub(lambda m: " " * len(m.group(0)), message.text)
+    body = _without_listings(message.text)
     read = _read_sentences(body, message.start, text)
     d.not_held, d.withheld, d.disclosed, d.ncnd = read.not_held, read.withheld, read.disclosed, read.ncnd
     answered, refusal_notice, ncnd_sentences = read.answered, read.refusal_notice, read.ncnd_sentences
@@ -139,7 +139,7 @@ def read_message(message: Message, text: str, exemptions: list[Exemption] = ()) 
         else:
             d.withheld = True
     # The names of attached files are a decision too, unless the files are sent again for reference.
-    if not _FOR_REFERENCE.search(body):
+    if not _sent_for_reference(body):
         for name in message.attachments:
             if _ATTACHMENT_NOT_HELD.search(name):
                 d.not_held = True
@@ -155,6 +155,18 @@ def read_message(message: Message, text: str, exemptions: list[Exemption] = ()) 
     if answered and not d.decided:
         d.disclosed = True
     return d
+
+
+# A message is read three times per response: what it is, with its listings blanked, is
+# worked out once.
+@lru_cache(maxsize=64)
+def _without_listings(text: str) -> str:
+    return _ATTACHMENT_LISTING.sub(lambda m: " " * len(m.group(0)), text)
+
+
+@lru_cache(maxsize=64)
+def _sent_for_reference(body: str) -> bool:
+    return _FOR_REFERENCE.search(body) is not None
 
 
 @dataclass(frozen=True)
