@@ -43,8 +43,8 @@ from operator import itemgetter
 from typing import Any
 
 from whoosh import fields, formats
-from whoosh.analysis import (CompositeAnalyzer, LowercaseFilter, RegexTokenizer, StemFilter,
-                             StopFilter)
+from whoosh.analysis import (CompositeAnalyzer, IDTokenizer, LowercaseFilter, RegexTokenizer,
+                             StemFilter, StopFilter)
 from whoosh.codec.whoosh3 import (LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3TermInfo, _lenfield)
 from whoosh.reading import SegmentReader
 from whoosh.system import pack_ushort
@@ -59,7 +59,6 @@ MERGE_FACTOR = 10  # segments of one size tier merged into one of the next
 _INT = struct.Struct("!i")  # a block's length, as StructFile.write_int writes it
 _RECORD = struct.Struct("!ii")  # a term table record's key and value lengths (filetables._lengths)
 _USHORT = struct.Struct("!H")  # a term key's field number
-_STEM_CACHE_MAX = 500_000
 
 Posting = tuple[int, float, bytes]  # (document number, weight, encoded value)
 
@@ -85,7 +84,9 @@ class _FastText:
         self.stemfn = stem.stemfn if stem else None
         self.ignore = stem.ignore if stem else frozenset()
         self.field_boost = field_boost
-        self._stems: dict[str, str] = {}
+        # A token as matched -> (the word as the spelling field keeps it, its term's bytes),
+        # or _STOP: one look-up a token instead of a generator per filter.
+        self._tokens: dict[str, tuple[str, bytes] | None] = {}
 
     @classmethod
     def make(cls, field: fields.FieldType) -> "_FastText | None":
@@ -108,66 +109,59 @@ class _FastText:
                 return None
         return cls(tokenizer, lower is not None, stop, stem, field.format.field_boost)
 
-    def words(self, value: str) -> tuple[list[str], int]:
-        """The kept words, unstemmed, and the position of the first."""
-        if self.expression.groups:
-            tokens = [m.group() for m in self.expression.finditer(value)]
-        else:
-            tokens = self.expression.findall(value)
-        if self.lower:
-            tokens = list(map(str.lower, tokens))
-        if self.stops is None:
-            return tokens, 0
-        stops, low, high = self.stops, self.minsize, self.maxsize
-        kept = [t for t in tokens
-                if len(t) >= low and (high is None or len(t) <= high) and t not in stops]
-        if not kept:
-            return kept, 0
-        if not self.renumber:
-            raise _NotFast  # positions with gaps: rare, left to Whoosh
-        # StopFilter(renumber=True): the first kept word keeps its place, the rest follow it.
-        first = next(i for i, t in enumerate(tokens)
-                     if len(t) >= low and (high is None or len(t) <= high) and t not in stops)
-        return kept, first
-
-    def stem(self, words: list[str]) -> list[str]:
-        if self.stemfn is None:
-            return words
-        cache = self._stems
-        if len(cache) > _STEM_CACHE_MAX:
-            cache.clear()
-        out = []
-        for w in words:
-            s = cache.get(w)
-            if s is None:
-                s = cache[w] = w if w in self.ignore else self.stemfn(w)
-            out.append(s)
-        return out
+    def _analyse(self, token: str) -> tuple[str, bytes] | None:
+        """What the filters make of one token: None for a stop word."""
+        word = token.lower() if self.lower else token
+        if self.stops is not None and (len(word) < self.minsize or word in self.stops
+                                       or (self.maxsize is not None and len(word) > self.maxsize)):
+            return _STOP
+        term = word if self.stemfn is None or word in self.ignore else self.stemfn(word)
+        return word, term.encode("utf-8")
 
     def index(self, value: str, boost: float) -> tuple[list[tuple[bytes, int, float, bytes]], list[str]]:
         """(btext, frequency, weight, positions value) per distinct term, and the unstemmed words."""
-        kept, first = self.words(value)
-        positions: dict[str, list[int]] = {}
-        for pos, term in enumerate(self.stem(kept), first):
-            at = positions.get(term)
+        tokens = self.expression.findall(value) if not self.expression.groups else \
+            [m.group() for m in self.expression.finditer(value)]
+        cache = self._tokens
+        if len(cache) > _TOKEN_CACHE_MAX:
+            cache.clear()
+        positions: dict[bytes, list[int]] = {}
+        renumber = self.renumber
+        pos = -1
+        for i, token in enumerate(tokens):
+            found = cache.get(token, _MISSING)
+            if found is _MISSING:
+                found = cache[token] = self._analyse(token)
+            if found is _STOP:
+                continue
+            # StopFilter(renumber=True): the first kept word keeps its place, the rest follow it.
+            pos = i if pos < 0 or not renumber else pos + 1
+            at = positions.get(found[1])
             if at is None:
-                positions[term] = [pos]
+                positions[found[1]] = [pos]
             else:
                 at.append(pos)
+        words = [found[0] for found in map(cache.__getitem__, set(tokens)) if found is not _STOP]
         weight_of = self.field_boost * boost
         out = []
         once = _once
         for term, poslist in positions.items():
             if len(poslist) == 1 and poslist[0] < 65536:  # most terms of a letter: cached
                 pos = poslist[0]
-                value = once.get(pos)
-                if value is None:
-                    value = once[pos] = _encode_positions(poslist)
-                out.append((term.encode("utf-8"), 1, weight_of, value))
+                value_bytes = once.get(pos)
+                if value_bytes is None:
+                    value_bytes = once[pos] = _encode_positions(poslist)
+                out.append((term, 1, weight_of, value_bytes))
             else:
-                out.append((term.encode("utf-8"), len(poslist), float(len(poslist)) * weight_of,
+                out.append((term, len(poslist), float(len(poslist)) * weight_of,
                             _encode_positions(poslist)))
-        return out, kept
+        return out, words
+
+
+_STOP = None
+_MISSING = object()
+_ID = "id"  # an ID field: its value is its one term
+_TOKEN_CACHE_MAX = 500_000
 
 
 def _encode_positions(poslist: list[int]) -> bytes:
@@ -188,10 +182,6 @@ def _without_groups(expression: re.Pattern[str]) -> re.Pattern[str]:
         return expression
     plain = re.compile(re.sub(r"\((?!\?)", "(?:", source), expression.flags)
     return plain if plain.groups == 0 else expression
-
-
-class _NotFast(Exception):
-    """This value is analysed by Whoosh's own chain instead."""
 
 
 _pack_uint = struct.Struct("!I").pack  # whoosh.system.pack_uint
@@ -332,11 +322,18 @@ class BulkWriter(SegmentWriter):
         super().__init__(ix, **kwargs)
         self._postings: dict[str, dict[bytes, list[Posting]]] = {}
         self._lengths: dict[str, array] = {}  # quantised, per document of the new segment
-        self._fast: dict[str, _FastText | None] = {}
+        self._fast: dict[str, Any] = {}
 
-    def _fast_for(self, fieldname: str, field: fields.FieldType) -> _FastText | None:
+    def _fast_for(self, fieldname: str, field: fields.FieldType) -> Any:
+        """How to analyse a field's string values: _FastText, _ID, or None for Whoosh's way."""
         if fieldname not in self._fast:
-            self._fast[fieldname] = _FastText.make(field) if isinstance(field, fields.TEXT) else None
+            if isinstance(field, fields.TEXT):
+                self._fast[fieldname] = _FastText.make(field)
+            elif (type(field) is fields.ID and type(field.analyzer) is IDTokenizer
+                  and type(field.format) is formats.Existence):
+                self._fast[fieldname] = _ID
+            else:
+                self._fast[fieldname] = None
         return self._fast[fieldname]
 
     def add_document(self, **values: Any) -> None:
@@ -359,12 +356,12 @@ class BulkWriter(SegmentWriter):
                 fast = self._fast_for(fieldname, field) if isinstance(value, str) else None
                 spell: list[str] | None = None
                 items: Any
-                try:
-                    if fast is None:
-                        raise _NotFast
+                if fast is _ID:  # the whole value is the one term (formats.Existence)
+                    items = ((value.encode("utf-8"), 1, field.format.field_boost, b""),)
+                elif fast is not None:
                     items, spell = fast.index(value, boost)
                     boost = 1.0  # already in the weights
-                except _NotFast:
+                else:
                     items = field.index(value)
                 terms = self._postings.setdefault(fieldname, {})
                 scorable = field.scorable
