@@ -22,6 +22,7 @@ import sqlite3
 import sys
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -168,30 +169,32 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _atomic_write(path: Path, data: bytes, sync: bool = True) -> None:
-    """Write ``data`` to ``path`` so that a crash leaves either nothing or all of it.
-
-    ``sync=False`` leaves durability to a later ``_syncfs`` (a batch's files made
-    durable by one call); until then a crash can leave the name with short content,
-    which ``Store.put_object`` checks for before trusting a file it has not catalogued.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+@contextmanager
+def _replacing(tmp: str, path: Path | str) -> Iterator[None]:
+    """Move ``tmp`` onto ``path`` once the block has written it; remove it if the block fails."""
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            if sync:
-                fh.flush()
-                os.fsync(fh.fileno())
+        yield
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise
-    if sync:
-        _fsync_dir(path.parent)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` durably, so that a crash leaves either nothing or all of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    with _replacing(tmp, path), os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    _fsync_dir(path.parent)
+
+
+def _private(path: str, flags: int) -> int:
+    """Open a new file readable by its owner only, as mkstemp makes them."""
+    return os.open(path, flags, 0o600)
 
 
 _libc = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
@@ -285,21 +288,10 @@ class Store:
             os.makedirs(folder, exist_ok=True)
             self._folders.add(folder)
         tmp = os.path.join(folder, f".tmp-{os.getpid()}-{os.path.basename(path)}")
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view):]
-            finally:
-                os.close(fd)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            raise
+        # Until the next commit's syncfs a crash can leave the name with short content,
+        # which put_object checks for before trusting a file it has not catalogued.
+        with _replacing(tmp, path), open(tmp, "wb", opener=_private) as fh:
+            fh.write(data)
         self._unsynced = True
 
     def _catalogued(self, sha256: str) -> bool:
