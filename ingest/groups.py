@@ -42,7 +42,7 @@ PER_BAND = 500  # postings read per band: a band shared by thousands is not evid
 # Kept of the index between commits (the searcher, and so its document numbers, stays
 # the same until then): the postings of the bands looked up, and what candidates store.
 BAND_CACHE = 200_000  # document numbers, over all the bands kept
-STORED_CACHE = 20_000  # candidates
+STORED_CACHE = 5_000  # candidates
 
 _MASK = (1 << 61) - 1  # a Mersenne prime: (a*x + b) mod p is a good permutation family
 _rng = random.Random(5)  # fixed: signatures must be the same in every run
@@ -223,9 +223,10 @@ class Grouper:
             if isinstance(ref, str):
                 yield self._pending[ref]
                 continue
-            other_id, group, other = self._stored(ref)
+            other_id, group, request, names = self._stored(ref)
             if other_id in self._pending:
                 continue  # a newer version of it is in this run
+            other = stored_shingles(request, names)
             if len(other) >= MIN_SHINGLES:
                 yield group, other
 
@@ -250,14 +251,14 @@ class Grouper:
             for docnum in matcher.all_ids():
                 yield docnum + offset
 
-    def _stored(self, docnum: int) -> tuple[str | None, str | None, frozenset[int]]:
-        """(id, group, shingles) of a document in the index."""
+    def _stored(self, docnum: int) -> tuple[str | None, str | None, str, tuple[str, ...]]:
+        """(id, group, request, names) of a document in the index: its stored fields but
+        the text. Not its shingles, which stored_shingles keeps (a few thousand of them)."""
         entry = self._seen.get(docnum)
         if entry is None:
             stored = self._searcher.stored_fields(docnum)
             names = tuple(n for n in (stored.get("authority"), stored.get("force")) if n)
-            entry = (stored.get("id"), stored.get("group"),
-                     stored_shingles(stored.get("request") or "", names))
+            entry = (stored.get("id"), stored.get("group"), stored.get("request") or "", names)
             if len(self._seen) >= STORED_CACHE:
                 del self._seen[next(iter(self._seen))]
             self._seen[docnum] = entry
@@ -275,7 +276,7 @@ class Grouper:
         self._leaves = list(self._searcher.reader().leaf_readers())
         self._bands: dict[str, tuple[int, ...]] = {}
         self._bands_size = 0
-        self._seen: dict[int, tuple[str | None, str | None, frozenset[int]]] = {}
+        self._seen: dict[int, tuple[str | None, str | None, str, tuple[str, ...]]] = {}
 
     def close(self) -> None:
         self._searcher.close()
