@@ -45,7 +45,8 @@ from typing import Any
 from whoosh import fields, formats
 from whoosh.analysis import (CompositeAnalyzer, IDTokenizer, LowercaseFilter, RegexTokenizer,
                              StemFilter, StopFilter)
-from whoosh.codec.whoosh3 import (LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3TermInfo, _lenfield)
+from whoosh.codec.whoosh3 import STORED_COLUMN, WHOOSH3_HEADER_MAGIC, W3TermInfo
+from whoosh.columns import CompressedBytesColumn, VarBytesColumn
 from whoosh.reading import SegmentReader
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
@@ -542,11 +543,17 @@ def _merge_documents(perdoc: Any, schema: fields.Schema, readers: list[SegmentRe
             if reader.has_column(name):
                 creader = reader.column_reader(name, coltype)
                 cols[name] = getattr(creader, "raw_column", lambda: creader)()
-        for docnum, stored in reader.iter_docs():
+        raw = _raw_stored(reader, perdoc)
+        for docnum in reader.all_doc_ids():
             docmap[docnum] = newnum
             perdoc.start_doc(newnum)
-            for name, value in stored.items():
-                perdoc.add_field(name, schema[name], value, 0)
+            if raw is not None:  # the stored fields' bytes as they are, still compressed
+                data = VarBytesColumn.Reader.__getitem__(raw[0], docnum)
+                if data:
+                    VarBytesColumn.Writer.add(raw[1], newnum, data)
+            else:
+                for name, value in reader.stored_fields(docnum).items():
+                    perdoc.add_field(name, schema[name], value, 0)
             for name in scorable:
                 length = reader.doc_field_length(docnum, name) or 0
                 lengths[name].append(length)
@@ -558,6 +565,19 @@ def _merge_documents(perdoc: Any, schema: fields.Schema, readers: list[SegmentRe
             perdoc.finish_doc()
             newnum += 1
     return docmaps, lengths, newnum
+
+
+def _raw_stored(reader: SegmentReader, perdoc: Any) -> tuple[Any, Any] | None:
+    """The compressed-bytes layers of a segment's stored-fields column and of the new one's,
+    so that a merge copies each document's stored fields without unpickling, decompressing,
+    pickling and compressing them again (a zlib stream each way); None if either is not
+    Whoosh 2.7's PickleColumn over CompressedBytesColumn."""
+    column = reader._perdoc._cached_reader("_stored", STORED_COLUMN)
+    out = perdoc._colwriters.get("_stored")
+    inner_in, inner_out = getattr(column, "_child", None), getattr(out, "_child", None)
+    if type(inner_in) is CompressedBytesColumn.Reader and type(inner_out) is CompressedBytesColumn.Writer:
+        return inner_in, inner_out
+    return None
 
 
 def _segment_terms(reader: SegmentReader, i: int) -> list[tuple[tuple[str, bytes], int, bytes]]:
