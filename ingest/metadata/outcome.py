@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from archive import law
 from archive.models import Exemption
-from ingest.metadata.prefilter import Spans, fold
+from ingest.metadata.prefilter import Spans, fold, may_match
 from ingest.metadata.text import Message, quoted_from_request, sentences, split_messages
 
 _NO_DECISION = re.compile(
@@ -166,7 +166,7 @@ def _without_listings(text: str) -> str:
 
 @lru_cache(maxsize=64)
 def _sent_for_reference(body: str) -> bool:
-    return _FOR_REFERENCE.search(body) is not None
+    return may_match(_FOR_REFERENCE, fold(body)) and _FOR_REFERENCE.search(body) is not None
 
 
 @dataclass(frozen=True)

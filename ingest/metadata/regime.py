@@ -43,7 +43,8 @@ _APPEALS = re.compile(r"Information\s+Commissioner|internal\s+review|dissatisfie
 
 def find_regime(text: str, *, scottish: bool = False, title: str | None = None) -> str | None:
     """The regime of a response, or None when the text names no FOI law at all."""
-    if scottish or _FOLDED[_FOISA].search(fold(text)):
+    folded = fold(text)
+    if scottish or (may_match(_FOISA, folded) and _FOLDED[_FOISA].search(folded)):
         return "FOISA"
     authority = " ".join(m.text for m in split_messages(text) if m.role == "authority")
     for words in (authority, text + "\n" + (title or "")):
