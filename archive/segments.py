@@ -85,6 +85,8 @@ class _FastText:
         self.stemfn = stem.stemfn if stem else None
         self.ignore = stem.ignore if stem else frozenset()
         self.field_boost = field_boost
+        self.config = (self.expression.pattern, self.expression.flags, lower, self.stops, self.minsize,
+                       self.maxsize, self.renumber, self.stemfn, self.ignore, field_boost)
         # A token as matched -> (the word as the spelling field keeps it, its term's bytes),
         # or _STOP: one look-up a token instead of a generator per filter.
         self._tokens: dict[str, tuple[str, bytes] | None] = {}
@@ -162,7 +164,8 @@ class _FastText:
 _STOP = None
 _MISSING = object()
 _ID = "id"  # an ID field: its value is its one term
-_TOKEN_CACHE_MAX = 500_000
+_TOKEN_CACHE_MAX = 200_000  # tokens a field's analysis keeps (about 40 MB at most)
+_ANALYSERS: dict[str, _FastText] = {}  # by field name, while the field's analysis is the same
 
 
 def _encode_positions(poslist: list[int]) -> bytes:
@@ -329,7 +332,15 @@ class BulkWriter(SegmentWriter):
         """How to analyse a field's string values: _FastText, _ID, or None for Whoosh's way."""
         if fieldname not in self._fast:
             if isinstance(field, fields.TEXT):
-                self._fast[fieldname] = _FastText.make(field)
+                made = _FastText.make(field)
+                # One per field and analysis for the process, so that its token cache
+                # outlives the writer (a writer lasts one commit).
+                kept = _ANALYSERS.get(fieldname)
+                if made is not None and kept is not None and kept.config == made.config:
+                    made = kept
+                elif made is not None:
+                    _ANALYSERS[fieldname] = made
+                self._fast[fieldname] = made
             elif (type(field) is fields.ID and type(field.analyzer) is IDTokenizer
                   and type(field.format) is formats.Existence):
                 self._fast[fieldname] = _ID
