@@ -155,15 +155,29 @@ class Sentence:
 
 
 # A sentence ends at . ! ? followed by space and a capital/number/quote, at a blank line,
-# or at a line that ends with a colon (a heading introducing a list).
+# or at a line that ends with a colon (a heading introducing a list), or before a numbered
+# or bulleted line: the breaks
+#   (?<=[.!?])_END | \n_LINE | (?<=:)_LINE | \n_LIST
+# tried in that order at each position.
+_END = r"""["”’)]?\s+(?=["“‘(]?[A-Z0-9])"""
+_LINE = r"[ \t]*\n\s*"  # after a "\n", a blank line; after a colon, the line's end
+_LIST = r"(?=[ \t]*(?:\d{1,2}[.)]|[•\-*])\s)"
+# Every break starts just after one of . ! ? : or at a "\n": the search consumes that
+# character first, which lets ``re`` skip to those characters at C speed instead of trying
+# the whole pattern at every position (most of the time spent splitting). The break is the
+# group after a punctuation mark, the whole match from a "\n" (``break_span``).
 _SENTENCE_BREAK = re.compile(
-    r"""(?<=[.!?])["”’)]?\s+(?=["“‘(]?[A-Z0-9])   # end of a sentence
-    | \n[ \t]*\n\s*                            # a blank line
-    | (?<=:)[ \t]*\n\s*                        # a line ending in a colon
-    | \n(?=[ \t]*(?:\d{1,2}[.)]|[•\-*])\s)      # a numbered or bulleted line
-    """,
+    rf"""[.!?:\n](?:(?<=[.!?])(?P<end>{_END}|\n{_LINE}|\n{_LIST})
+                  |(?<=:)(?P<colon>\n{_LINE}|{_LINE}|\n{_LIST})
+                  |(?<=\n)(?:{_LINE}|{_LIST}))""",
     re.VERBOSE,
 )
+
+
+def break_span(m: re.Match[str]) -> tuple[int, int]:
+    """Where the break a match of a pattern written as _SENTENCE_BREAK is (its group when one
+    matched, else the whole match)."""
+    return m.span(m.lastindex or 0)
 
 
 _ABBREVIATION = re.compile(r"(?<![\w.])(?:s|ss|sec|sect|reg|regs|para|paras|art|no|nos|e\.g|i\.e|cf)\.[\"”’)]?$", re.IGNORECASE)
@@ -181,15 +195,15 @@ def _sentences(text: str, base: int) -> tuple[Sentence, ...]:
     out: list[Sentence] = []
     pos = 0
     for m in _SENTENCE_BREAK.finditer(text):
-        end = m.start()
+        end, after = break_span(m)
         # An abbreviation ends in "." (and perhaps a quote mark), at the end of the window
         # or before a newline there: without a "." in its last three characters, none does.
         if ("." in text[max(pos, end - 3):end] and _ABBREVIATION.search(text, max(pos, end - 8), end)
-                and "\n\n" not in m.group(0)):
+                and "\n\n" not in text[end:after]):
             continue  # "under s. 40(2)", "reg. 13", "e.g. The": not the end of a sentence
         if end > pos:
             _add(out, text, pos, end, base)
-        pos = m.end()
+        pos = after
     if pos < len(text):
         _add(out, text, pos, len(text), base)
     return tuple(out)

@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ingest.metadata.prefilter import Spans, fold, may_match, word_starts
+from ingest.metadata.text import break_span
 
 DATA = Path(__file__).with_name("data") / "topics.toml"
 TITLE_WEIGHT = 3
@@ -160,7 +161,9 @@ def topic_names(path: Path = DATA) -> list[str]:
     return [t.name for t in load_topics(path)]
 
 
-_PART_BREAK = re.compile(r"\n\s*\n|(?<=[.!?])\s+")
+# The breaks between parts, "\n\s*\n|(?<=[.!?])\s+", written as text._SENTENCE_BREAK is
+# (read from their first character, the break a group or the whole match).
+_PART_BREAK = re.compile(r"[\n.!?](?:(?<=[.!?])(?P<end>\n\s*\n|\s+)|(?<=\n)\s*\n)")
 
 
 def evidence(text: str) -> str:
@@ -169,8 +172,9 @@ def evidence(text: str) -> str:
     # boilerplate is made of (prefilter.py) can be boilerplate.
     spans, at = [], 0
     for m in _PART_BREAK.finditer(text):
-        spans.append((at, m.start()))
-        at = m.end()
+        start, end = break_span(m)
+        spans.append((at, start))
+        at = end
     spans.append((at, len(text)))
     may = Spans(fold(text), spans).candidates(_BOILERPLATE)
     return "\n".join(text[a:b] for i, (a, b) in enumerate(spans)
