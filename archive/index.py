@@ -279,6 +279,23 @@ def _leaf_postings(reader: Any, fieldname: str, btext: bytes, values: bool
                value_list if values else None)
 
 
+def first_doc_numbers(leaves: Iterable[tuple[Any, int]], fieldname: str, btext: bytes,
+                      limit: int) -> list[int]:
+    """The first ``limit`` live documents holding a term, in the order a matcher over the
+    leaves gives them, read a block at a time instead of a Python call a posting."""
+    out: list[int] = []
+    for reader, offset in leaves:
+        deleted = np.fromiter(reader._perdoc.deleted_docs(), dtype=np.int64) \
+            if reader.has_deletions() else None
+        for ids, _, _ in _leaf_postings(reader, fieldname, btext, values=False):
+            if deleted is not None and len(deleted):
+                ids = ids[~np.isin(ids, deleted)]
+            out += (ids + offset).tolist()
+            if len(out) >= limit:
+                return out[:limit]
+    return out
+
+
 def _decode_positions(raw: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
     """How many positions each posting has, and all of them, from Whoosh's Positions values."""
     # A value is a 4-byte count and a pickled list of position deltas, its final STOP

@@ -19,13 +19,11 @@ import struct
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import islice
 
 import numpy as np
 from whoosh import index
-from whoosh.reading import TermNotFound
 
-from archive.index import make_schema
+from archive.index import first_doc_numbers, make_schema
 from archive.models import Document
 from ingest.metadata.request import normalise_request, request_text
 
@@ -235,21 +233,12 @@ class Grouper:
         ``docs_for_query(Term("lsh", key))`` would give them, without its scorers."""
         docs = self._bands.get(key)
         if docs is None:
-            docs = tuple(islice(self._postings("lsh", key), PER_BAND))
+            docs = tuple(first_doc_numbers(self._leaves, "lsh", key.encode("utf-8"), PER_BAND))
             self._bands_size += len(docs)
             while self._bands and self._bands_size > BAND_CACHE:
                 self._bands_size -= len(self._bands.pop(next(iter(self._bands))))
             self._bands[key] = docs
         return docs
-
-    def _postings(self, field: str, text: str):  # type: ignore[no-untyped-def]
-        for reader, offset in self._leaves:
-            try:
-                matcher = reader.postings(field, text)  # deleted documents left out
-            except TermNotFound:
-                continue
-            for docnum in matcher.all_ids():
-                yield docnum + offset
 
     def _stored(self, docnum: int) -> tuple[str | None, str | None, str, tuple[str, ...]]:
         """(id, group, request, names) of a document in the index: its stored fields but

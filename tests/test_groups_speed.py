@@ -13,7 +13,7 @@ from whoosh import query
 
 from archive.index import IndexWriter
 from archive.models import Document, Metadata
-from ingest.groups import _MASK, _PERMS, PER_BAND, Grouper, signature
+from ingest.groups import _MASK, _PERMS, PER_BAND, Grouper, names_of, request_print, signature
 from ingest.metadata.request import request_text
 
 
@@ -86,6 +86,31 @@ def test_band_look_ups_are_docs_for_query(tmp_path: Path) -> None:
                 expected = list(islice(searcher.docs_for_query(query.Term("lsh", key)), PER_BAND))
                 assert expected and list(grouper._band_docs(key)) == expected
                 assert list(grouper._band_docs(key)) == expected  # and again, from what it kept
+    finally:
+        searcher.close()
+        grouper.close()
+
+
+def test_band_look_ups_are_docs_for_query_over_blocks_and_the_limit(tmp_path: Path) -> None:
+    """A band shared by more documents than PER_BAND, in postings blocks of 128 over three
+    segments, some documents replaced: the block reader gives docs_for_query's first ones."""
+    writer = IndexWriter(tmp_path / "ix")
+    for batch in (range(0, 300), range(300, 650), range(100, 160)):
+        for i in batch:
+            doc = letter(3 * i)  # one topic: every letter shares its bands
+            found = request_print(doc.text, names_of(doc))
+            doc.request, doc.request_bands = found.request, found.bands
+            writer.update(doc)
+        writer.commit()
+    grouper = Grouper(writer.ix)
+    probe = letter(0)
+    grouper.assign(probe)
+    searcher = writer.ix.searcher()
+    try:
+        assert searcher.reader().has_deletions() and len(grouper._leaves) == 3
+        for key in probe.request_bands:
+            expected = list(islice(searcher.docs_for_query(query.Term("lsh", key)), PER_BAND))
+            assert len(expected) == PER_BAND and list(grouper._band_docs(key)) == expected
     finally:
         searcher.close()
         grouper.close()
