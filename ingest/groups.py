@@ -16,6 +16,7 @@ import hashlib
 import logging
 import random
 import struct
+from array import array
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -39,7 +40,11 @@ CANDIDATES = 50  # documents compared exactly per new document
 PER_BAND = 500  # postings read per band: a band shared by thousands is not evidence
 # Kept of the index between commits (the searcher, and so its document numbers, stays
 # the same until then): the postings of the bands looked up, and what candidates store.
-BAND_CACHE = 200_000  # document numbers, over all the bands kept
+# Document numbers kept over all the bands read since the last commit (8 bytes each): enough
+# for the bands a batch shares widely (945 bands of 500 at 100,000 bench letters); with
+# fewer, kept bands are dropped in the order read, and a batch cycling through more than
+# fit read every band again (grouping was half of ingest at 40,000 letters with 200,000).
+BAND_CACHE = 2_000_000
 STORED_CACHE = 5_000  # candidates
 
 _MASK = (1 << 61) - 1  # a Mersenne prime: (a*x + b) mod p is a good permutation family
@@ -228,12 +233,12 @@ class Grouper:
             if len(other) >= MIN_SHINGLES:
                 yield group, other
 
-    def _band_docs(self, key: str) -> tuple[int, ...]:
+    def _band_docs(self, key: str) -> array[int]:
         """The first ``PER_BAND`` documents in the index with this band key, as
         ``docs_for_query(Term("lsh", key))`` would give them, without its scorers."""
         docs = self._bands.get(key)
         if docs is None:
-            docs = tuple(first_doc_numbers(self._leaves, "lsh", key.encode("utf-8"), PER_BAND))
+            docs = array("q", first_doc_numbers(self._leaves, "lsh", key.encode("utf-8"), PER_BAND))
             self._bands_size += len(docs)
             while self._bands and self._bands_size > BAND_CACHE:
                 self._bands_size -= len(self._bands.pop(next(iter(self._bands))))
@@ -263,7 +268,7 @@ class Grouper:
     def _open(self) -> None:
         self._searcher = self.ix.searcher()
         self._leaves = list(self._searcher.reader().leaf_readers())
-        self._bands: dict[str, tuple[int, ...]] = {}
+        self._bands: dict[str, array[int]] = {}
         self._bands_size = 0
         self._seen: dict[int, tuple[str | None, str | None, str, tuple[str, ...]]] = {}
 
