@@ -160,6 +160,10 @@ def _bands_of(sh: frozenset[int]) -> tuple[str, ...]:
     return tuple(bands(signature(sh)))
 
 
+_NO_DOCS = array("q")
+_NO_KEYS = np.zeros(0, dtype=np.int64)
+
+
 def names_of(doc: Document) -> tuple[str, ...]:
     """The names a body's copy of a round robin carries that another's does not."""
     return tuple(n for n in (doc.meta.authority, doc.meta.force) if n)
@@ -176,6 +180,7 @@ class Grouper:
         self.ix = ix
         self.threshold = threshold
         _add_missing_fields(ix)
+        self._segment_keys: dict[str, np.ndarray] = {}
         self._open()
         # This run's documents that the searcher cannot see yet.
         self._by_band: dict[str, list[str]] = {}
@@ -237,6 +242,8 @@ class Grouper:
         """The first ``PER_BAND`` documents in the index with this band key, as
         ``docs_for_query(Term("lsh", key))`` would give them, without its scorers."""
         docs = self._bands.get(key)
+        if docs is None and not self._may_hold(key):
+            return _NO_DOCS  # in no segment: no look-up in each (73 us over 19 segments)
         if docs is None:
             docs = array("q", first_doc_numbers(self._leaves, "lsh", key.encode("utf-8"), PER_BAND))
             self._bands_size += len(docs)
@@ -265,9 +272,31 @@ class Grouper:
         self._by_band.clear()
         self._pending.clear()
 
+    def _may_hold(self, key: str) -> bool:
+        """Whether some segment may have this band key (a hash of it is among theirs)."""
+        known = self._known
+        h = hash(key)
+        i = int(np.searchsorted(known, h))
+        return i < len(known) and int(known[i]) == h
+
     def _open(self) -> None:
         self._searcher = self.ix.searcher()
         self._leaves = list(self._searcher.reader().leaf_readers())
+        # The hashes of every segment's band keys, sorted: most of a letter's sixteen keys are
+        # new in a varied archive, and each was looked up in every segment to find nothing.
+        # A segment never changes (a merge makes a new one), so its keys are read once a run.
+        keys = {}
+        for reader, _ in self._leaves:
+            if reader.segment() is None:  # an empty index's reader
+                continue
+            segment = reader.segment().segment_id()
+            found = self._segment_keys.get(segment)
+            if found is None:
+                found = np.fromiter((hash(t.decode("utf-8")) for t in reader.lexicon("lsh")),
+                                    dtype=np.int64)
+            keys[segment] = found
+        self._segment_keys = keys  # merged-away segments dropped
+        self._known = np.unique(np.concatenate(list(keys.values()))) if keys else _NO_KEYS
         self._bands: dict[str, array[int]] = {}
         self._bands_size = 0
         self._seen: dict[int, tuple[str | None, str | None, str, tuple[str, ...]]] = {}

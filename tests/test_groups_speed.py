@@ -9,6 +9,7 @@ import re
 from itertools import islice
 from pathlib import Path
 
+import pytest
 from whoosh import query
 
 from archive.index import IndexWriter
@@ -114,3 +115,38 @@ def test_band_look_ups_are_docs_for_query_over_blocks_and_the_limit(tmp_path: Pa
     finally:
         searcher.close()
         grouper.close()
+
+
+def test_a_band_key_in_no_segment_is_not_looked_up_in_each(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Most of a letter's band keys are new in a varied archive: the hashes of every
+    segment's keys answer for them, and a segment committed later is known after committed()."""
+    import ingest.groups as groups
+
+    writer = IndexWriter(tmp_path / "ix")
+    grouper = Grouper(writer.ix)
+    for i in range(6):
+        doc = letter(i)
+        grouper.assign(doc)
+        writer.update(doc)
+    writer.commit()
+    grouper.committed()
+    looked: list[bytes] = []
+    real = groups.first_doc_numbers
+    monkeypatch.setattr(groups, "first_doc_numbers",
+                        lambda leaves, field, key, limit: looked.append(key) or real(leaves, field, key, limit))
+    assert len(grouper._band_docs("00" + "f" * 16)) == 0 and looked == []  # no segment has it
+    known = letter(0)
+    found = request_print(known.text, names_of(known))
+    assert list(grouper._band_docs(found.bands[0])) and looked == [found.bands[0].encode()]
+    later = letter(7)
+    later.text = ("Dear Requester,\n\nYou asked:\nPlease send me every report written about the "
+                  "helicopter unit's maintenance contracts since 2015, with the names of the firms "
+                  "that bid for them and the value of each bid.\n\nDECISION\nWe hold it.\n")
+    grouper.assign(later)
+    assert not grouper._may_hold(later.request_bands[0])
+    writer.update(later)
+    writer.commit()
+    grouper.committed()
+    assert list(grouper._band_docs(later.request_bands[0]))
+    grouper.close()
