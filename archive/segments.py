@@ -198,7 +198,6 @@ class _TermWriter:
     """Writes one segment's terms and postings into a W3FieldWriter's two files."""
 
     def __init__(self, fieldwriter: Any) -> None:
-        self.fw = fieldwriter
         self.postfile = fieldwriter._postfile
         self.tindex = fieldwriter._tindex
         self.fieldmap = fieldwriter._fieldmap
@@ -277,7 +276,6 @@ class _TermWriter:
         info.set_extent(start, postfile.tell() - start)
         self.tindex.add(pack_ushort(self.fieldid) + btext, info.to_bytes())
 
-
     def _inline(self, info: W3TermInfo, btext: bytes, ids: list[int], weights: list[float],
                 values: list[bytes]) -> None:
         """A term of one posting: kept in its term info, with no postings block to seek to.
@@ -311,9 +309,8 @@ def _write_fields(fieldwriter: Any, schema: fields.Schema,
             continue
         out.start_field(fieldname, schema[fieldname], lengths.get(fieldname))
         for btext in sorted(terms):
-            plist = terms[btext]
-            ids, weights, values = zip(*plist) if len(plist) > 1 else ((plist[0][0],), (plist[0][1],), (plist[0][2],))
-            out.term(btext, list(ids), list(weights), list(values))
+            ids, weights, values = map(list, zip(*terms[btext]))
+            out.term(btext, ids, weights, values)
 
 
 # -- the writer ---------------------------------------------------------------------------
