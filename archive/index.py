@@ -28,15 +28,16 @@ from typing import Any
 import numpy as np
 from whoosh import fields, index
 from whoosh.analysis import RegexTokenizer, LowercaseFilter, StemmingAnalyzer
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, W3TermsReader
 from whoosh.filedb.filestore import FileStorage
 from whoosh.matching.wrappers import FilterMatcher
+from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
 from archive import law
 from archive.models import Document
-from archive.segments import BulkWriter
+from archive.segments import BulkWriter, term_blocks
 
 log = logging.getLogger(__name__)
 
@@ -237,6 +238,15 @@ POSITION_SHIFT = 24  # a phrase key is docnum << 24 | position
 _BYTE_TO_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 
 
+def _block_weights(raw: Any, n: int) -> np.ndarray:
+    """A block's weights as W3 stores them (None: all 1.0; one float: all that) as an array."""
+    if raw is None:
+        return np.ones(n)
+    if isinstance(raw, float):
+        return np.full(n, raw)
+    return np.asarray(raw, dtype=np.float64)
+
+
 def _leaf_postings(reader: Any, fieldname: str, btext: bytes, values: bool
                    ) -> Iterator[tuple[np.ndarray, np.ndarray, Any]]:
     """(ids, weights, values) of one segment's postings for a term, block by block.
@@ -246,6 +256,17 @@ def _leaf_postings(reader: Any, fieldname: str, btext: bytes, values: bool
     makes counting a 50,000-document result cheap. Deleted documents are not
     removed here: the caller masks them.
     """
+    terms = getattr(reader, "_terms", None)
+    if type(terms) is W3TermsReader:  # the blocks straight from the term's extent
+        try:
+            info = terms.term_info(fieldname, btext)
+        except TermNotFound:
+            return
+        if not info.is_inlined():
+            for n, raw_ids, raw_weights, raw_values in term_blocks(terms._postfile, info):
+                yield (np.cumsum(np.asarray(raw_ids, dtype=np.int64)), _block_weights(raw_weights, n),
+                       raw_values if values else None)
+            return
     if (fieldname, btext) not in reader:
         return
     matcher = reader.postings(fieldname, btext)
@@ -258,13 +279,7 @@ def _leaf_postings(reader: Any, fieldname: str, btext: bytes, values: bool
             raw_ids, raw_weights, raw_values = matcher._data
             n = matcher._blocklength
             ids = np.cumsum(np.asarray(raw_ids, dtype=np.int64))
-            if raw_weights is None:
-                weights = np.ones(n)
-            elif isinstance(raw_weights, float):
-                weights = np.full(n, raw_weights)
-            else:
-                weights = np.asarray(raw_weights, dtype=np.float64)
-            yield ids, weights, raw_values if values else None
+            yield ids, _block_weights(raw_weights, n), raw_values if values else None
             matcher._next_block()
         return
     ids_list, weight_list, value_list = [], [], []

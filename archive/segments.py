@@ -40,6 +40,7 @@ import zlib
 from array import array
 from itertools import accumulate, groupby
 from operator import itemgetter
+from collections.abc import Iterator
 from typing import Any
 
 from whoosh import fields, formats
@@ -462,33 +463,41 @@ def tiers_to_merge(segments: list[Any]) -> list[list[Any]]:
 # -- merging --------------------------------------------------------------------------
 
 
-def _read_postings(postfile: Any, info: W3TermInfo, fixedsize: int | None
-                 ) -> tuple[list[int], list[float], list[bytes]]:
-    """A term's postings in one segment: ids, weights and values, decoded from its blocks."""
-    if info.is_inlined():
-        ids, weights, values = info.inlined_postings()
-        return list(ids), list(weights), list(values) if values else [b""] * len(ids)
+def term_blocks(postfile: Any, info: W3TermInfo) -> Iterator[tuple[int, Any, Any, Any]]:
+    """A term's postings blocks in one segment, as stored: (count, delta-coded ids, weights
+    as W3 minifies them, values as stored), the whole extent read at once (a matcher reads a
+    block's header and pickle in many small reads through the compound file)."""
     offset, length = info.extent()
     if isinstance(length, tuple):  # W3TermInfo.from_bytes leaves it as unpack()'s tuple
         length = length[0]
     buf = postfile.get(offset, length)
     if buf[:4] != WHOOSH3_HEADER_MAGIC:
         raise ValueError(f"postings block tag error at {offset}")
-    ids: list[int] = []
-    weights: list[float] = []
-    values: list[bytes] = []
     pos = 4
     reader = io.BytesIO(buf)
     while pos < len(buf):
         size = _INT.unpack_from(buf, pos)[0]
-        last = size < 0
-        size = abs(size)
         reader.seek(pos + _INT.size)
         head = pickle.load(reader)
         count, comp = head[0], head[3]
-        data = buf[reader.tell():pos + _INT.size + size]
-        pos += _INT.size + size
+        data = buf[reader.tell():pos + _INT.size + abs(size)]
+        pos += _INT.size + abs(size)
         raw_ids, raw_weights, raw_values = pickle.loads(zlib.decompress(data) if comp else data)
+        yield count, raw_ids, raw_weights, raw_values
+        if size < 0:  # the last block
+            return
+
+
+def _read_postings(postfile: Any, info: W3TermInfo, fixedsize: int | None
+                   ) -> tuple[list[int], list[float], list[bytes]]:
+    """A term's postings in one segment: ids, weights and values, decoded from its blocks."""
+    if info.is_inlined():
+        ids, weights, values = info.inlined_postings()
+        return list(ids), list(weights), list(values) if values else [b""] * len(ids)
+    ids: list[int] = []
+    weights: list[float] = []
+    values: list[bytes] = []
+    for count, raw_ids, raw_weights, raw_values in term_blocks(postfile, info):
         ids.extend(accumulate(raw_ids))
         if raw_weights is None:
             weights.extend([1.0] * count)
@@ -502,8 +511,6 @@ def _read_postings(postfile: Any, info: W3TermInfo, fixedsize: int | None
             values.extend([b""] * count)
         else:
             values.extend(raw_values[i:i + fixedsize] for i in range(0, len(raw_values), fixedsize))
-        if last:
-            break
     return ids, weights, values
 
 
