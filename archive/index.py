@@ -37,7 +37,7 @@ from whoosh.util.numeric import byte_to_length
 
 from archive import law
 from archive.models import Document
-from archive.segments import BulkWriter, term_blocks
+from archive.segments import TIDY_MIN, BulkWriter, term_blocks, tiers_to_merge
 
 log = logging.getLogger(__name__)
 
@@ -221,6 +221,20 @@ class IndexWriter:
         n = len(self._pending)
         self._pending.clear()
         return n
+
+    def tidy(self) -> bool:
+        """At the end of an ingest run: merge the small segments it left, from TIDY_MIN of
+        them (archive/segments.py), so searches look in fewer. False if there was nothing to do."""
+        if self._pending or not tiers_to_merge(self.ix._segments(), TIDY_MIN):
+            return False
+        writer = BulkWriter(self.ix, timeout=self._timeout, limitmb=self._limitmb)
+        writer.tidy = True
+        try:
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        return True
 
     def optimize(self) -> None:
         """Merge every segment into one (archive/segments.py): the fastest index to search."""

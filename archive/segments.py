@@ -325,6 +325,7 @@ class BulkWriter(SegmentWriter):
         self._postings: dict[str, dict[bytes, list[Posting]]] = {}
         self._lengths: dict[str, array] = {}  # quantised, per document of the new segment
         self._fast: dict[str, Any] = {}
+        self.tidy = False  # merge the smallest tier from TIDY_MIN segments (end of a run)
 
     def _fast_for(self, fieldname: str, field: fields.FieldType) -> Any:
         """How to analyse a field's string values: _FastText, _ID, or None for Whoosh's way."""
@@ -424,7 +425,7 @@ class BulkWriter(SegmentWriter):
         if optimize:
             groups = [segments] if len(segments) > 1 or (segments and segments[0].deleted_count()) else []
         elif merge:
-            groups = tiers_to_merge(segments)
+            groups = tiers_to_merge(segments, TIDY_MIN if self.tidy else 0)
         else:
             groups = []
         for group in groups:
@@ -436,6 +437,9 @@ class BulkWriter(SegmentWriter):
 
 
 TIER_BASE = 1000  # documents: tier 0 holds segments up to this size
+# At the end of an ingest run the smallest segments are merged from this many: a 100k run
+# ends with 10 segments, not 19 (each term is looked up and read in every segment).
+TIDY_MIN = 3
 
 
 def _tier(count: int) -> int:
@@ -447,8 +451,9 @@ def _tier(count: int) -> int:
     return tier
 
 
-def tiers_to_merge(segments: list[Any]) -> list[list[Any]]:
-    """The segments to merge: every tier that holds ``MERGE_FACTOR`` segments becomes one.
+def tiers_to_merge(segments: list[Any], smallest: int = 0) -> list[list[Any]]:
+    """The segments to merge: every tier that holds ``MERGE_FACTOR`` segments becomes one,
+    and the smallest tier already from ``smallest`` segments (``BulkWriter.tidy``).
 
     Segments of about one size are merged together, so a document is rewritten
     about log10(archive / TIER_BASE) times over the life of the index, and an
@@ -457,7 +462,9 @@ def tiers_to_merge(segments: list[Any]) -> list[list[Any]]:
     by_tier: dict[int, list[Any]] = {}
     for seg in segments:
         by_tier.setdefault(_tier(seg.doc_count()), []).append(seg)
-    return [group for _, group in sorted(by_tier.items()) if len(group) >= MERGE_FACTOR]
+    first = min(smallest or MERGE_FACTOR, MERGE_FACTOR)
+    return [group for tier, group in sorted(by_tier.items())
+            if len(group) >= (first if tier == 0 else MERGE_FACTOR)]
 
 
 # -- merging --------------------------------------------------------------------------

@@ -278,6 +278,7 @@ class Ingester:
                 for outcome in pool.run((key, self._task(item) + (False,)) for key, item in retry.items()):
                     record(outcome)
         self._commit()
+        self.writer.tidy()  # the small segments the run left, merged: fewer for searches to read
         return self.summary
 
     def _has_pdf(self, item: Item) -> bool:

@@ -212,3 +212,23 @@ def test_the_index_writer_replaces_documents_and_optimizes(tmp_path: Path) -> No
         two = QueryParser("text", ix.schema).parse('"version two"')
         assert sorted(h["id"] for h in s.search(two, limit=None)) == \
             sorted(f"{n:016x}" for n in range(0, 30, 3))
+
+
+def test_tidy_merges_the_small_segments_a_run_left(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """End of an ingest run: the smallest tier merged from TIDY_MIN segments, nothing lost;
+    with fewer, no new generation at all."""
+    monkeypatch.setattr(segments, "TIER_BASE", 10)
+    writer = IndexWriter(tmp_path / "index")
+    for n in range(2):
+        writer.update(make_doc(n, title=f"letter {n}", text=f"letter number {n}"))
+        writer.commit()
+    generation = writer.ix.latest_generation()
+    assert writer.tidy() is False and writer.ix.latest_generation() == generation
+    writer.update(make_doc(2, title="letter 2", text="letter number 2"))
+    writer.commit()
+    assert len(writer.ix._segments()) == 3
+    assert writer.tidy() is True
+    assert len(writer.ix._segments()) == 1
+    with writer.ix.searcher() as s:
+        assert sorted(s.stored_fields(n)["id"] for n in range(s.doc_count_all())) == \
+            [f"{n:016x}" for n in range(3)]
