@@ -48,12 +48,11 @@ def group_of(reader: IndexReader, doc_id: str) -> tuple[str, int] | None:
         group = (stored or {}).get("group")
         if not group:
             return None
-        return group, _count(searcher, group)
-
-
-def _count(searcher, group: str) -> int:  # type: ignore[no-untyped-def]
-    # docs_for_query skips deleted documents, which doc_frequency would still count.
-    return sum(1 for _ in searcher.docs_for_query(query.Term("group", group)))
+        # The group's live members from the generation's postings arrays, kept between
+        # requests: counting them one by one through a matcher cost 10 ms a link for a
+        # round robin of 4,000 (and doc_frequency would count deleted documents).
+        members, _ = reader.facet_columns(searcher).postings.get("group", group.encode("utf-8"))
+        return group, len(members)
 
 
 def get_group(reader: IndexReader, group_id: str,

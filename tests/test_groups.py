@@ -132,3 +132,26 @@ def test_ingest_groups_a_round_robin_and_the_site_shows_it(config, tmp_path: Pat
     assert f'href="/groups/{group_url}"' in client.get("/prior", query_string={"text": QUESTION}).get_data(as_text=True)
     assert client.get("/groups/ffff").status_code == 404
     assert client.get("/groups/not-an-id").status_code == 404
+
+
+def test_a_group_link_counts_only_live_members(tmp_path: Path) -> None:
+    """The size on a document's group link: members taken down or replaced are not counted
+    (it is read from the generation's postings arrays, deleted documents masked)."""
+    from archive.groups import group_of
+    from archive.index import IndexReader, IndexWriter
+    from tests.conftest import make_doc
+
+    writer = IndexWriter(tmp_path / "index")
+    for n in range(4):
+        doc = make_doc(n, title=f"copy {n}", text="the same question")
+        doc.group = "a1"
+        writer.update(doc)
+    writer.commit()
+    reader = IndexReader(tmp_path / "index")
+    assert group_of(reader, f"{0:016x}") == ("a1", 4)
+    writer.delete(f"{3:016x}")
+    replaced = make_doc(2, title="copy 2", text="answered again")  # replaced: no longer a member
+    writer.update(replaced)
+    writer.commit()
+    assert group_of(reader, f"{0:016x}") == ("a1", 2)
+    assert group_of(reader, f"{2:016x}") is None
