@@ -232,3 +232,27 @@ def test_tidy_merges_the_small_segments_a_run_left(tmp_path: Path, monkeypatch: 
     with writer.ix.searcher() as s:
         assert sorted(s.stored_fields(n)["id"] for n in range(s.doc_count_all())) == \
             [f"{n:016x}" for n in range(3)]
+
+
+def test_a_merge_of_segments_whose_documents_are_all_deleted_leaves_none(tmp_path: Path) -> None:
+    writer = IndexWriter(tmp_path / "index")
+    for n in range(6):
+        writer.update(make_doc(n, title=f"letter {n}", text=f"letter number {n}"))
+        if n % 2:
+            writer.commit()  # three segments of two
+    for n in range(4):
+        writer.delete(f"{n:016x}")
+    writer.commit()
+    writer.optimize()
+    ix = writer.ix
+    assert [s.doc_count_all() for s in ix._segments()] == [2]
+    with ix.searcher() as s:
+        assert sorted(s.stored_fields(n)["id"] for n in s.reader().all_doc_ids()) == \
+            [f"{4:016x}", f"{5:016x}"]
+    for n in (4, 5):
+        writer.delete(f"{n:016x}")
+    writer.commit()
+    writer.optimize()  # nothing live: no segment at all, and the index still opens
+    assert ix._segments() == [] or all(s.doc_count() == 0 for s in ix._segments())
+    with ix.searcher() as s:
+        assert s.doc_count() == 0
