@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from whoosh import fields, index
 from whoosh.analysis import RegexTokenizer, LowercaseFilter, StemmingAnalyzer
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, W3TermsReader
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3TermsReader
 from whoosh.filedb.filestore import FileStorage
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
@@ -227,20 +227,19 @@ class IndexWriter:
         them (archive/segments.py), so searches look in fewer. False if there was nothing to do."""
         if self._pending or not tiers_to_merge(self.ix._segments(), TIDY_MIN):
             return False
-        writer = BulkWriter(self.ix, timeout=self._timeout, limitmb=self._limitmb)
-        writer.tidy = True
-        try:
-            writer.commit()
-        except BaseException:
-            writer.cancel()
-            raise
+        self._merge(tidy=True)
         return True
 
     def optimize(self) -> None:
         """Merge every segment into one (archive/segments.py): the fastest index to search."""
+        self._merge(optimize=True)
+
+    def _merge(self, *, tidy: bool = False, optimize: bool = False) -> None:
+        """A commit with no new documents, for its merges."""
         writer = BulkWriter(self.ix, timeout=self._timeout, limitmb=self._limitmb)
+        writer.tidy = tidy
         try:
-            writer.commit(optimize=True)
+            writer.commit(optimize=optimize)
         except BaseException:
             writer.cancel()
             raise
@@ -276,28 +275,23 @@ def _leaf_postings(reader: Any, fieldname: str, btext: bytes, values: bool
             info = terms.term_info(fieldname, btext)
         except TermNotFound:
             return
-        if not info.is_inlined():
-            for n, raw_ids, raw_weights, raw_values in term_blocks(terms._postfile, info):
-                yield (np.cumsum(np.asarray(raw_ids, dtype=np.int64)), _block_weights(raw_weights, n),
-                       raw_values if values else None)
+        if info.is_inlined():  # a lone posting kept in the term info (archive/segments.py)
+            ids, weights, inlined = info.inlined_postings()
+            yield (np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64),
+                   list(inlined) if values else None)
             return
+        for n, raw_ids, raw_weights, raw_values in term_blocks(terms._postfile, info):
+            yield (np.cumsum(np.asarray(raw_ids, dtype=np.int64)), _block_weights(raw_weights, n),
+                   raw_values if values else None)
+        return
+    # Another codec: Whoosh's matcher, a posting a call.
     if (fieldname, btext) not in reader:
         return
     matcher = reader.postings(fieldname, btext)
     if isinstance(matcher, FilterMatcher):  # the segment's deletions: masked by the caller
         matcher = matcher.child
-    if isinstance(matcher, W3LeafMatcher):
-        while matcher.is_active():
-            if matcher._data is None:
-                matcher._read_data()
-            raw_ids, raw_weights, raw_values = matcher._data
-            n = matcher._blocklength
-            ids = np.cumsum(np.asarray(raw_ids, dtype=np.int64))
-            yield ids, _block_weights(raw_weights, n), raw_values if values else None
-            matcher._next_block()
-        return
     ids_list, weight_list, value_list = [], [], []
-    while matcher.is_active():  # short postings lists are kept inline, not in blocks
+    while matcher.is_active():
         ids_list.append(matcher.id())
         weight_list.append(matcher.weight())
         if values:

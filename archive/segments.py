@@ -12,7 +12,7 @@ and ours, reads them unchanged; it only gets there with less work:
 
 - a ``TEXT`` field whose analyzer is the usual chain (a regular-expression
   tokenizer, then lower-casing, stop words and a stemmer, each optional) is
-  analysed with list operations and a stem cache, giving exactly the terms,
+  analysed with list operations and a cache from token to term, giving exactly the terms,
   frequencies, weights and positions Whoosh's chain gives (any other analyzer
   goes through Whoosh's own ``field.index``);
 - postings are kept per term as they are added, already in document order, and
@@ -22,7 +22,9 @@ and ours, reads them unchanged; it only gets there with less work:
   document 0; only the list of words is ever read);
 - merges are done here, a term at a time from the segments' postings blocks, on
   a tiered policy: ``MERGE_FACTOR`` segments of one size become one segment of
-  the next size, so a document is merged about log10(archive / batch) times.
+  the next size, so a document is merged about log10(archive / TIER_BASE) times;
+  a run ends by merging the smallest segments it left (``IndexWriter.tidy``);
+- a term with one posting is kept in its term info, with no postings block.
 
 tests/test_segments.py checks that an index written here and one written by
 Whoosh hold the same terms, postings, weights, positions, lengths, stored fields
@@ -38,9 +40,9 @@ import re
 import struct
 import zlib
 from array import array
+from collections.abc import Iterator
 from itertools import accumulate, groupby
 from operator import itemgetter
-from collections.abc import Iterator
 from typing import Any
 
 from whoosh import fields, formats
@@ -49,7 +51,7 @@ from whoosh.analysis import (CompositeAnalyzer, IDTokenizer, LowercaseFilter, Re
 from whoosh.codec.whoosh3 import STORED_COLUMN, WHOOSH3_HEADER_MAGIC, W3TermInfo
 from whoosh.columns import CompressedBytesColumn, VarBytesColumn
 from whoosh.reading import SegmentReader
-from whoosh.system import pack_ushort
+from whoosh.system import pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
@@ -63,6 +65,8 @@ _RECORD = struct.Struct("!ii")  # a term table record's key and value lengths (f
 _USHORT = struct.Struct("!H")  # a term key's field number
 
 Posting = tuple[int, float, bytes]  # (document number, weight, encoded value)
+# A spelling word's one posting a segment (only the list of words is ever read).
+_SPELLING: Posting = (0, 1.0, pack_uint(1))
 
 
 # -- analysis ----------------------------------------------------------------------------
@@ -169,10 +173,7 @@ _TOKEN_CACHE_MAX = 200_000  # tokens a field's analysis keeps (about 40 MB at mo
 _ANALYSERS: dict[str, _FastText] = {}  # by field name, while the field's analysis is the same
 
 
-def _encode_positions(poslist: list[int]) -> bytes:
-    """formats.Positions.encode: the count, then the pickled deltas."""
-    deltas = [poslist[0], *(b - a for a, b in zip(poslist, poslist[1:]))]
-    return _pack_uint(len(deltas)) + pickle.dumps(deltas, 2)
+_encode_positions = formats.Positions().encode  # the count, then the pickled deltas
 
 
 _once: dict[int, bytes] = {}  # a single position's encoding, by position
@@ -187,9 +188,6 @@ def _without_groups(expression: re.Pattern[str]) -> re.Pattern[str]:
         return expression
     plain = re.compile(re.sub(r"\((?!\?)", "(?:", source), expression.flags)
     return plain if plain.groups == 0 else expression
-
-
-_pack_uint = struct.Struct("!I").pack  # whoosh.system.pack_uint
 
 
 # -- writing postings --------------------------------------------------------------------
@@ -261,19 +259,14 @@ class _TermWriter:
             postfile.write(_INT.pack(-size if at + BLOCK >= n else size))
             postfile.write(head)
             postfile.write(data)
-            # W3TermInfo.add_block's arithmetic, block by block
-            if at == 0:
-                info._minlength = minlength
-                info._minid = bids[0]
-            elif info._minlength is not None and minlength is not None:
-                info._minlength = min(info._minlength, minlength)
-            elif info._minlength is None:
-                info._minlength = minlength
+            # W3TermInfo.add_block's arithmetic: the least of the blocks' least lengths, ...
+            if minlength is not None:
+                info._minlength = minlength if info._minlength is None else min(info._minlength, minlength)
             info._maxlength = max(info._maxlength, maxlength)
             info._maxweight = max(info._maxweight, maxweight)
-            info._maxid = bids[-1]
         info._weight = total_weight
         info._df = n
+        info._minid, info._maxid = ids[0], ids[-1]
         info.set_extent(start, postfile.tell() - start)
         self.tindex.add(pack_ushort(self.fieldid) + btext, info.to_bytes())
 
@@ -389,7 +382,7 @@ class BulkWriter(SegmentWriter):
                     for word in words:
                         btext = word.encode("utf-8")
                         if btext not in spellterms:
-                            spellterms[btext] = [(0, 1.0, _pack_uint(1))]
+                            spellterms[btext] = [_SPELLING]
                 if scorable:
                     col = self._lengths.get(fieldname)
                     if col is None:
@@ -558,8 +551,9 @@ def _merge_documents(perdoc: Any, schema: fields.Schema, readers: list[SegmentRe
     docmaps: list[DocMap] = []
     newnum = 0
     for reader in readers:
+        deletions = reader.has_deletions()
         docmap: dict[int, int] = {}
-        docmaps.append(docmap if reader.has_deletions() else newnum)
+        docmaps.append(docmap if deletions else newnum)
         cols = {}
         for name, coltype in columns:
             if reader.has_column(name):
@@ -567,7 +561,8 @@ def _merge_documents(perdoc: Any, schema: fields.Schema, readers: list[SegmentRe
                 cols[name] = getattr(creader, "raw_column", lambda: creader)()
         raw = _raw_stored(reader, perdoc)
         for docnum in reader.all_doc_ids():
-            docmap[docnum] = newnum
+            if deletions:
+                docmap[docnum] = newnum
             perdoc.start_doc(newnum)
             if raw is not None:  # the stored fields' bytes as they are, still compressed
                 data = VarBytesColumn.Reader.__getitem__(raw[0], docnum)
@@ -642,7 +637,7 @@ def _merge_terms(out: "_TermWriter", schema: fields.Schema, readers: list[Segmen
             out.start_field(fieldname, schema[fieldname], lengths.get(fieldname))
             fixedsize = schema[fieldname].format.fixed_value_size()
         if fieldname in spellfields:
-            out.term(btext, [0], [1.0], [_pack_uint(1)])  # the word, once a segment
+            out.term(btext, *([part] for part in _SPELLING))  # the word, once a segment
             continue
         ids: list[int] = []
         weights: list[float] = []

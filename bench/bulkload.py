@@ -4,7 +4,7 @@ The real pipeline (extraction and metadata in limited child processes, store,
 index) is measured on its own by the ingest stage. When it takes only part of
 the corpus (``--ingest``), the search index can instead be written straight from
 the letters and their known facts, through the archive's own schema, ``to_fields``
-and ``IndexWriter`` (archive/segments.py), in commits of ``BATCH`` as ingest makes
+and ``IndexWriter`` (archive/segments.py), in commits of ``batch`` (1,000) as ingest makes
 them, so the index has the segments an ingest of the same size leaves. The
 documents, texts and facet values are the ones the pipeline writes; only the
 metadata comes from the generator's truth.
