@@ -275,16 +275,18 @@ class Grouper:
     def _may_hold(self, key: str) -> bool:
         """Whether some segment may have this band key (a hash of it is among theirs)."""
         known = self._known
+        if known is None:  # first asked since the searcher was opened
+            known = self._known = self._read_keys()
         h = hash(key)
         i = int(np.searchsorted(known, h))
         return i < len(known) and int(known[i]) == h
 
-    def _open(self) -> None:
-        self._searcher = self.ix.searcher()
-        self._leaves = list(self._searcher.reader().leaf_readers())
-        # The hashes of every segment's band keys, sorted: most of a letter's sixteen keys are
-        # new in a varied archive, and each was looked up in every segment to find nothing.
-        # A segment never changes (a merge makes a new one), so its keys are read once a run.
+    def _read_keys(self) -> np.ndarray:
+        """The hashes of every segment's band keys, sorted: most of a letter's sixteen keys are
+        new in a varied archive, and each was looked up in every segment to find nothing.
+        A segment never changes (a merge makes a new one), so its keys are read once a run.
+        Read only when a band is first looked up: documents that keep their group (a rebuild,
+        a restore) look none up."""
         keys = {}
         for reader, _ in self._leaves:
             if reader.segment() is None:  # an empty index's reader
@@ -296,7 +298,12 @@ class Grouper:
                                     dtype=np.int64)
             keys[segment] = found
         self._segment_keys = keys  # merged-away segments dropped
-        self._known = np.unique(np.concatenate(list(keys.values()))) if keys else _NO_KEYS
+        return np.unique(np.concatenate(list(keys.values()))) if keys else _NO_KEYS
+
+    def _open(self) -> None:
+        self._searcher = self.ix.searcher()
+        self._leaves = list(self._searcher.reader().leaf_readers())
+        self._known: np.ndarray | None = None  # by _read_keys, when first needed
         self._bands: dict[str, array[int]] = {}
         self._bands_size = 0
         self._seen: dict[int, tuple[str | None, str | None, str, tuple[str, ...]]] = {}
