@@ -242,14 +242,15 @@ class Grouper:
         """The first ``PER_BAND`` documents in the index with this band key, as
         ``docs_for_query(Term("lsh", key))`` would give them, without its scorers."""
         docs = self._bands.get(key)
-        if docs is None and not self._may_hold(key):
+        if docs is not None:
+            return docs
+        if not self._may_hold(key):
             return _NO_DOCS  # in no segment: no look-up in each (73 us over 19 segments)
-        if docs is None:
-            docs = array("q", first_doc_numbers(self._leaves, "lsh", key.encode("utf-8"), PER_BAND))
-            self._bands_size += len(docs)
-            while self._bands and self._bands_size > BAND_CACHE:
-                self._bands_size -= len(self._bands.pop(next(iter(self._bands))))
-            self._bands[key] = docs
+        docs = array("q", first_doc_numbers(self._leaves, "lsh", key.encode("utf-8"), PER_BAND))
+        self._bands_size += len(docs)
+        while self._bands and self._bands_size > BAND_CACHE:
+            self._bands_size -= len(self._bands.pop(next(iter(self._bands))))
+        self._bands[key] = docs
         return docs
 
     def _stored(self, docnum: int) -> tuple[str | None, str | None, str, tuple[str, ...]]:
