@@ -166,7 +166,11 @@ _NO_KEYS = np.zeros(0, dtype=np.int64)
 
 def names_of(doc: Document) -> tuple[str, ...]:
     """The names a body's copy of a round robin carries that another's does not."""
-    return tuple(n for n in (doc.meta.authority, doc.meta.force) if n)
+    return _names(doc.meta.authority, doc.meta.force)
+
+
+def _names(authority: str | None, force: str | None) -> tuple[str, ...]:
+    return tuple(n for n in (authority, force) if n)
 
 
 class Grouper:
@@ -259,8 +263,8 @@ class Grouper:
         entry = self._seen.get(docnum)
         if entry is None:
             stored = self._searcher.stored_fields(docnum)
-            names = tuple(n for n in (stored.get("authority"), stored.get("force")) if n)
-            entry = (stored.get("id"), stored.get("group"), stored.get("request") or "", names)
+            entry = (stored.get("id"), stored.get("group"), stored.get("request") or "",
+                     _names(stored.get("authority"), stored.get("force")))
             if len(self._seen) >= STORED_CACHE:
                 del self._seen[next(iter(self._seen))]
             self._seen[docnum] = entry
