@@ -5,10 +5,15 @@ at every position of a text, the more slowly with IGNORECASE: that was most of t
 time spent reading a letter. But every match of such a pattern contains one of a few
 literal words ("held", "withheld", "exempt" ...), and ``str.find`` looks for a word
 far faster than ``re`` tries a pattern. ``required_words`` reads those words from
-the pattern itself (so they follow any change to the rule), and ``Words`` finds
-which sentences hold one of them: only those can match, and only those are searched.
+the pattern itself (so they follow any change to the rule), ``may_match`` tells
+whether a text holds them, and ``Spans`` which of its sentences (or lines, or parts)
+do: only those can match, and only those are searched.
 
 A prefilter only ever lets more through: the pattern itself still decides.
+
+Two more shortcuts live here: ``fold`` and ``folded_pattern`` read an IGNORECASE
+rule case-sensitively from the folded text (the same matches, found faster), and
+``word_starts`` finds, in one search, where the words a table is keyed by start.
 """
 
 from __future__ import annotations
@@ -122,15 +127,15 @@ def _simplest(either: set[frozenset[str]]) -> list[frozenset[str]]:
 
 @lru_cache(maxsize=256)
 def _words_of(pattern: re.Pattern[str]) -> tuple[tuple[str, ...], ...] | None:
-    """``required_words``, each set longest word first: the one looked for in the whole text
-    (the rest only in the sentences that hold it)."""
+    """``required_words``, each set longest word first: a set is given up on at its first
+    word missing (``may_match``) or held by no sentence the words before it are in (``Spans``)."""
     need = required_words(pattern)
     return None if need is None else tuple(tuple(sorted(words, key=lambda w: (-len(w), w))) for words in need)
 
 
 class Spans:
-    """The sentences of a folded text, as (start, end) offsets in it, in order, for
-    telling which sentences hold an occurrence of a pattern's required words."""
+    """The sentences (or lines, or parts) of a folded text, as (start, end) offsets in it,
+    in order, for telling which of them hold an occurrence of a pattern's required words."""
 
     def __init__(self, folded: str, spans: list[tuple[int, int]]) -> None:
         self.folded = folded
