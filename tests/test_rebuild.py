@@ -16,12 +16,6 @@ from ingest.rebuild import RebuildError, rebuild
 from tests.archives import damage_index, index_fields, archive, master  # noqa: F401 (fixtures)
 
 
-
-
-def _without(fields: dict, *names: str) -> dict:
-    return {k: v for k, v in fields.items() if k not in names}
-
-
 def _groups(fields_by_id: dict[str, dict]) -> set[frozenset[str]]:
     groups: dict[str, set[str]] = {}
     for doc_id, fields in fields_by_id.items():
