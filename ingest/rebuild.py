@@ -83,13 +83,12 @@ def name_of(row: DocumentRow, record: dict[str, Any]) -> str:
     return unquote(os.path.basename(path.rstrip("/"))) or row.locator
 
 
-def document_from_store(store: Store, row: DocumentRow,
-                        meta: dict[str, Any] | None = None) -> Document | None:
+def document_from_store(store: Store, row: DocumentRow) -> Document | None:
     """The index document of a stored document's current version (None if it has none)."""
     record = store.version_record(row.id, row.sha256)
     if record is None:
         return None
-    return _document(row, record, store.read_text(row.sha256, EXTRACTOR_VERSION), meta)
+    return _document(row, record, store.read_text(row.sha256, EXTRACTOR_VERSION), None)
 
 
 def _document(row: DocumentRow, record: dict[str, Any], text: str | None,
