@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
 
-from ingest.metadata.prefilter import Spans, fold, folded_pattern, word_starts
+from ingest.metadata.prefilter import WORD, Spans, fold, folded_pattern, starting_words, word_starts
 
 DATA = Path(__file__).with_name("data") / "bodies.json"
 
@@ -64,7 +64,7 @@ class Registry:
         # where such a word starts are tried, longest name first, as the alternation did.
         self._by_first: dict[str, list[tuple[re.Pattern[str], Body]]] = {}
         for n, b in names:
-            first = _WORD.match(n)
+            first = WORD.match(n)
             assert first, f"a body's name must start with a word: {n!r}"
             flags = 0 if _case_sensitive(n) else re.IGNORECASE
             pattern = re.escape(n).replace(r"\ ", r"\s+").replace(r"\&", "&").replace("&", "(?:&|and)")
@@ -85,12 +85,8 @@ class Registry:
         """Each mention of a registered body in the text, with its span."""
         out: list[tuple[Body, int, int]] = []
         end = 0
-        low = text.lower()
-        if self._starts is None or len(low) != len(text):
-            words = _WORD.finditer(text)
-        else:  # the words that start no name do nothing: only those that do are looked at
-            words = (_WORD.match(text, m.start()) for m in self._starts.finditer(low))
-        for word in words:
+        # The words that start no name do nothing: only those that do are looked at.
+        for word in starting_words(self._starts, text):
             start = word.start()
             if start < end or (start and text[start - 1] in _NOT_BEFORE) or text[start - 1:start].isalnum():
                 continue
@@ -104,7 +100,6 @@ class Registry:
         return out
 
 
-_WORD = re.compile(r"\w+")
 _NOT_BEFORE = frozenset("_@.")  # with letters and digits: what may not come just before a name
 
 

@@ -13,7 +13,7 @@ A prefilter only ever lets more through: the pattern itself still decides.
 
 Two more shortcuts live here: ``fold`` and ``folded_pattern`` read an IGNORECASE
 rule case-sensitively from the folded text (the same matches, found faster), and
-``word_starts`` finds, in one search, where the words a table is keyed by start.
+``word_starts`` with ``starting_words`` visits only the words a table is keyed by.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from functools import lru_cache
-from typing import Iterable
+from typing import Iterable, Iterator
 
 try:  # the parser of the re module: private, so used only where it is there as expected
     from re import _constants as _c
@@ -209,6 +209,20 @@ def word_starts(words: Iterable[str], stems: Iterable[str] = ()) -> re.Pattern[s
         return alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
 
     return re.compile(r"(?<!\w)" + emit(tree))
+
+
+WORD = re.compile(r"\w+")
+
+
+def starting_words(starts: re.Pattern[str] | None, text: str) -> Iterator[re.Match[str]]:
+    """The words (runs of ``\\w``) of ``text`` that ``starts``, a ``word_starts`` pattern, finds
+    starting in one search of the lower-cased text; every word of the text when there is no
+    such pattern, or when lower-casing changes the text's length (as "İ" does), so that
+    offsets in the lower-cased text would not be the text's."""
+    low = text.lower()
+    if starts is None or len(low) != len(text):
+        return WORD.finditer(text)
+    return (WORD.match(text, m.start()) for m in starts.finditer(low))
 
 
 def folded_pattern(pattern: re.Pattern[str]) -> re.Pattern[str]:

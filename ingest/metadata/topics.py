@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ingest.metadata.prefilter import Spans, fold, may_match, word_starts
+from ingest.metadata.prefilter import WORD, Spans, fold, may_match, starting_words, word_starts
 from ingest.metadata.text import break_span
 
 DATA = Path(__file__).with_name("data") / "topics.toml"
@@ -77,9 +77,6 @@ def load_topics(path: Path = DATA) -> tuple[Topic, ...]:
     return tuple(topics)
 
 
-_WORD = re.compile(r"\w+")
-
-
 class _Counter:
     """Every topic's mentions counted in one pass over the words of a text.
 
@@ -98,7 +95,7 @@ class _Counter:
             if topic.unless is not None:
                 continue
             for order, phrase in enumerate(topic.phrases):
-                first = _WORD.match(phrase)
+                first = WORD.match(phrase)
                 assert first, f"a topic's phrase must start with a word: {phrase!r}"
                 entry = (n, order, re.compile(rf"(?:{_phrase(phrase)})(?!\w)", re.IGNORECASE))
                 one_word = first.end() == len(phrase.rstrip("*"))
@@ -118,12 +115,7 @@ class _Counter:
         counts = [0] * len(self.topics)
         ends = [0] * len(self.topics)
         heads, head = self.heads, self.head
-        low = text.lower()
-        if self.starts is None or len(low) != len(text):
-            words = _WORD.finditer(text)
-        else:
-            words = (_WORD.match(text, m.start()) for m in self.starts.finditer(low))
-        for word in words:
+        for word in starting_words(self.starts, text):
             key = word.group().lower()
             if key[:head] not in heads:
                 continue
