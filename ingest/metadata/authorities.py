@@ -70,7 +70,7 @@ class Registry:
             pattern = re.escape(n).replace(r"\ ", r"\s+").replace(r"\&", "&").replace("&", "(?:&|and)")
             self._by_first.setdefault(first.group().lower(), []).append(
                 (re.compile(pattern + r"(?![\w])", flags), b))
-        # Where such a word starts, found in one search of the lower-cased text.
+        # Where such a word starts, found in one search of the folded text (prefilter.starting_words).
         self._starts = word_starts(self._by_first)
         doms = [(d, b) for b in bodies for d in b.domains]
         self._domain_owner = {d: b for d, b in doms}

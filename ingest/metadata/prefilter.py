@@ -186,10 +186,10 @@ def may_match(pattern: re.Pattern[str], folded: str) -> bool:
 
 
 def word_starts(words: Iterable[str], stems: Iterable[str] = ()) -> re.Pattern[str] | None:
-    """A pattern for the lower-cased text that finds where a word starts that is one of
-    ``words`` or starts with one of ``stems``: one search of the text instead of a look
-    at each of its words. None for words not all lower-case ASCII (the lower case of a
-    word is its lower case in the text only for ASCII letters).
+    """A pattern for the folded text (``starting_words``) that finds where a word starts
+    that is one of ``words`` or starts with one of ``stems``: one search of the text
+    instead of a look at each of its words. None for words not all lower-case ASCII
+    (the lower case of a word is its folded form only for ASCII letters).
 
     The alternatives are a tree, each choice starting with its own letter, which ``re``
     rules out at once; a flat alternation of a hundred words is tried word by word."""
@@ -215,14 +215,17 @@ WORD = re.compile(r"\w+")
 
 
 def starting_words(starts: re.Pattern[str] | None, text: str) -> Iterator[re.Match[str]]:
-    """The words (runs of ``\\w``) of ``text`` that ``starts``, a ``word_starts`` pattern, finds
-    starting in one search of the lower-cased text; every word of the text when there is no
-    such pattern, or when lower-casing changes the text's length (as "İ" does), so that
-    offsets in the lower-cased text would not be the text's."""
-    low = text.lower()
-    if starts is None or len(low) != len(text):
+    """The words (runs of ``\\w``) of ``text`` where ``starts``, a ``word_starts`` pattern,
+    finds one starting, in one search of the ``fold``-ed text (every word without a pattern).
+
+    Among them is every word whose lower case is, or starts with, one of the pattern's
+    words: the letters that make an ASCII word in lower case are made it by ``fold`` too.
+    Those ``fold`` makes ASCII and ``str.lower`` does not ("ſ", "ı", "İ") give words
+    whose lower case is no key: a caller looks a word up by its lower case and passes
+    over them, as it would reading every word."""
+    if starts is None:
         return WORD.finditer(text)
-    return (WORD.match(text, m.start()) for m in starts.finditer(low))
+    return (WORD.match(text, m.start()) for m in starts.finditer(fold(text)))
 
 
 def folded_pattern(pattern: re.Pattern[str]) -> re.Pattern[str]:

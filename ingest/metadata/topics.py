@@ -102,23 +102,15 @@ class _Counter:
                 table = self.stems if one_word and phrase.endswith("*") else self.exact
                 table.setdefault(first.group().lower(), []).append(entry)
         self.stem_lengths = sorted({len(stem) for stem in self.stems})
-        # Most words start no phrase: their first letters rule them out at once (as many
-        # letters as the shortest stem has; an exact word shorter than that is all there).
-        self.head = min(self.stem_lengths, default=99)
-        self.heads = frozenset(k[:self.head] for k in (*self.exact, *self.stems))
-        # And one search of the lower-cased text finds where a phrase's first word (or stem)
-        # starts, instead of a look at every word (a text whose lower case is longer, as
-        # "İ" makes it, is read word by word).
+        # One search of the folded text finds where a phrase's first word (or stem) starts,
+        # instead of a look at every word (prefilter.starting_words).
         self.starts = word_starts(self.exact, self.stems)
 
     def count(self, text: str) -> list[int]:
         counts = [0] * len(self.topics)
         ends = [0] * len(self.topics)
-        heads, head = self.heads, self.head
         for word in starting_words(self.starts, text):
             key = word.group().lower()
-            if key[:head] not in heads:
-                continue
             found = list(self.exact.get(key, ()))
             for length in self.stem_lengths:
                 if length > len(key):
