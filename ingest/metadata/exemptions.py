@@ -16,7 +16,7 @@ from typing import Iterator
 
 from archive import law
 from archive.models import Exemption
-from ingest.metadata.prefilter import fold, folded_pattern, may_match
+from ingest.metadata.prefilter import fold, may_match
 from ingest.metadata.text import Sentence, quoted_from_request, sentences, split_messages, trim_sentence
 
 # "section 40(2)", "s.40(2)(a)", "S40(2)", "sections 24(2) and 31(3)", "ss.1, 10 and 17",
@@ -204,52 +204,25 @@ def _numbers_of_other_acts(text: str) -> set[str]:
 
 
 _DIGIT = re.compile(r"\d")
-_FOLDED_CITATION = folded_pattern(CITATION)
-
-
-class _Cited:
-    """A match of CITATION in a text, read from its match in the folded text (the same
-    spans, found several times faster): the groups as the text writes them."""
-
-    __slots__ = ("_text", "_m")
-
-    def __init__(self, text: str, m: re.Match[str]) -> None:
-        self._text, self._m = text, m
-
-    def __getitem__(self, name: str) -> str | None:
-        start, end = self._m.span(name)
-        return None if start < 0 else self._text[start:end]
-
-    def start(self, name: str | int = 0) -> int:
-        return self._m.start(name)
-
-    def end(self, name: str | int = 0) -> int:
-        return self._m.end(name)
-
-
-def _cited(text: str) -> Iterator[_Cited]:
-    """``CITATION.finditer(text)``, with case-sensitive matching of the folded text."""
-    return (_Cited(text, m) for m in _citation_matches(fold(text)))
-
-
 # Where a citation may start: its kind and the first digit of its number. Unlike CITATION,
-# which starts with a look-behind, this starts with a letter ("s" or "r"), so ``re`` skips
-# to those letters at C speed instead of trying the whole pattern at every position.
+# which starts with a look-behind, this starts with a letter ("s" or "r", in the folded
+# text), so ``re`` skips to those letters at C speed instead of trying the whole pattern,
+# IGNORECASE, at every position.
 _CITATION_START = re.compile(rf"(?:{_KIND})\s?\d")
 
 
-def _citation_matches(folded: str) -> Iterator[re.Match[str]]:
-    """``_FOLDED_CITATION.finditer(folded)``: the pattern tried only where _CITATION_START
-    matches. Every citation starts with such a match, and finditer (non-overlapping)
+def _cited(text: str) -> Iterator[re.Match[str]]:
+    """``CITATION.finditer(text)``: the pattern tried only where _CITATION_START matches
+    the folded text. Every citation starts with such a match, and finditer (non-overlapping)
     reports it: a match of _CITATION_START that began earlier cannot hold the start of a
     citation, which follows neither a letter, a dot, nor (being a letter) the space before
     that match's digit. finditer's leftmost match from where the last ended is so found."""
     end = 0
-    for hint in _CITATION_START.finditer(folded):
+    for hint in _CITATION_START.finditer(fold(text)):
         at = hint.start()
         if at < end:
             continue
-        m = _FOLDED_CITATION.match(folded, at)
+        m = CITATION.match(text, at)
         if m:
             end = m.end()
             yield m
