@@ -84,7 +84,9 @@ class _Counter:
     3 ms a letter for 31 topics. Here each phrase is filed under its first word (or,
     for "drone*", under the stem its words start with) and tried only where such a
     word starts, in the topic's phrase order, a topic's mentions never overlapping:
-    what ``findall`` counted. Topics with ``unless`` phrases are counted as before.
+    what ``findall`` counted, but for a phrase whose first word is written with "ſ", "ı"
+    or "İ" (which IGNORECASE reads as s and i, and a word's lower case does not).
+    Topics with ``unless`` phrases are counted as before.
     """
 
     def __init__(self, topics: tuple[Topic, ...]) -> None:
