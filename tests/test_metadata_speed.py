@@ -138,3 +138,18 @@ def test_a_folded_pattern_matches_the_folded_text_where_the_pattern_matches_the_
         got = [(m.span(), {k: text[slice(*m.span(k))] if m.span(k) != (-1, -1) else None for k in m.groupdict()})
                for m in folded.finditer(fold(text))]
         assert got == want
+
+
+def test_words_written_with_letters_ignorecase_folds_are_looked_up_as_it_reads_them() -> None:
+    """The word-start look-ups read "ſ", "ı" and "İ" as IGNORECASE does (s, i, i): a topic
+    phrase counts as findall counted it, and a body's e-mail domain written with a dotted
+    capital I is found, not a KeyError that failed the whole document."""
+    from ingest.metadata.authorities import load_registry
+    from ingest.metadata.topics import _counter, load_topics
+
+    topics = load_topics()
+    plain = _counter().count("Figures on stop and search by officers in 2022.")
+    odd = _counter().count("Figures on ſtop and ſearch by officers in 2022.")
+    assert odd == plain and plain[[t.name for t in topics].index("Stop and search")] > 0
+    mentions = load_registry().mentions("Reply from foi@cumbria.polİce.uk about the request.")
+    assert [body.name for body, _, _ in mentions] == ["Cumbria Constabulary"]

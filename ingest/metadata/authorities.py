@@ -90,13 +90,18 @@ class Registry:
             start = word.start()
             if start < end or (start and text[start - 1] in _NOT_BEFORE) or text[start - 1:start].isalnum():
                 continue
-            for pattern, body in self._by_first.get(word.group().lower(), ()):
+            for pattern, body in self._by_first.get(fold(word.group()), ()):
                 found = pattern.match(text, start)
                 if found:
                     out.append((body, start, found.end()))
                     end = found.end()
                     break
-        out += [(self._domain_owner[m.group(1).lower()], m.start(), m.end()) for m in self._domains.finditer(text)]
+        # The domain is matched ignoring case, so it is looked up folded as IGNORECASE reads it
+        # ("polİce.uk" matched, and its lower case, with a dotted i of two characters, was no key).
+        for m in self._domains.finditer(text):
+            owner = self._domain_owner.get(fold(m.group(1)))
+            if owner is not None:
+                out.append((owner, m.start(), m.end()))
         return out
 
 

@@ -221,11 +221,9 @@ def starting_words(starts: re.Pattern[str] | None, text: str) -> Iterator[re.Mat
     """The words (runs of ``\\w``) of ``text`` where ``starts``, a ``word_starts`` pattern,
     finds one starting, in one search of the ``fold``-ed text (every word without a pattern).
 
-    Among them is every word whose lower case is, or starts with, one of the pattern's
-    words: the letters that make an ASCII word in lower case are made it by ``fold`` too.
-    Those ``fold`` makes ASCII and ``str.lower`` does not ("ſ", "ı", "İ") give words
-    whose lower case is no key: a caller looks a word up by its lower case and passes
-    over them, as it would reading every word."""
+    Among them is every word whose ``fold`` is, or starts with, one of the pattern's
+    words; a caller looks each word up by its ``fold`` too ("ſtop" is "stop", as
+    IGNORECASE reads it)."""
     if starts is None:
         return WORD.finditer(text)
     return (WORD.match(text, m.start()) for m in starts.finditer(fold(text)))

@@ -84,8 +84,8 @@ class _Counter:
     3 ms a letter for 31 topics. Here each phrase is filed under its first word (or,
     for "drone*", under the stem its words start with) and tried only where such a
     word starts, in the topic's phrase order, a topic's mentions never overlapping:
-    what ``findall`` counted, but for a phrase whose first word is written with "ſ", "ı"
-    or "İ" (which IGNORECASE reads as s and i, and a word's lower case does not).
+    what ``findall`` counted (a word is looked up by its ``fold``, which reads "ſ", "ı"
+    and "İ" as IGNORECASE does).
     Topics with ``unless`` phrases are counted as before.
     """
 
@@ -112,7 +112,7 @@ class _Counter:
         counts = [0] * len(self.topics)
         ends = [0] * len(self.topics)
         for word in starting_words(self.starts, text):
-            key = word.group().lower()
+            key = fold(word.group())  # "ſtop" is "stop" to IGNORECASE, as to findall
             found = list(self.exact.get(key, ()))
             for length in self.stem_lengths:
                 if length > len(key):
