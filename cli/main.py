@@ -54,8 +54,12 @@ def main(verbose: bool) -> None:
               help="Run every configured source not marked enabled = false.")
 @click.option("--retry-failed", is_flag=True,
               help="Only redo what failed last time (fetches and extractions) in the sources chosen.")
+@click.option("--follow-symlinks", is_flag=True,
+              help="Also take links that lead out of a folder given, hard links to files "
+                   "outside it and other mounts inside it (skipped by default).")
 def ingest(paths: tuple[str, ...], config_path: str | None, progress: bool | None,
-           source_names: tuple[str, ...], all_sources: bool, retry_failed: bool) -> None:
+           source_names: tuple[str, ...], all_sources: bool, retry_failed: bool,
+           follow_symlinks: bool) -> None:
     """Take files and folders (recursively), or configured sources, into the archive.
 
     Every original is kept write-once under its sha256 with a record of where it
@@ -71,8 +75,10 @@ def ingest(paths: tuple[str, ...], config_path: str | None, progress: bool | Non
     if paths and (source_names or all_sources):
         raise click.UsageError("give PATHS or --source/--all, not both")
     if paths:
-        _ingest_paths(config, paths, show)
+        _ingest_paths(config, paths, show, follow_symlinks)
         return
+    if follow_symlinks:
+        raise click.UsageError("--follow-symlinks is for PATHS; a folder source sets follow_symlinks = true")
     from ingest.sources.runner import enabled_sources
     names = list(source_names) or (enabled_sources(config) if all_sources or retry_failed else [])
     if not names:
@@ -80,14 +86,17 @@ def ingest(paths: tuple[str, ...], config_path: str | None, progress: bool | Non
     _ingest_sources(config, names, show, retry_failed)
 
 
-def _ingest_paths(config: Config, paths: tuple[str, ...], show: bool) -> None:
+def _ingest_paths(config: Config, paths: tuple[str, ...], show: bool, follow_symlinks: bool) -> None:
     from ingest.sources.files import WalkError
     from ingest.pipeline import ingest_paths
 
     try:
-        summary = ingest_paths(config, list(paths), progress=_progress_bar() if show else None)
+        summary = ingest_paths(config, list(paths), progress=_progress_bar() if show else None,
+                               follow_symlinks=follow_symlinks)
     except WalkError as exc:
         raise click.ClickException(str(exc)) from None
+    for name, reason, detail in summary.skips:
+        click.echo(f"skipped: {name}: {reason}: {detail}", err=True)
     for name, reason, detail in summary.failures:
         click.echo(f"failed: {name}: {reason}{': ' + detail if detail else ''}", err=True)
     click.echo(summary.line())
@@ -105,6 +114,8 @@ def _ingest_sources(config: Config, names: list[str], show: bool, retry_failed: 
             line.end()
         except SourceError as exc:
             raise click.ClickException(str(exc)) from None
+        for what, reason, detail in summary.skips:
+            click.echo(f"skipped: {what}: {reason}: {detail}", err=True)
         for what, reason, detail in summary.failures:
             click.echo(f"failed: {what}: {reason}{': ' + detail if detail else ''}", err=True)
         click.echo(summary.line())

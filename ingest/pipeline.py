@@ -121,6 +121,13 @@ class Summary:
     failed: int = 0
     skipped: int = 0
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # (input, reason, detail)
+    skips: list[tuple[str, str, str]] = field(default_factory=list)  # (input, reason, detail)
+
+    def skip(self, skipped: Iterable[Any]) -> None:
+        """Count names a source did not take (ingest.sources.files.Skipped)."""
+        for s in skipped:
+            self.skipped += 1
+            self.skips.append((s.display, s.reason, s.detail))
 
     def line(self) -> str:
         return (f"{self.new} new, {self.changed} changed, {self.unchanged} unchanged, "
@@ -380,19 +387,20 @@ def _title_from_name(name: str) -> str:
 
 
 def ingest_paths(config: Config, paths: list[str], *, progress: Progress | None = None,
-                 source: str = "files") -> Summary:
+                 source: str = "files", follow_symlinks: bool = False) -> Summary:
     """Ingest files and folders (recursively): the folder source into the pipeline."""
     from ingest.sources.files import find_files, locator, read_limited
 
     limit = config.ingest.max_file_mb * 1024 * 1024
-    found = list(find_files(paths))  # names only (a bad path fails before any work)
+    walk = find_files(paths, follow_symlinks=follow_symlinks)  # a bad path fails before any work
     with Ingester(config, progress=progress) as ingester:
+        ingester.summary.skip(walk.skipped)
 
         def items() -> Iterator[Item]:
             # Each original is read and stored when the pool has room for it.
-            for f in found:
+            for f in walk.files:
                 try:
-                    data = read_limited(f.path, limit)
+                    data = read_limited(f, limit)
                 except OSError as exc:
                     ingester.summary.failed += 1
                     ingester.summary.failures.append((f.display, "unreadable", str(exc)))
@@ -400,7 +408,7 @@ def ingest_paths(config: Config, paths: list[str], *, progress: Progress | None 
                 yield ingester.add_bytes(data, source=source, locator=locator(f.path),
                                          name=f.path.name, display=f.display)
 
-        ingester.run(items(), total=len(found))
+        ingester.run(items(), total=len(walk.files))
         return ingester.summary
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from archive.config import Config, IngestConfig
 from archive.store import Store
+from ingest.sources import folder
 from ingest.sources.runner import run_source
 
 
@@ -24,8 +25,8 @@ def test_folder_is_incremental(tmp_path: Path, monkeypatch) -> None:
     config, inbox = make(tmp_path)
     assert run_source(config, "inbox").new == 2
     reads = []
-    real = Path.read_bytes
-    monkeypatch.setattr(Path, "read_bytes", lambda self: reads.append(self.name) or real(self))
+    real = folder.read_limited
+    monkeypatch.setattr(folder, "read_limited", lambda f, limit: reads.append(f.path.name) or real(f, limit))
     again = run_source(config, "inbox")
     assert (again.new, again.changed, again.unchanged) == (0, 0, 2) and reads == []
     (inbox / "a.txt").write_text("Kent Police. FOI 1234/23. The information is attached.\n")

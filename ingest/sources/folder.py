@@ -23,13 +23,15 @@ class Folder:
     kind = "folder"
 
     def __init__(self, name: str, settings: dict[str, Any], config: Config) -> None:
-        check_settings(name, settings, {"kind", "path", "enabled"}, ("path",))
+        check_settings(name, settings, {"kind", "path", "enabled", "follow_symlinks"}, ("path",))
         path = Path(str(settings["path"])).expanduser()
         if not path.is_absolute() and config.source_file is not None:
             path = config.source_file.parent / path
         self.name = name
         self.path = path
         self.limit = config.ingest.max_file_mb * 1024 * 1024
+        # Off by default: an incoming folder must not publish files kept elsewhere.
+        self.follow_symlinks = bool(settings.get("follow_symlinks", False))
         self.hints: dict[str, Any] = {}
 
     def collect(self, ingester: Ingester, only: set[str] | None = None
@@ -40,10 +42,11 @@ class Folder:
         items = []
         seen = set()
         try:
-            found = list(find_files([self.path]))
+            walk = find_files([self.path], follow_symlinks=self.follow_symlinks)
         except WalkError as exc:
             raise SourceError(f"[sources.{self.name}]: {exc}") from None
-        for file in found:
+        ingester.summary.skip(walk.skipped)  # a stored file now skipped counts as gone
+        for file in walk.files:
             url = locator(file.path)
             seen.add(url)
             if only is not None and url not in only:
@@ -56,7 +59,7 @@ class Folder:
                         and ingester.store.has_object(row.sha256)):
                     counts["unchanged_files"] += 1
                     continue
-                data = read_limited(file.path, self.limit)
+                data = read_limited(file, self.limit)
             except OSError as exc:
                 state.set(self.name, url, "failed", reason=f"unreadable: {exc}")
                 counts["failed"] += 1

@@ -55,18 +55,22 @@ class RunSummary:
     gone: int = 0
     not_allowed: int = 0
     requests: int = 0
+    skipped: int = 0  # names a folder source did not take (links out of it, pipes ...)
     failures: list[tuple[str, str, str]] = field(default_factory=list)
+    skips: list[tuple[str, str, str]] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         data = asdict(self)
         data.pop("source")
         data.pop("failures")
+        data.pop("skips")
         return data
 
     def line(self) -> str:
         return (f"{self.source}: {self.new} new, {self.changed} changed, {self.unchanged} unchanged, "
                 f"{self.failed} failed, {self.skipped_robots} skipped by robots, "
-                f"{self.deferred} deferred, {self.gone} gone")
+                f"{self.deferred} deferred, {self.gone} gone"
+                + (f", {self.skipped} skipped" if self.skipped else ""))
 
 
 def enabled_sources(config: Config) -> list[str]:
@@ -110,6 +114,7 @@ def run_source(config: Config, name: str, *, progress: Progress | None = None,
         summary.gone = counts["gone"]
         summary.not_allowed = counts["not_allowed"]
         summary.requests = counts["requests"]
+        summary.skipped, summary.skips = result.skipped, list(result.skips)
         summary.failures = list(result.failures) + [
             (row.url, row.state, row.reason or "") for row in state.failures(name)
             if (row.last_fetched or "") >= started]
