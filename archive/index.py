@@ -80,6 +80,9 @@ def make_schema() -> fields.Schema:
         status=fields.ID(stored=True),
         ingested=fields.STORED(),
         exemptions_json=fields.STORED(),  # each exemption with its sentence and offset
+        # What the page shows beside the facets: the questions and their answers, the
+        # outcome's evidence, where the date came from, the fields a person corrected.
+        details_json=fields.STORED(),
         # Round robins (ingest/groups.py): the group id, the request as quoted, and the
         # MinHash LSH band keys a new document looks its near-duplicates up by.
         group=fields.ID(stored=True),
@@ -145,6 +148,7 @@ def to_fields(doc: Document) -> dict[str, Any]:
         "status": doc.status,
         "ingested": doc.ingested,
         "exemptions_json": json.dumps([e.to_dict() for e in meta.exemptions], ensure_ascii=False),
+        "details_json": json.dumps(details(meta), ensure_ascii=False),
         "group": doc.group or "",
         "request": doc.request or "",
         "lsh": " ".join(doc.request_bands),
@@ -154,6 +158,16 @@ def to_fields(doc: Document) -> dict[str, Any]:
         values["year"] = f"{date.year:04d}"
     # Whoosh rejects empty strings for ID fields poorly in facets: leave them out.
     return {k: _storable(v) for k, v in values.items() if v not in ("", None)}
+
+
+#: The keys of Metadata kept whole in ``details_json`` (read back by archive/search.py).
+DETAIL_KEYS = ("questions", "outcome_evidence", "date_source", "corrected")
+
+
+def details(meta: Any) -> dict[str, Any]:
+    """The parts of a document's metadata the page shows but nothing filters on."""
+    data = meta.to_dict()
+    return {k: data[k] for k in DETAIL_KEYS}
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -176,8 +190,24 @@ def open_or_create(path: Path) -> index.FileIndex:
     path.mkdir(parents=True, exist_ok=True)
     storage = FileStorage(str(path), supports_mmap=False)
     if storage.index_exists(INDEX_NAME):
-        return storage.open_index(INDEX_NAME)
+        ix = storage.open_index(INDEX_NAME)
+        _add_new_fields(ix)
+        return ix
     return storage.create_index(make_schema(), indexname=INDEX_NAME)
+
+
+def _add_new_fields(ix: index.FileIndex) -> None:
+    """Give an index made by an earlier version the fields added since (stored ones:
+    documents written before simply lack them), in one commit of Whoosh's own writer."""
+    schema = make_schema()
+    missing = [name for name in schema.names() if name not in ix.schema]
+    if not missing:
+        return
+    writer = ix.writer()
+    for name in missing:
+        writer.add_field(name, schema[name])
+    writer.commit()
+    log.info("index: added the fields %s", ", ".join(missing))
 
 
 class IndexWriter:

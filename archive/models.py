@@ -20,6 +20,55 @@ OUTCOMES = (
     "not_held",
     "mixed",
 )
+#: What happened to one question of a request (``Question.answer``).
+ANSWERS = ("released", "partly_released", "not_held", "withheld", "cost", "ncnd", "not_answered")
+#: Where a response's ``date`` came from: the letter's own date, the date the request was
+#: received (said in the letter), or the source's (page, Last-Modified, e-mail, file).
+DATE_SOURCES = ("response", "received", "source")
+#: The fields a person can correct (``foi-archive correct``).
+CORRECTABLE = ("outcome", "exemptions", "authority", "reference", "date")
+
+
+@dataclass
+class Evidence:
+    """The sentence a reading was made from, and its character offset in the text."""
+
+    sentence: str
+    offset: int = -1
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> "Evidence | None":
+        if not data:
+            return None
+        return cls(sentence=str(data.get("sentence", "")), offset=int(data.get("offset", -1)))
+
+
+@dataclass
+class Question:
+    """One item of the request and what happened to it.
+
+    ``answer`` is one of ANSWERS; ``exemptions`` the codes relied on for this item;
+    ``evidence`` the sentence of the reply the answer was read from (None when the
+    reply says nothing of the item: ``not_answered``).
+    """
+
+    text: str
+    answer: str
+    exemptions: list[str] = field(default_factory=list)
+    evidence: Evidence | None = None
+    number: str = ""  # as the request numbers it ("1", "a", "Q3"), else its position
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Question":
+        return cls(text=str(data.get("text", "")), answer=str(data.get("answer", "not_answered")),
+                   exemptions=list(data.get("exemptions") or []),
+                   evidence=Evidence.from_dict(data.get("evidence")), number=str(data.get("number", "")))
 
 
 @dataclass
@@ -58,6 +107,12 @@ class Metadata:
     exemptions: list[Exemption] = field(default_factory=list)
     outcome: str | None = None
     topics: list[str] = field(default_factory=list)
+    # The sentence the outcome was read from (None with the outcome, or when it follows
+    # from the questions' answers alone).
+    outcome_evidence: Evidence | None = None
+    questions: list[Question] = field(default_factory=list)
+    date_source: str | None = None  # one of DATE_SOURCES, None when there is no date
+    corrected: list[str] = field(default_factory=list)  # fields a person corrected (CORRECTABLE)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)  # the exemptions too: asdict recurses into them
@@ -67,6 +122,9 @@ class Metadata:
         known = {k: data.get(k) for k in cls.__dataclass_fields__ if k in data}
         known["exemptions"] = [Exemption.from_dict(e) for e in data.get("exemptions") or []]
         known["topics"] = list(data.get("topics") or [])
+        known["outcome_evidence"] = Evidence.from_dict(data.get("outcome_evidence"))
+        known["questions"] = [Question.from_dict(q) for q in data.get("questions") or []]
+        known["corrected"] = list(data.get("corrected") or [])
         return cls(**known)
 
 

@@ -192,6 +192,11 @@ class DocumentView:
     source_url: str | None
     ingested: str | None
     status: str | None
+    # From details_json (archive.index.details): plain dicts, as Metadata.to_dict gives them.
+    questions: list[dict[str, Any]] = field(default_factory=list)
+    outcome_evidence: dict[str, Any] | None = None
+    date_source: str | None = None
+    corrected: list[str] = field(default_factory=list)
 
 
 # -- parameters ------------------------------------------------------------------
@@ -785,6 +790,7 @@ def get_document(reader: IndexReader, doc_id: str) -> DocumentView | None:
     if stored is None:
         return None
     outcome = stored.get("outcome")
+    details = json.loads(stored.get("details_json") or "{}")  # absent in older documents
     return DocumentView(
         id=stored["id"],
         sha256=stored.get("sha256", ""),
@@ -806,4 +812,8 @@ def get_document(reader: IndexReader, doc_id: str) -> DocumentView | None:
         source_url=stored.get("source_url"),
         ingested=stored.get("ingested"),
         status=stored.get("status"),
+        questions=list(details.get("questions") or []),
+        outcome_evidence=details.get("outcome_evidence"),
+        date_source=details.get("date_source"),
+        corrected=list(details.get("corrected") or []),
     )
