@@ -24,7 +24,7 @@ def evaluate_command(labels: str, config_path: str | None, as_json: bool) -> Non
     """
     from ingest.evaluate import evaluate, format_report, records_for, report_dict
 
-    config = load_config(config_path)
+    config = load_config(config_path, optional=True)
     try:
         report = evaluate(labels, records_for(config, labels))
     except ValueError as exc:

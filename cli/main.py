@@ -25,7 +25,11 @@ config_option = click.option(
 )
 
 
-def load_config(path: str | None) -> Config:
+def load_config(path: str | None, *, optional: bool = False) -> Config:
+    """The configuration; with ``optional`` (commands that store nothing), the defaults
+    when no file was named and there is none where it is looked for."""
+    if optional and not path and not config_mod.resolve_path(None).exists():
+        return Config.for_directory(Path.cwd() / "data")
     try:
         return config_mod.load(path)
     except ConfigError as exc:
@@ -248,12 +252,13 @@ def extract(files: tuple[str, ...], config_path: str | None, as_json: bool) -> N
     """Extract text and metadata from files, without storing anything.
 
     A file that cannot be read gets its line with "error" set; the command goes on.
+    No config file is needed: without one the default limits apply.
 
     Example: foi-archive extract response.pdf --json
     """
     from ingest.pipeline import extract_paths
 
-    config = load_config(config_path)
+    config = load_config(config_path, optional=True)
     for record in extract_paths(config, list(files)):
         if as_json:
             click.echo(json.dumps(record, ensure_ascii=False))

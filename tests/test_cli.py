@@ -81,6 +81,18 @@ def test_extract_json_one_line_per_file_in_order(tmp_path: Path, conf: Path) -> 
     assert lines[2]["error"]
 
 
+def test_extract_needs_no_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no ./config.toml here, and none named
+    monkeypatch.delenv("FOI_ARCHIVE_CONFIG", raising=False)
+    letter = tmp_path / "letter.txt"
+    letter.write_text("Kent Police\nWe do not hold the information you asked for.\n")
+    [record] = [json.loads(line) for line in run("extract", str(letter), "--json").splitlines()]
+    assert (record["authority"], record["error"]) == ("Kent Police", None)
+    assert not (tmp_path / "data").exists()  # nothing stored
+    named = CliRunner().invoke(main, ["extract", str(letter), "--config", str(tmp_path / "no.toml")])
+    assert named.exit_code == 1 and "config file not found" in named.output
+
+
 def test_missing_path_is_a_clear_error(tmp_path: Path, conf: Path) -> None:
     result = CliRunner().invoke(main, ["ingest", str(tmp_path / "nope"), "--config", str(conf)])
     assert result.exit_code == 1 and "no such file or folder" in result.output
