@@ -27,9 +27,36 @@ from ingest.metadata.regime import find_regime
     ("Freedom of Information Request Reference No: IM-FOI-2023-1145\n", "IM-FOI-2023-1145"),
     ("Subject: Re – Freedom of Information Request – Reference – FOI\n/2022-23-0864\nDear Mr B", "FOI /2022-23-0864"),
     ("Dear Sir, thank you for your letter of 4 May 2017.", None),
+    # Forms seen on letters from bodies the rules were not written for.
+    ("Freedom of Information – Response – 20417\n\nWe are submitting", "20417"),
+    ("\tReceived on 15/01/2018 Our Ref: DC/FOI 59/18\n", "DC/FOI 59/18"),
+    ("Request for Information - Reference Number: CHS/AWZBQX\n", "CHS/AWZBQX"),
+    ("Request for Information - Reference Number: TRE/AWZBQX – INTERNAL REVIEW\n", "TRE/AWZBQX"),
+    ("Reference Number: ASC/AWZC3P\n", "ASC/AWZC3P"),
+    ("Reference Number: \n\nFOI20186816DJL \n", "FOI20186816DJL"),
+    ("Your request number is CRN00166467\n\nDear Sir", "CRN00166467"),
+    ("Our ref\nYour ref\n\nSERVICE REQUEST REF 180302\n", "180302"),
+    ("If you are unhappy please ask for a review. Please quote reference 1189733.", "1189733"),
+    ("Case reference: 12345\n", "12345"),
+    ("Request ID: 77812\n", "77812"),
+    ("Subject: ECC4537301 05 18-S12 - Cost Exemption\n", "ECC4537301"),
+    ("You sent us a Freedom of Information request on 01/05/2018 asking about", None),
+    ("Your ref: AB/1234/56\nDear Sir", None),
+    ("Please use this email address for all replies to this request: [FOI #1111836 email]", None),
+    ("Dear Ms Smith\n" + "Thank you for your e-mail about our records.\n" * 12 + "We stand by the approach we "
+     "described in detail to you in our letter about this practice in our response to FOI 2019-20-1881, and "
+     "we will not revisit it.", None),
+    ("The Commissioner's decision (decision notice FS50681336) was upheld.", None),
 ])
 def test_reference(text: str, reference: str | None) -> None:
     assert find_reference(text) == reference
+
+
+def test_reference_from_title_then_file_name() -> None:
+    assert find_reference("Dear Sir", title="F0013056 - FREEDOM OF INFORMATION ACT") == "F0013056"
+    assert find_reference("Dear Sir", filename="/in/Response FOI 1306-25.pdf") == "FOI 1306-25"
+    assert find_reference("Our ref: EIR 1234\n", filename="FOI 9999-25.pdf") == "EIR 1234"
+    assert find_reference("Dear Sir", filename="letter 16078.doc") is None  # a bare number names nothing
 
 
 @pytest.mark.parametrize("text, iso", [

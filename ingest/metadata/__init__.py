@@ -44,7 +44,7 @@ def enrich(text: str, *, title: str | None = None, hints: dict[str, Any] | None 
         authority_type=authority.type if authority else None,
         force=authority.force if authority else None,
         regime=regime,
-        reference=find_reference(clean, title=title),
+        reference=find_reference(clean, title=title, filename=filename),
         date=response_date(clean, decision_messages(clean, substantive), hints),
         received=received_date(clean, split_messages(clean)),
         exemptions=exemptions,
