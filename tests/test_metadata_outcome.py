@@ -21,8 +21,9 @@ def thread(*messages: tuple[str, str, str]) -> str:
     ("The information you requested is exempt from disclosure under section 21(1) of the Freedom of Information "
      "Act 2000 as it is accessible by other means.", "refused"),
     ("We do not hold the information requested.", "not_held"),
-    ("1. Yes.\n\n2. We do not hold the information requested as the return is being prepared.\n\n"
-     "Our response: 1 answered above.", "mixed"),
+    ("Your Request:\n1. Could you tell me if the library completes the annual statistics return?\n"
+     "2. If so, please could you send the 2017 return?\n\nOur Response:\n1. Yes.\n"
+     "2. We do not hold the information requested as the return is being prepared.", "mixed"),
     ("The force can neither confirm nor deny that it holds the information by virtue of section 23(5).",
      "neither_confirm_nor_deny"),
     ("We are refusing your request under Regulation 12(4)(b) as manifestly unreasonable.", "refused"),

@@ -15,7 +15,8 @@ from archive.models import Metadata
 from ingest.metadata.authorities import find_authority
 from ingest.metadata.dates import received_date, response_date
 from ingest.metadata.exemptions import find_exemptions, is_decision_notice
-from ingest.metadata.outcome import decision_messages, find_outcome, substantive_messages
+from ingest.metadata.outcome import decision_messages, from_answers, read_outcome, substantive_messages
+from ingest.metadata.questions import Questions, find_questions
 from ingest.metadata.reference import find_reference
 from ingest.metadata.regime import find_regime
 from ingest.metadata.text import normalise, split_messages
@@ -38,7 +39,17 @@ def enrich(text: str, *, title: str | None = None, hints: dict[str, Any] | None 
     regime = find_regime(clean, scottish=bool(authority and authority.regime == "FOISA"), title=title)
     exemptions = find_exemptions(clean, regime)
     substantive = substantive_messages(clean)
-    outcome = None if notice else find_outcome(clean, exemptions, substantive=substantive)
+    found = Questions([]) if notice else find_questions(clean, exemptions,
+                                                        decision_messages(clean, substantive, exemptions))
+    questions = found.questions
+    outcome, evidence = None, None
+    if not notice:
+        answered = [q for q in questions if q.answer != "not_answered"]
+        if found.specific and len(answered) >= 2:
+            # Answered item by item: the outcome follows from the answers (shared/domain.md).
+            outcome, evidence = from_answers(answered)
+        else:
+            outcome, evidence = read_outcome(clean, exemptions, substantive=substantive)
     return Metadata(
         authority=authority.name if authority else None,
         authority_type=authority.type if authority else None,
@@ -49,6 +60,8 @@ def enrich(text: str, *, title: str | None = None, hints: dict[str, Any] | None 
         received=received_date(clean, split_messages(clean)),
         exemptions=exemptions,
         outcome=outcome,
+        outcome_evidence=evidence,
+        questions=questions,
         topics=find_topics(clean, title),
     )
 

@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from archive import law
-from archive.models import Exemption
+from archive.models import Evidence, Exemption, Question
+from ingest.metadata.decision import (BOILERPLATE, COST, DISCLOSED, NCND, NOT_HELD, OTHER_MEANS, PARTIAL, POINTER,
+                                     UNABLE, WITHHELD)
 from ingest.metadata.prefilter import Spans, fold, may_match
-from ingest.metadata.text import Message, quoted_from_request, sentences, split_messages
+from ingest.metadata.text import Message, Sentence, evidence, quoted_from_request, sentences, split_messages
 
 _NO_DECISION = re.compile(
     r"""logged\s+as\s+an?\s+(?:Freedom|Environmental|FOI|EIR)|we\s+must\s+respond\s+to\s+you\s+within
@@ -28,36 +30,15 @@ _NO_DECISION = re.compile(
     |extend(?:ed)?\s+the\s+(?:time|deadline)|public\s+interest\s+extension""",
     re.VERBOSE | re.IGNORECASE,
 )
-_NOT_HELD = re.compile(
-    r"""(?:do|does|did)\s+not\s+(?:hold|possess|have\s+(?:it|this|that|the|any)\b)
-    |(?:is|are|was|were)\s+not\s+held|\bnot\s+held\b|hold\s+no\s+(?:recorded\s+)?(?:information|record)
-    |no\s+(?:recorded\s+)?information\s+(?:is\s+)?held|(?:can|could)\s+find\s+no\s+record
-    |no\s+(?:relevant\s+)?records?\s+(?:of|were|was|could|have)|no\s+longer\s+(?:complete|collect|record|produce|compile|hold)
-    |not\s+(?:yet\s+)?been\s+(?:developed|implemented|produced|created|finalised|agreed|approved)
-    |(?:is|are)\s+(?:currently\s+)?(?:in|under)\s+development|there\s+(?:is|are)\s+(?:currently\s+)?no\s+(?:defined\s+|specific\s+|such\s+|formal\s+)?(?:budget|policy|policies|record|records|data|information|figures|document)
-    |regulation\s+12\s?\(4\)\s?\(a\)""",
-    re.VERBOSE | re.IGNORECASE,
-)
-_WITHHELD = re.compile(
-    r"""exempt\s+from\s+disclosure|(?:is|are|been|being)\s+withheld|withholding|we\s+are\s+refusing|refus(?:e|ed|al)\s+(?:your|the|this)
-    |(?:is|are)\s+exempt\b|exemptions?\s+(?:applied|appl(?:y|ies))|exceed\s+the\s+(?:cost|appropriate)|cost\s+limit
-    |manifestly\s+unreasonable|vexatious|unable\s+to\s+provide\s+(?:this|the)\s+information(?!,?\s+because\s+we\s+do\s+not)
-    |not\s+(?:a\s+)?valid\s+request|invalid\s+request|decline\s+(?:to|your)|declining\s+to
-    |cannot\s+process\s+your\s+requests?|decided\s+not\s+to\s+disclose|legally\s+privileged\s+under""",
-    re.VERBOSE | re.IGNORECASE,
-)
-_PARTIAL = re.compile(
-    r"""(?:disclose|provide|release)\s+some\b|\bexempting\s+(?:the\s+)?(?:specific|names?|some|part)|withh\w+\s+some\b|not\s+being\s+withheld|some\s+(?:of\s+the\s+)?(?:information|data)\s+(?:has\s+been|is|was)\s+withheld
-    |\bredacted\b|\bredactions\b|partially|(?:remainder|rest)\s+of\s+the\s+information
-    |relating\s+to\s+[\w\s]{1,40}?\s+(?:is|are)\s+exempt""",
-    re.VERBOSE | re.IGNORECASE,
-)
-_DISCLOSED = re.compile(
-    r"""(?:decided|decision\s+has\s+been\s+(?:taken|made))\s+to\s+disclose|(?:please\s+)?(?:find|see)\s+(?:attached|enclosed)\s+(?:the|a|copies|copy|\w+\s+(?:data|information|documents?|reports?|licen[cs]es?))
-    |(?:attached|enclosed)\s+(?:is|are)\s|information\s+(?:is\s+)?(?:attached|enclosed|provided\s+below)|our\s+response\s*:
-    |please\s+see\s+(?:the\s+)?(?:response|answers?|information|table|dates|figures|data|list|details)\s+(?:below|attached)|\bhas\s+been\s+released
-    |released\s+to\s+you|(?:is|are)\s+as\s+follows|provided\s+(?:below|above)|we\s+(?:can\s+)?provide\s+the\s+following""",
-    re.VERBOSE | re.IGNORECASE,
+# The sentence patterns are decision.py's, one vocabulary for a question's answer and a
+# whole reply's decision.
+_NOT_HELD, _WITHHELD, _COST, _PARTIAL, _DISCLOSED, _UNABLE = NOT_HELD, WITHHELD, COST, PARTIAL, DISCLOSED, UNABLE
+_POINTER, _OTHER_MEANS = POINTER, OTHER_MEANS
+# A request refused as invalid (no full name, s.8) is asked again: not the decision on it.
+_INVALID = re.compile(
+    r"not\s+(?:a\s+)?valid\s+request|invalid\s+request|cannot\s+process\s+your\s+requests?"
+    r"|(?:have|has)\s+not\s+(?:given|provided)\s+(?:us\s+(?:with\s+)?)?(?:your|a)\s+(?:full|real)\s+name",
+    re.IGNORECASE,
 )
 # A reply that says it answers, with nothing withheld or missing: the answer is the information.
 _ANSWERED = re.compile(
@@ -65,7 +46,7 @@ _ANSWERED = re.compile(
     |please\s+(?:find|see)\s+(?:our|the)\s+response\s+below""",
     re.VERBOSE | re.IGNORECASE,
 )
-_NCND = re.compile(r"neither\s+confirm\s+nor\s+deny|refus\w*\s+to\s+confirm\s+or\s+deny|\bNCND\b", re.IGNORECASE)
+_NCND = NCND
 # "This letter serves as a refusal notice": every refusal says it, NCND and partial ones too,
 # so it decides only when nothing else in the message does.
 # Files attached again for reference were released before; they are not this reply's decision.
@@ -84,7 +65,8 @@ _ATTACHMENT_LISTING = re.compile(
 # The file names of attached response letters are a decision too ("Response not held.pdf").
 _ATTACHMENT_NOT_HELD = re.compile(r"not\s*held", re.IGNORECASE)
 _ATTACHMENT_WITHHELD = re.compile(r"exempt|refus|withh", re.IGNORECASE)
-_ATTACHMENT_RELEASE = re.compile(r"release|disclos|\bdata\b|redacted", re.IGNORECASE)
+# A spreadsheet a body sends is the data asked for.
+_ATTACHMENT_RELEASE = re.compile(r"release|disclos|\bdata\b|redacted|\.(?:xlsx?|csv|ods)$", re.IGNORECASE)
 _REVIEW = re.compile(r"internal\s+review\s+(?:has|of|decision|outcome)|your\s+request\s+for\s+an\s+internal\s+review|(?:carried\s+out|completed)\s+an?\s+internal\s+review",
                      re.IGNORECASE)
 _APPEALS = re.compile(r"internal\s+review|Information\s+Commissioner|unhappy|dissatisfied|complain", re.IGNORECASE)
@@ -99,6 +81,9 @@ class Decision:
     not_held: bool = False
     ncnd: bool = False
     attachments: list[str] = field(default_factory=list)
+    invalid: bool = False  # refused as no valid request (s.8): asked again, not decided
+    # For each of disclosed, withheld, not_held, ncnd: the first sentence that says so, and where.
+    evidence: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     @property
     def decided(self) -> bool:
@@ -117,10 +102,18 @@ def substantive_messages(text: str) -> list[Message]:
     return out
 
 
-def decision_messages(text: str, substantive: list[Message]) -> list[Message]:
+def decision_messages(text: str, substantive: list[Message], exemptions: list[Exemption] = ()) -> list[Message]:
     """The substantive replies that decide something, or all substantive replies when none does."""
-    decided = [m for m in substantive if read_message(m, text).decided]
-    return decided or substantive
+    readings = [(m, read_message(m, text, exemptions)) for m in substantive]
+    decided = [(m, d) for m, d in readings if d.decided]
+    # A refusal as invalid (s.8) that a later reply follows with a decision is not the decision.
+    while len(decided) > 1 and _only_invalid(decided[0][1]) and not all(_only_invalid(d) for _, d in decided):
+        decided.pop(0)
+    return [m for m, _ in decided] or substantive
+
+
+def _only_invalid(d: Decision) -> bool:
+    return d.invalid and not (d.disclosed or d.not_held or d.ncnd)
 
 
 def read_message(message: Message, text: str, exemptions: list[Exemption] = ()) -> Decision:
@@ -129,31 +122,38 @@ def read_message(message: Message, text: str, exemptions: list[Exemption] = ()) 
     body = _without_listings(message.text)
     read = _read_sentences(body, message.start, text)
     d.not_held, d.withheld, d.disclosed, d.ncnd = read.not_held, read.withheld, read.disclosed, read.ncnd
+    d.invalid = read.invalid
+    d.evidence = {flag: (sentence, at) for flag, sentence, at in read.where}
     answered, refusal_notice, ncnd_sentences = read.answered, read.refusal_notice, read.ncnd_sentences
     for e in exemptions:
         if not message.start <= e.offset < message.end:
             continue
         # A section cited in the sentence that neither confirms nor denies is the ground for it.
-        if law.is_ncnd(e.code) or any(a <= e.offset < b for a, b in ncnd_sentences):
-            d.ncnd = True
-        else:
-            d.withheld = True
+        flag = "ncnd" if law.is_ncnd(e.code) or any(a <= e.offset < b for a, b in ncnd_sentences) else "withheld"
+        setattr(d, flag, True)
+        d.evidence.setdefault(flag, (e.sentence, e.offset))
     # The names of attached files are a decision too, unless the files are sent again for reference.
     if not _sent_for_reference(body):
         for name in message.attachments:
+            flags: tuple[str, ...] = ()
             if _ATTACHMENT_NOT_HELD.search(name):
-                d.not_held = True
+                flags = ("not_held",)
             elif _ATTACHMENT_WITHHELD.search(name):
-                d.withheld = True
-                d.disclosed |= bool(re.search(r"\bsome\b|\bpart", name, re.IGNORECASE))
+                flags = ("withheld", "disclosed") if re.search(r"\bsome\b|\bpart", name, re.IGNORECASE) else ("withheld",)
             elif _ATTACHMENT_RELEASE.search(name):
-                d.disclosed = True
+                flags = ("disclosed",)
+            for flag in flags:
+                setattr(d, flag, True)
+                d.evidence.setdefault(flag, (f"Attachment: {name}", _offset_of(text, name, message)))
     if refusal_notice and not d.decided:
         d.withheld = True
+        d.evidence.setdefault("withheld", read.refusal_notice_at)
     if answered and d.not_held and not (d.disclosed or d.withheld or d.ncnd) and _answers_some(body, message.start, text):
         d.disclosed = True
+        d.evidence.setdefault("disclosed", read.answered_at)
     if answered and not d.decided:
         d.disclosed = True
+        d.evidence.setdefault("disclosed", read.answered_at)
     return d
 
 
@@ -179,7 +179,11 @@ class _Sentences:
     ncnd: bool = False
     answered: bool = False
     refusal_notice: bool = False
+    invalid: bool = False
     ncnd_sentences: tuple[tuple[int, int], ...] = ()
+    where: tuple[tuple[str, str, int], ...] = ()  # (flag, sentence, offset): the first of each flag
+    answered_at: tuple[str, int] = ("", -1)
+    refusal_notice_at: tuple[str, int] = ("", -1)
 
 
 # A message is read three times per response (which are substantive, which decide, what
@@ -188,7 +192,8 @@ class _Sentences:
 # sentence no decision pattern can match says nothing, whatever else it holds.
 @lru_cache(maxsize=64)
 def _read_sentences(body: str, base: int, text: str) -> _Sentences:
-    flags = dict.fromkeys(("not_held", "withheld", "disclosed", "ncnd", "answered", "refusal_notice"), False)
+    flags = dict.fromkeys(("not_held", "withheld", "disclosed", "ncnd", "answered", "refusal_notice", "invalid",
+                           "unable", "pointer", "other_means"), False)
     ncnd_sentences: list[tuple[int, int]] = []
     sents = sentences(body, base)
     spans = Spans(fold(body), [(s.start - base, s.end - base) for s in sents])
@@ -200,28 +205,56 @@ def _read_sentences(body: str, base: int, text: str) -> _Sentences:
         c = may[pattern]
         return (c is None or i in c) and pattern.search(words) is not None
 
+    where: dict[str, tuple[str, str, int]] = {}
+
+    def note(flag: str, hit: bool, sent: Sentence) -> None:
+        if hit:
+            flags[flag] = True
+            where.setdefault(flag, (flag, *evidence(sent.text, sent.start)))
+
     for i in todo:
         sent = sents[i]
         words = sent.text
         if quoted_from_request(words, text, sent.start) or (found(_APPEALS, i, words) and not found(_WITHHELD, i, words)):
             continue
-        flags["not_held"] |= found(_NOT_HELD, i, words)
-        flags["withheld"] |= found(_WITHHELD, i, words)
+        if BOILERPLATE.search(words) and not found(_WITHHELD, i, words):
+            continue  # the re-use licence, an e-mail's disclaimer: no decision of this reply
+        note("not_held", found(_NOT_HELD, i, words), sent)
+        note("withheld", found(_WITHHELD, i, words) or found(_COST, i, words), sent)
+        note("invalid", found(_INVALID, i, words), sent)
+        note("unable", found(_UNABLE, i, words), sent)
+        note("pointer", found(_POINTER, i, words) and not found(_FOR_REFERENCE, i, words), sent)
+        note("other_means", found(_OTHER_MEANS, i, words), sent)
         # "which we released to you on 13 May" tells of an earlier release, not this one.
-        flags["disclosed"] |= found(_DISCLOSED, i, words) and not found(_FOR_REFERENCE, i, words)
+        note("disclosed", found(_DISCLOSED, i, words) and not found(_FOR_REFERENCE, i, words), sent)
         if found(_NCND, i, words):
-            flags["ncnd"] = True
+            note("ncnd", True, sent)
             ncnd_sentences.append((sent.start, sent.end))
-        flags["answered"] |= found(_ANSWERED, i, words)
-        flags["refusal_notice"] |= found(_REFUSAL_NOTICE, i, words)
+        note("answered", found(_ANSWERED, i, words), sent)
+        note("refusal_notice", found(_REFUSAL_NOTICE, i, words), sent)
         if found(_PARTIAL, i, words):
-            flags["disclosed"] = flags["withheld"] = True
-    return _Sentences(**flags, ncnd_sentences=tuple(ncnd_sentences))
+            note("disclosed", True, sent)
+            note("withheld", True, sent)
+    if flags.pop("pointer") and not flags["other_means"]:
+        # Pointed to where it is published, and not refused as accessible by other means (s.21).
+        flags["disclosed"] = True
+        where.setdefault("disclosed", ("disclosed", *where["pointer"][1:]))
+    flags.pop("other_means")
+    if flags.pop("unable") and not flags["not_held"]:
+        # "Unable to provide" is a refusal where nothing is said to be not held.
+        flags["withheld"] = True
+        where.setdefault("withheld", ("withheld", *where["unable"][1:]))
+    at = {flag: (sentence, offset) for flag, sentence, offset in where.values()}
+    deciding = tuple(v for k, v in where.items() if k in ("not_held", "withheld", "disclosed", "ncnd"))
+    return _Sentences(**flags, ncnd_sentences=tuple(ncnd_sentences), where=deciding,
+                      answered_at=at.get("answered", ("", -1)),
+                      refusal_notice_at=at.get("refusal_notice", ("", -1)))
 
 
 # The patterns that decide something, and those read with them.
-_DECIDING = (_NOT_HELD, _WITHHELD, _DISCLOSED, _NCND, _ANSWERED, _REFUSAL_NOTICE, _PARTIAL)
-_SENTENCE_PATTERNS = (*_DECIDING, _APPEALS, _FOR_REFERENCE)
+_DECIDING = (_NOT_HELD, _WITHHELD, _COST, _DISCLOSED, _NCND, _ANSWERED, _REFUSAL_NOTICE, _PARTIAL, _INVALID, _UNABLE,
+             _POINTER)
+_SENTENCE_PATTERNS = (*_DECIDING, _APPEALS, _FOR_REFERENCE, _OTHER_MEANS)
 
 
 def _answers_some(body: str, base: int, text: str) -> bool:
@@ -242,20 +275,71 @@ def _answers_some(body: str, base: int, text: str) -> bool:
 
 def find_outcome(text: str, exemptions: list[Exemption] = (), *, substantive: list[Message] | None = None) -> str | None:
     """The outcome of a response (or thread), or None when nothing was decided."""
+    return read_outcome(text, exemptions, substantive=substantive)[0]
+
+
+def read_outcome(text: str, exemptions: list[Exemption] = (), *, substantive: list[Message] | None = None
+                 ) -> tuple[str | None, Evidence | None]:
+    """The outcome of a response (or thread) and the sentence that decides it; (None, None)
+    when nothing was decided."""
     messages = substantive if substantive is not None else substantive_messages(text)
     total = Decision()
     first = True
-    for message in messages:
+    for message in decision_messages(text, messages, exemptions):
         d = read_message(message, text, exemptions)
         # After the first decision, only an internal review changes it; later replies answer follow-ups.
         if not d.decided or not (first or _REVIEW.search(message.text)):
             continue
         first = False
-        total.disclosed |= d.disclosed
-        total.withheld |= d.withheld
-        total.not_held |= d.not_held
-        total.ncnd |= d.ncnd
-    return combine(total)
+        for flag in ("disclosed", "withheld", "not_held", "ncnd"):
+            if getattr(d, flag):
+                setattr(total, flag, True)
+                if flag in d.evidence:
+                    total.evidence.setdefault(flag, d.evidence[flag])
+    outcome = combine(total)
+    return outcome, _evidence(outcome, total.evidence)
+
+
+#: For each outcome, the flags whose sentence shows it best, the first found.
+_DECIDED_BY = {"partially_disclosed": ("withheld", "ncnd"), "mixed": ("not_held",), "not_held": ("not_held",),
+               "neither_confirm_nor_deny": ("ncnd",), "refused": ("withheld",), "disclosed_in_full": ("disclosed",)}
+
+
+def _evidence(outcome: str | None, where: dict[str, tuple[str, int]]) -> Evidence | None:
+    for flag in _DECIDED_BY.get(outcome or "", ()):
+        sentence, offset = where.get(flag, ("", -1))
+        if sentence:
+            return Evidence(sentence, offset)
+    return None
+
+
+def _offset_of(text: str, name: str, message: Message) -> int:
+    at = text.find(name, message.start)
+    return at
+
+
+#: What each answer of a question adds to the decision of the whole response.
+_ANSWER_FLAGS = {"released": ("disclosed",), "partly_released": ("disclosed", "withheld"), "not_held": ("not_held",),
+                 "withheld": ("withheld",), "cost": ("withheld",), "ncnd": ("ncnd",)}
+
+
+def from_answers(questions: list[Question]) -> tuple[str | None, Evidence | None]:
+    """The outcome that the answers to the questions add up to, with the answer that decides it."""
+    d = Decision()
+    for q in questions:
+        for flag in _ANSWER_FLAGS.get(q.answer, ()):
+            setattr(d, flag, True)
+    outcome = combine(d)
+    # The evidence: the answer that makes the outcome what it is (what was withheld of a
+    # partial release, what was not held of a mixed one, ...).
+    wanted = {"partially_disclosed": ("partly_released", "withheld", "cost", "ncnd"), "mixed": ("not_held",),
+              "not_held": ("not_held",), "neither_confirm_nor_deny": ("ncnd",), "refused": ("withheld", "cost"),
+              "disclosed_in_full": ("released",)}.get(outcome or "", ())
+    for answer in wanted:
+        for q in questions:
+            if q.answer == answer and q.evidence is not None:
+                return outcome, q.evidence
+    return outcome, None
 
 
 def combine(d: Decision) -> str | None:

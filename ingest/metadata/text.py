@@ -280,3 +280,21 @@ def _piece(text: str, at: int, breaks: re.Pattern[str], lo: int, hi: int, limit:
             start = before
         else:
             return start, end
+
+
+# A first line that is a greeting or a short heading ("Dear Sir", "Briefing notes and
+# evaluations"), run into the sentence below it by the splitter.
+_LEAD_LINE = re.compile(r"^(?:dear\b[^\n]{0,60}|[^\n.,;:!?]{1,60})\n(?=\s*\S)", re.IGNORECASE)
+
+
+def evidence(sentence: str, start: int) -> tuple[str, int]:
+    """The words to show as evidence of a reading, and their offset: the sentence without a
+    greeting or heading line above it, cut to MAX_SENTENCE around its start."""
+    while True:
+        m = _LEAD_LINE.match(sentence)
+        if not m or (len(m.group(0).split()) > 6 and not m.group(0).lower().startswith("dear")):
+            break
+        rest = sentence[m.end():]
+        lead = len(rest) - len(rest.lstrip())
+        sentence, start = rest.lstrip(), start + m.end() + lead
+    return trim_sentence(sentence, 0), start

@@ -1,0 +1,452 @@
+"""Question by question: the items of a request and what the reply did with each.
+
+A request is often a list ("1. How many ...", "(a) ...", "• Any contracts ...",
+"Q3 ..."). Replies answer it in one of four shapes, read here in this order:
+
+1. **Interleaved**: each item quoted again and its answer below it (letters, and
+   "Q1 ... A1 ..." tables). The answer of an item runs to the next item.
+2. **Answers numbered apart**: the request's items first, then "1. ... 2. ..." answers.
+3. **A thread**: the items in the requester's message; the reply quotes them (1) or
+   numbers its answers (2).
+4. **One answer for all**: the list, then one reply. Sentences that name items
+   ("In relation to questions 4 and 6: no information held", "the remainder of the
+   request") decide those items; the rest of the reply decides the others.
+
+Each answer is read for what it says it does (decision.py): released, partly
+released, not held, withheld (with the exemptions cited in it), refused on cost
+(s.12), neither confirmed nor denied, or not answered, with the sentence it was
+read from. docs/metadata.md, "Questions", explains the rules and their limits.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from archive.models import Evidence, Exemption, Question
+from ingest.metadata.decision import Reading, read_answer
+from ingest.metadata.text import Message, split_messages, squash
+
+MAX_ITEMS = 40  # a longer "list" is a table of data, not a request
+MAX_ITEM_CHARS = 600  # an item's own words beyond this are the answer running on
+
+# The start of an item: "1.", "1)", "(1)", "Q1", "Question 1:", "(a)", "a)", "(iv)", a bullet.
+_MARKER = re.compile(
+    r"""^[ \t]*["“‘']?[ \t]*(?:
+        (?P<q>(?:Q|Question)[ \t]?(?P<qn>\d{1,2})\b[.:)]?)
+      | (?P<num>\(?(?P<n>\d{1,2})[.)](?![\d.]))
+      | (?P<let>\((?P<l>[a-hj-z]|[ivx]{1,4})\)|(?P<l2>[a-h])\))
+      | (?P<bullet>[•·▪◦●○■□➢►✓\-–*]|\.(?=[ \t]{2}|\t)|o(?=\t))
+    )[ \t]*(?=\S)""",
+    re.VERBOSE | re.MULTILINE,
+)
+# An answer's own label: "A1", "Answer 1:", "Response:", "Our response:".
+_ANSWER_LABEL = re.compile(
+    r"^[ \t]*(?:A[ \t]?(?P<an>\d{1,2})\b[.:)]?|Answer(?:[ \t]+(?P<an2>\d{1,2}))?[ \t]*[.:)\-–]"
+    r"|(?:Our[ \t]+)?(?:Response|Reply)(?:[ \t]+(?P<an3>\d{1,2}))?[ \t]*[:\-–])[ \t]*",
+    re.MULTILINE | re.IGNORECASE,
+)
+# Words a request item starts with (or it ends with "?"): what tells a request's list from
+# a list of facts in an answer ("• SPSS • STATA").
+_ASKING = re.compile(
+    r"""^\W*(?:any|all|copies|copy|how|what|which|when|where|who|whom|why|whether|do|does|did|is|are|was|were
+    |has|have|can|could|would|will|please|provide|the\s+(?:number|total|amount|name|date|cost|details|policy)
+    |a\s+(?:list|copy|breakdown|summary)|list|details|information|info|documents?|reports?|data|total|number
+    |breakdown|confirmation|confirm|minutes|correspondence|emails?|contracts?|policies|policy|guidance|figures
+    |statistics|evidence|records?|training|briefing|under|for\s+(?:each|the|every)|in\s+(?:each|the|relation)
+    |if\s)""",
+    re.VERBOSE | re.IGNORECASE,
+)
+# Where a reply's answers end: the sign-off, the appeals paragraph, the re-use licence.
+_REPLY_END = re.compile(
+    r"""^[ \t]*(?:yours\s+(?:sincerely|faithfully)|kind\s+regards|best\s+wishes|regards\b
+    |if\s+you\s+are\s+(?:unhappy|dissatisfied|not\s+(?:satisfied|happy|content))
+    |if\s+you\s+(?:wish|would\s+like)\s+to\s+(?:request|ask\s+for|complain|appeal|make)
+    |(?:complaint|appeal)\s+rights|your\s+right\s+to|right\s+of\s+(?:appeal|review)|internal\s+review\b
+    |the\s+information\s+(?:provided|supplied|released)\s+(?:in\s+this\s+response\s+)?is\s+(?:available\s+for\s+re-?use|subject\s+to)
+    |copyright|re-?use\s+of\s+(?:the\s+)?information)""",
+    re.VERBOSE | re.IGNORECASE | re.MULTILINE,
+)
+# A sentence that names items: "In relation to questions 4 and 6", "Q3 and Q4", "points 1-3",
+# "parts (a) and (b)", "the remainder of the request", "all other questions".
+_NAMES_ITEMS = re.compile(
+    r"""\b(?:questions?|q|points?|parts?|items?|requests?|elements?|sections?\s+(?=\d{1,2}\s*(?:and|&|,|-|to)\s*\d))
+    [ \t]*(?P<list>\(?(?:\d{1,2}|[a-h])\)?(?:[ \t]*(?:,|and|&|to|-|–|or)[ \t]*(?:questions?[ \t]+|q)?\(?(?:\d{1,2}|[a-h])\)?)*)(?![\w(])""",
+    re.VERBOSE | re.IGNORECASE,
+)
+_THE_REST = re.compile(
+    r"\b(?:the\s+)?(?:remainder|rest)\s+of\s+(?:the|your)\s+(?:request|questions?)|\ball\s+(?:the\s+)?other\s+(?:questions|parts|points|items)"
+    r"|\bremaining\s+(?:questions|parts|points|items)",
+    re.IGNORECASE,
+)
+_BLANK = re.compile(r"\n[ \t]*\n")
+# A line that starts an answer, not the next line of a wrapped question.
+_ANSWER_OPENER = re.compile(
+    r"""\n[ \t]*(?=(?:We|I|Our|Yes|No|None|Nil|N/A|There|This|These|Please|Unfortunately|Currently|At\s+present
+    |The\s+(?:Council|Force|Trust|Department|Authority|information|answer|figures?|data|number|total)\b
+    |(?:[A-Z][a-z]+[ \t]+){1,3}(?:Council|Police|Constabulary|Trust|Board|Authority)\s+(?:does|do|has|have|is|are|holds?|uses?|can|will|would)\b)\b)""",
+    re.VERBOSE,
+)
+
+
+@dataclass
+class Questions:
+    """The items found and their answers; ``specific`` when the reply answers items one by
+    one (then the response's outcome follows from the answers), not as one whole."""
+
+    questions: list[Question]
+    specific: bool = False
+
+
+@dataclass
+class Item:
+    """One item of a request: its number, words, and where it stands in the text."""
+
+    number: str
+    text: str
+    start: int
+    end: int  # where its own words end (its answer, when interleaved, starts here)
+    kind: str  # "q", "num", "let", "bullet"
+
+
+def find_questions(text: str, exemptions: list[Exemption], replies: list[Message] | None = None) -> Questions:
+    """The request's items with what happened to each; [] when no list of items is found.
+
+    ``replies``: the authority's messages that decide something (outcome.decision_messages),
+    else every message of the authority's."""
+    messages = split_messages(text)
+    replies = replies if replies is not None else [m for m in messages if m.role == "authority"]
+    if not replies:
+        return Questions([])
+    requests = [m for m in messages if m.role == "requester"]
+    if requests:
+        return _thread(text, requests[0], replies, exemptions)
+    return _letter(text, replies[0], exemptions)
+
+
+# -- the shapes of a reply --------------------------------------------------------------
+
+
+def _letter(text: str, reply: Message, exemptions: list[Exemption]) -> Questions:
+    """A single letter: its request list, answered interleaved, numbered apart, or as one."""
+    body_end = _answers_end(text, reply.start, reply.end)
+    lists = _lists(text, reply.start, body_end)
+    request = _request_list(lists)
+    if request is None:
+        return Questions([])
+    answered = _interleaved(text, request, body_end, exemptions)
+    if answered is not None:
+        return Questions(answered, specific=True)
+    after = request[-1].end
+    numbered = _numbered_answers(text, request, [lst for lst in lists if lst[0].start >= after], body_end)
+    if numbered is not None:
+        return Questions(_read_spans(text, request, numbered, exemptions), specific=True)
+    return _one_answer(text, request, after, body_end, exemptions)
+
+
+def _thread(text: str, request: Message, replies: list[Message], exemptions: list[Exemption]) -> Questions:
+    """A thread: the items of the requester's first message, answered in the first reply that decides."""
+    items = _request_list(_lists(text, request.start, request.end))
+    if items is None:
+        return Questions([])
+    best = Questions([])
+    for reply in replies:
+        end = _answers_end(text, reply.start, reply.end)
+        if end <= reply.start:
+            continue
+        specific = (_quoted_in_reply(text, items, reply.start, end, exemptions)
+                    or _numbered_in_reply(text, items, reply.start, end, exemptions))
+        found = Questions(specific, specific=True) if specific else _one_answer(text, items, reply.start, end,
+                                                                               exemptions)
+        if any(q.answer != "not_answered" for q in found.questions):
+            # The first reply that answers decides; a later internal review is read as a whole.
+            return found
+        best = best if best.questions else found
+    return best
+
+
+def _interleaved(text: str, items: list[Item], body_end: int, exemptions: list[Exemption]
+                 ) -> list[Question] | None:
+    """Each item followed by its answer, up to the next item. None when the items stand
+    together (no words between them): then the reply comes after the list."""
+    spans = []
+    for i, item in enumerate(items):
+        nxt = items[i + 1].start if i + 1 < len(items) else body_end
+        spans.append((item.end, nxt))
+    between = [_words(text[a:b]) for a, b in spans[:-1]]
+    if not between or sum(1 for w in between if w >= 3) < max(1, len(between) // 2):
+        return None
+    # The last item's answer runs to the end of the reply's answers, but no further than a
+    # paragraph more than the longest answer above it would.
+    return _read_spans(text, items, spans, exemptions)
+
+
+def _numbered_answers(text: str, items: list[Item], later: list[list[Item]], end: int
+                      ) -> list[tuple[int, int]] | None:
+    """The spans of answers numbered like the items, after them ("1. ... 2. ...")."""
+    for lst in later:
+        if lst[0].kind == items[0].kind and len(lst) == len(items):
+            spans = []
+            for i, a in enumerate(lst):
+                spans.append((a.start, lst[i + 1].start if i + 1 < len(lst) else end))
+            return spans
+    return None
+
+
+def _quoted_in_reply(text: str, items: list[Item], start: int, end: int,
+                     exemptions: list[Exemption]) -> list[Question]:
+    """A reply that quotes each item again: the answer is what follows the quote."""
+    body = squash(text[start:end])
+    places = []
+    for item in items:
+        probe = squash(item.text)[:60]
+        if len(probe) < 20:
+            return []
+        places.append(body.find(probe))
+    if sum(1 for p in places if p >= 0) < max(2, len(items) // 2 + 1):
+        return []
+    # Map the squashed offsets back by searching the raw text in order.
+    spans: list[tuple[int, int] | None] = []
+    cursor = start
+    raw_places = []
+    for item in items:
+        at = _find_loose(text, item.text[:60], cursor, end)
+        raw_places.append(at)
+        if at >= 0:
+            cursor = at + 1
+    for i, at in enumerate(raw_places):
+        if at < 0:
+            spans.append(None)
+            continue
+        own_end = _own_end(text, at, end)
+        nxt = next((p for p in raw_places[i + 1:] if p >= 0), end)
+        spans.append((own_end, nxt))
+    return _read_spans(text, items, spans, exemptions)
+
+
+def _numbered_in_reply(text: str, items: list[Item], start: int, end: int,
+                       exemptions: list[Exemption]) -> list[Question]:
+    lists = _lists(text, start, end)
+    spans = _numbered_answers(text, items, lists, end)
+    return _read_spans(text, items, spans, exemptions) if spans else []
+
+
+
+def _one_answer(text: str, items: list[Item], start: int, end: int, exemptions: list[Exemption]
+                ) -> Questions:
+    """One reply for the whole list: sentences naming items decide those, the rest the others."""
+    from ingest.metadata.text import sentences
+
+    numbers = [it.number for it in items]
+    named: dict[str, list[tuple[int, int]]] = {n: [] for n in numbers}
+    rest: list[tuple[int, int]] = []
+    general: list[tuple[int, int]] = []
+    claimed: set[str] = set()
+    for sent in sentences(text[start:end], start):
+        targets = _named_items(sent.text, numbers)
+        if targets:
+            for n in targets:
+                named[n].append((sent.start, sent.end))
+                claimed.add(n)
+        elif _THE_REST.search(sent.text):
+            rest.append((sent.start, sent.end))
+        else:
+            general.append((sent.start, sent.end))
+    # A sentence naming items reads on to the next sentence that names others, so that
+    # "In relation to Question 1:" takes the answer written below it.
+    questions = []
+    # What the reply says of the whole: only what it says in words (a reply's facts are not
+    # known to answer every item).
+    whole = read_answer(text, general, exemptions)
+    if not whole.explicit:
+        whole = Reading(None)
+    for item in items:
+        if named[item.number]:
+            reading = read_answer(text, _with_following(named[item.number], general), exemptions)
+        elif rest and claimed:
+            reading = read_answer(text, _with_following(rest, general), exemptions)
+        else:
+            reading = whole
+        questions.append(_question(item, reading))
+    return Questions(questions, specific=bool(claimed))
+
+
+def _with_following(spans: list[tuple[int, int]], general: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Each span with the general sentences right after it (up to the next naming sentence)."""
+    out = list(spans)
+    for a, b in spans:
+        following = sorted(s for s in general if s[0] >= b)
+        last = b
+        for s in following:
+            if s[0] - last > 200:  # not the text right below it
+                break
+            out.append(s)
+            last = s[1]
+    return sorted(set(out))
+
+
+def _named_items(sentence: str, numbers: list[str]) -> list[str]:
+    found: list[str] = []
+    for m in _NAMES_ITEMS.finditer(sentence):
+        for n in _expand(m["list"]):
+            if n in numbers and n not in found:
+                found.append(n)
+    return found
+
+
+def _expand(listing: str) -> list[str]:
+    """ "4 and 6" -> 4, 6; "1-3" -> 1, 2, 3; "(a) and (b)" -> a, b."""
+    tokens = re.findall(r"\d{1,2}|\b[a-h]\b|(?:to|-|–)", listing.replace("(", " ").replace(")", " "))
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok in ("to", "-", "–") and out and i + 1 < len(tokens) and tokens[i + 1].isdigit() and out[-1].isdigit():
+            out.extend(str(k) for k in range(int(out[-1]) + 1, min(int(tokens[i + 1]), int(out[-1]) + 40) + 1))
+            i += 2
+            continue
+        if tok not in ("to", "-", "–"):
+            out.append(tok)
+        i += 1
+    return out
+
+
+# -- finding the items -----------------------------------------------------------------
+
+
+def _lists(text: str, start: int, end: int) -> list[list[Item]]:
+    """Runs of items of one kind, numbered in order, between start and end."""
+    markers = []
+    for m in _MARKER.finditer(text, start, end):
+        kind = next(k for k in ("q", "num", "let", "bullet") if m[k])
+        label = m["qn"] or m["n"] or m["l"] or m["l2"] or (m["bullet"].strip() if m["bullet"] else "")
+        markers.append((m, kind, label))
+    lists: list[list[Item]] = []
+    open_lists: dict[tuple[str, str], list[Item]] = {}
+    for m, kind, label in markers:
+        own_end = _own_end(text, m.end(), end)
+        words = text[m.end():own_end].strip()
+        key = (kind, label if kind == "bullet" else "")
+        current = open_lists.get(key)
+        number = label
+        if kind == "bullet":
+            number = str(len(current) + 1) if current else "1"
+        elif current and not _follows(current[-1].number, label, kind):
+            current = None
+        if current is None:
+            if kind != "bullet" and label not in ("1", "a", "i"):
+                continue  # a list starts at its first number
+            current = []
+            lists.append(current)
+            open_lists[key] = current
+            number = "1" if kind == "bullet" else label
+        current.append(Item(number, " ".join(words.split()), m.start(), own_end, kind))
+    return [lst for lst in lists if 2 <= len(lst) <= MAX_ITEMS]
+
+
+def _follows(previous: str, label: str, kind: str) -> bool:
+    if kind in ("q", "num"):
+        return label.isdigit() and previous.isdigit() and int(label) == int(previous) + 1
+    romans = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"]
+    if previous in romans and label in romans:
+        return romans.index(label) == romans.index(previous) + 1
+    return len(label) == 1 and len(previous) == 1 and ord(label) == ord(previous) + 1
+
+
+def _own_end(text: str, at: int, end: int) -> int:
+    """Where an item's own words end: a blank line, the next marker or answer label, or a
+    line that starts an answer, at most MAX_ITEM_CHARS on."""
+    limit = min(end, at + MAX_ITEM_CHARS)
+    stops = [limit]
+    blank = _BLANK.search(text, at, limit)
+    if blank:
+        stops.append(blank.start())
+    nxt = _MARKER.search(text, text.find("\n", at, limit) + 1 if "\n" in text[at:limit] else limit, limit)
+    if nxt:
+        stops.append(nxt.start())
+    label = _ANSWER_LABEL.search(text, at + 1, limit)
+    if label:
+        stops.append(label.start())
+    # A question ends at its question mark when an answer follows on the next line, and at
+    # a line that starts as answers do ("We do not hold", "Kent County Council use").
+    qmark = re.search(r"\?[ \t]*\n", text[at:limit])
+    if qmark:
+        stops.append(at + qmark.end() - 1)
+    opener = _ANSWER_OPENER.search(text, at, limit)
+    if opener:
+        stops.append(opener.start())
+    # A paragraph of its own: the item's line ends a sentence and the next starts another.
+    full_stop = re.compile(r"[.?!][ \t]*\n(?=[ \t]*[A-Z(\[])").search(text, at, limit)
+    if full_stop:
+        stops.append(full_stop.start() + 1)
+    return max(at, min(stops))
+
+
+def _request_list(lists: list[list[Item]]) -> list[Item] | None:
+    """The list that is the request: items that ask, the most of them, the first such."""
+    best: list[Item] | None = None
+    best_score = 0.0
+    for lst in lists:
+        asking = sum(1 for it in lst if _asks(it.text))
+        if asking < max(2, (len(lst) + 1) // 2):
+            continue
+        score = asking + (2 if lst[0].kind == "q" else 0)
+        if score > best_score:
+            best, best_score = lst, score
+    return best
+
+
+def _asks(words: str) -> bool:
+    return len(words.split()) >= 3 and (bool(_ASKING.match(words)) or words.rstrip().endswith("?"))
+
+
+# -- reading the answers ---------------------------------------------------------------
+
+
+def _read_spans(text: str, items: list[Item], spans: list[tuple[int, int] | None],
+                exemptions: list[Exemption]) -> list[Question]:
+    out = []
+    for item, span in zip(items, spans):
+        if span is None or span[1] <= span[0]:
+            out.append(_question(item, None))
+            continue
+        a, b = span
+        label = _ANSWER_LABEL.match(text, a) or _ANSWER_LABEL.match(text, _skip_space(text, a))
+        if label:
+            a = label.end()
+        out.append(_question(item, read_answer(text, [(a, b)], exemptions)))
+    return out
+
+
+def _skip_space(text: str, at: int) -> int:
+    while at < len(text) and text[at] in " \t\n\r":
+        at += 1
+    return at
+
+
+def _question(item: Item, reading: Reading | None) -> Question:
+    if reading is None or reading.answer is None:
+        return Question(text=item.text, answer="not_answered", number=item.number)
+    return Question(text=item.text, answer=reading.answer, exemptions=list(reading.exemptions),
+                    evidence=Evidence(reading.sentence, reading.offset) if reading.sentence else None,
+                    number=item.number)
+
+
+def _answers_end(text: str, start: int, end: int) -> int:
+    """Where a reply's answers end: its sign-off or appeals paragraph."""
+    m = _REPLY_END.search(text, start, end)
+    return m.start() if m else end
+
+
+def _words(chunk: str) -> int:
+    return len(re.findall(r"[A-Za-z]{2,}", chunk))
+
+
+def _find_loose(text: str, words: str, start: int, end: int) -> int:
+    """Where ``words`` stand in text[start:end], white space and quote marks aside; -1 if not."""
+    tokens = re.findall(r"\w+", words)[:8]
+    if len(tokens) < 3:
+        return -1
+    pattern = r"\W+".join(re.escape(t) for t in tokens)
+    m = re.search(pattern, text[start:end], re.IGNORECASE)
+    return start + m.start() if m else -1

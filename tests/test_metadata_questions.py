@@ -1,0 +1,116 @@
+"""Question by question (ingest/metadata/questions.py, decision.py): the request's items,
+what the reply did with each, and the outcome that follows from the answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.metadata import enrich
+from ingest.metadata.decision import sentence_decision
+
+
+def answers(meta) -> list[tuple[str, str]]:
+    return [(q.number, q.answer) for q in meta.questions]
+
+
+def test_question_and_answer_labels() -> None:
+    meta = enrich(
+        "Q1\tList of the analytics software the force uses\n"
+        "A1\tThe force uses Qlikview V12 desktop and server.\n\n"
+        "Q2\tAny reports produced by the supplier about its effectiveness\n"
+        "A2\tThe force does not hold this information.\n\n"
+        "Q3\tBriefing notes or summaries about the software\n"
+        "A3\tThe information is exempt under Section 21 of the Act as it is reasonably accessible "
+        "by other means and this refusal notice is issued under Section 17.\n")
+    assert answers(meta) == [("1", "released"), ("2", "not_held"), ("3", "withheld")]
+    assert meta.questions[2].exemptions == ["FOIA s.21"]
+    assert meta.questions[1].evidence.sentence == "The force does not hold this information."
+    assert meta.outcome == "partially_disclosed"
+    assert meta.outcome_evidence.sentence.startswith("The information is exempt under Section 21")
+
+
+def test_numbered_request_then_numbered_answers() -> None:
+    text = ("Your Request:\n1. Could you tell me if the library completes the annual statistics return?\n"
+            "2. If so, please could you send the 2017 return?\n\nOur Response:\n1. Yes.\n"
+            "2. We do not hold the information requested as the return is being prepared.\n")
+    meta = enrich(text)
+    assert answers(meta) == [("1", "released"), ("2", "not_held")]
+    assert meta.questions[0].text == "Could you tell me if the library completes the annual statistics return?"
+    assert meta.outcome == "mixed"
+    assert text[meta.outcome_evidence.offset:].startswith("We do not hold")
+
+
+def test_one_reply_that_names_the_items() -> None:
+    meta = enrich(
+        "Your request:\n"
+        "1. Who supplied the risk tool?\n2. How much did it cost?\n3. Any evaluation reports about the tool.\n"
+        "4. Any training materials for custody officers.\n\n"
+        "In relation to Question 1: the tool was developed with a university; there is no commercial supplier.\n"
+        "In relation to Questions 2 and 4: no information held.\n"
+        "In relation to the remainder of the request the information is exempt under section 22 of the "
+        "Freedom of Information Act as it is held with a view to future publication.\n")
+    assert answers(meta) == [("1", "released"), ("2", "not_held"), ("3", "withheld"), ("4", "not_held")]
+    assert meta.questions[2].exemptions == ["FOIA s.22"]
+
+
+def test_one_reply_for_the_whole_list_answers_every_item_alike() -> None:
+    meta = enrich(
+        "Specifically, we are requesting:\n"
+        "• Documents relating to which data points the system considers.\n"
+        "• Documents relating to how the system identifies households at risk.\n"
+        "• Any information on safeguarding measures related to the system.\n\n"
+        "Our response:\nWe currently do not hold any information relating to the request.\n\n"
+        "Yours sincerely\nInformation Officer\n")
+    assert answers(meta) == [("1", "not_held"), ("2", "not_held"), ("3", "not_held")]
+    assert meta.outcome == "not_held"  # the "Our response:" heading is no release
+
+
+def test_a_thread_quotes_the_requesters_items() -> None:
+    meta = enrich(
+        "----- Request from requester, 2024-01-02 -----\nDear council,\n"
+        "1. How many fixed penalty notices were issued for littering in 2023?\n"
+        "2. How much income did the council receive from those notices?\n"
+        "Yours faithfully,\nA Requester\n"
+        "----- Response from authority, 2024-01-20 -----\nDear A Requester,\n"
+        "How many fixed penalty notices were issued for littering in 2023?\n"
+        "There were 1,204 notices issued.\n"
+        "How much income did the council receive from those notices?\n"
+        "We do not record income by offence type, so this information is not held.\n"
+        "Yours sincerely,\nExample City Council\n")
+    assert answers(meta) == [("1", "released"), ("2", "not_held")]
+    assert meta.outcome == "mixed"
+
+
+def test_a_list_of_facts_in_an_answer_is_not_the_request() -> None:
+    meta = enrich(
+        "Thank you for your request about the software used with the integrated dataset.\n"
+        "The data is extracted into three statistical programmes:\n• SPSS\n• STATA\n• Excel\n"
+        "Please find attached the information you asked for.\n")
+    assert meta.questions == []
+    assert meta.outcome == "disclosed_in_full"
+
+
+def test_no_list_no_questions() -> None:
+    meta = enrich("Dear Sir\nWe do not hold the information you asked for.\nYours faithfully\n")
+    assert meta.questions == [] and meta.outcome == "not_held"
+    assert meta.outcome_evidence.sentence == "We do not hold the information you asked for."
+
+
+@pytest.mark.parametrize("sentence, decision", [
+    ("We can neither confirm nor deny whether we hold the information.", "ncnd"),
+    ("To provide all the reports would be beyond the 18 hours.", "cost"),
+    ("The names have been redacted under section 40(2).", "partly_released"),
+    ("Section 40(2) exempts information that is personal data of others.", "withheld"),
+    ("Unfortunately I am unable to provide this information, because we do not have it.", "not_held"),
+    ("We do not have a figure for the costs of individual repairs.", "not_held"),
+    ("The time which has elapsed since recruitment means no data is still held.", "not_held"),
+    ("There has been no requirement to produce this information internally.", "not_held"),
+    ("We are attaching a spreadsheet showing the partial postcodes of drivers.", "released"),
+    ("I have attached my formal response which sets out the reasons.", None),
+    ("Please see the following link for information regarding our management teams.", "pointer"),
+    ("We are unable to provide this information.", "unable"),
+    ("Exemptions Applied: not applicable", None),
+    ("It may be useful to provide some background.", None),
+])
+def test_sentence_decisions(sentence: str, decision: str | None) -> None:
+    assert sentence_decision(sentence) == decision
