@@ -34,7 +34,7 @@ NOT_HELD = re.compile(
     |no\s+(?:such\s+)?(?:information|records?|documents?|data|reports?|material|contracts?|correspondence|minutes)\s+(?:is|are|was|were|has\s+been|have\s+been)\s+(?:held|found|located|identified|kept|recorded|produced|created)
     |no\s+(?:procedures|documentation|guidance|policy|policies|training|materials?|contracts?)\s+(?:is|are|was|were|has\s+been|have\s+been|exists?)\b
     |there\s+(?:is|are|was|were|has\s+been|have\s+been)\s+no\s+(?:requirement|need)\s+to\s+(?:produce|record|collect|create|hold)
-    |(?:is|are|was|were)\s+not\s+(?:recorded|collected|captured|retained)\b
+    |(?:is|are|was|were)\s+not\s+(?:recorded|collected|captured|retained)\b(?!\s+in\s+(?:a|any|the)\s+(?:way|format|form|manner))
     |(?:does|do)\s+not\s+exist|no\s+such\s+\w+\s+exists?|nil\s+return|\bnone\s+held
     |(?:unable|not\s+able)\s+to\s+(?:locate|find|identify)\s+(?:any\s+)?(?:information|records?|documents?)
     |does\s+not\s+have\s+any\s+(?:information|records?|data|documents?)""",

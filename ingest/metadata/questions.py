@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from archive.models import Evidence, Exemption, Question
 from ingest.metadata.decision import Reading, read_answer
-from ingest.metadata.text import Message, split_messages, squash
+from ingest.metadata.text import Message, sentences, split_messages, squash
 
 MAX_ITEMS = 40  # a longer "list" is a table of data, not a request
 MAX_ITEM_CHARS = 600  # an item's own words beyond this are the answer running on
@@ -70,7 +70,7 @@ _REPLY_END = re.compile(
 # A sentence that names items: "In relation to questions 4 and 6", "Q3 and Q4", "points 1-3",
 # "parts (a) and (b)", "the remainder of the request", "all other questions".
 _NAMES_ITEMS = re.compile(
-    r"""\b(?:questions?|q|points?|parts?|items?|requests?|elements?|sections?\s+(?=\d{1,2}\s*(?:and|&|,|-|to)\s*\d))
+    r"""\b(?:questions?|q|points?|parts?|items?|requests?|elements?)
     [ \t]*(?P<list>\(?(?:\d{1,2}|[a-h])\)?(?:[ \t]*(?:,|and|&|to|-|–|or)[ \t]*(?:questions?[ \t]+|q)?\(?(?:\d{1,2}|[a-h])\)?)*)(?![\w(])""",
     re.VERBOSE | re.IGNORECASE,
 )
@@ -80,6 +80,7 @@ _THE_REST = re.compile(
     re.IGNORECASE,
 )
 _BLANK = re.compile(r"\n[ \t]*\n")
+_HEADING = re.compile(r"^[ \t]*(?-i:[A-Z][A-Z0-9 ,&/()'’-]{4,})[ \t]*$")
 # A line that starts an answer, not the next line of a wrapped question.
 _ANSWER_OPENER = re.compile(
     r"""\n[ \t]*(?=(?:We|I|Our|Yes|No|None|Nil|N/A|There|This|These|Please|Unfortunately|Currently|At\s+present
@@ -234,55 +235,47 @@ def _numbered_in_reply(text: str, items: list[Item], start: int, end: int,
 
 def _one_answer(text: str, items: list[Item], start: int, end: int, exemptions: list[Exemption]
                 ) -> Questions:
-    """One reply for the whole list: sentences naming items decide those, the rest the others."""
-    from ingest.metadata.text import sentences
-
+    """One reply for the whole list. A sentence that names items ("In relation to Question 1:",
+    "Question 2", "the remainder of the request") starts their answer, which runs to the next
+    such sentence or heading; what no item is named in answers the items never named."""
     numbers = [it.number for it in items]
-    named: dict[str, list[tuple[int, int]]] = {n: [] for n in numbers}
-    rest: list[tuple[int, int]] = []
+    own: dict[str, list[tuple[int, int]]] = {n: [] for n in numbers}
     general: list[tuple[int, int]] = []
-    claimed: set[str] = set()
+    rest: list[tuple[int, int]] = []
+    target: list[str] | None = None  # the items the sentences now being read answer
     for sent in sentences(text[start:end], start):
-        targets = _named_items(sent.text, numbers)
-        if targets:
-            for n in targets:
-                named[n].append((sent.start, sent.end))
-                claimed.add(n)
+        named = _named_items(sent.text, numbers)
+        if named:
+            target = named
         elif _THE_REST.search(sent.text):
-            rest.append((sent.start, sent.end))
+            target = ["*rest"]
+        elif _HEADING.match(sent.text):
+            target = None  # "LEGAL ANNEX", "DECISION": the answers above end here
+            continue
+        span = (sent.start, sent.end)
+        if target is None:
+            general.append(span)
+        elif target == ["*rest"]:
+            rest.append(span)
         else:
-            general.append((sent.start, sent.end))
-    # A sentence naming items reads on to the next sentence that names others, so that
-    # "In relation to Question 1:" takes the answer written below it.
-    questions = []
+            for n in target:
+                own[n].append(span)
     # What the reply says of the whole: only what it says in words (a reply's facts are not
     # known to answer every item).
     whole = read_answer(text, general, exemptions)
     if not whole.explicit:
         whole = Reading(None)
+    claimed = any(own.values())
+    questions = []
     for item in items:
-        if named[item.number]:
-            reading = read_answer(text, _with_following(named[item.number], general), exemptions)
+        if own[item.number]:
+            reading = read_answer(text, own[item.number], exemptions)
         elif rest and claimed:
-            reading = read_answer(text, _with_following(rest, general), exemptions)
+            reading = read_answer(text, rest, exemptions)
         else:
             reading = whole
         questions.append(_question(item, reading))
-    return Questions(questions, specific=bool(claimed))
-
-
-def _with_following(spans: list[tuple[int, int]], general: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Each span with the general sentences right after it (up to the next naming sentence)."""
-    out = list(spans)
-    for a, b in spans:
-        following = sorted(s for s in general if s[0] >= b)
-        last = b
-        for s in following:
-            if s[0] - last > 200:  # not the text right below it
-                break
-            out.append(s)
-            last = s[1]
-    return sorted(set(out))
+    return Questions(questions, specific=claimed)
 
 
 def _named_items(sentence: str, numbers: list[str]) -> list[str]:
