@@ -100,6 +100,17 @@ CREATE TABLE IF NOT EXISTS takedowns (  -- every takedown and restore, never del
     time        TEXT NOT NULL,
     user        TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS corrections (  -- metadata fixed by hand; never deleted
+    n           INTEGER PRIMARY KEY,
+    id          TEXT NOT NULL,          -- the document
+    field       TEXT NOT NULL,          -- one of archive.models.CORRECTABLE
+    action      TEXT NOT NULL,          -- correct | clear (the correction withdrawn)
+    value       TEXT,                   -- JSON: the value in force (NULL for clear)
+    reason      TEXT NOT NULL,
+    time        TEXT NOT NULL,
+    user        TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS corrections_doc ON corrections(id, field, n);
 CREATE TABLE IF NOT EXISTS fixity (     -- the last re-hash of each original (foi-archive verify)
     sha256      TEXT PRIMARY KEY,
     checked_at  TEXT NOT NULL,
@@ -227,6 +238,7 @@ class Store:
         self.batched = batched
         self._unsynced = False
         self._folders: set[str] = set()  # made already (batched writes)
+        self._tables: set[str] = set()  # known to exist (tables are never dropped)
         self.objects = self.path / "objects"
         self.texts = self.path / "text"
         db = self.path / "catalogue.sqlite"
@@ -490,6 +502,40 @@ class Store:
         if doc_id is not None:
             sql, args = sql + " WHERE id = ?", (doc_id,)
         return list(self.db.execute(sql + " ORDER BY n", args))
+
+    # -- corrections -------------------------------------------------------------
+
+    def add_correction(self, doc_id: str, field: str, value: Any, *, clear: bool = False,
+                       reason: str, user: str) -> None:
+        """Log a hand correction of one field (or, with ``clear``, its withdrawal)."""
+        if self.document(doc_id) is None:
+            raise StoreError(f"no document {doc_id}")
+        self.db.execute(
+            "INSERT INTO corrections (id, field, action, value, reason, time, user)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (doc_id, field, "clear" if clear else "correct",
+             None if clear else json.dumps(value, ensure_ascii=False), reason, utcnow(), user))
+
+    def corrections(self, doc_id: str | None = None, *, history: bool = False) -> list[sqlite3.Row]:
+        """The corrections in force (the latest row of each document's field, unless it
+        withdrew the correction), oldest first; with ``history``, every row ever logged."""
+        if not self._has_table("corrections"):  # a catalogue from before, opened read-only
+            return []
+        where, args = [], []
+        if doc_id is not None:
+            where.append("c.id = ?")
+            args.append(doc_id)
+        if not history:
+            where.append("c.action = 'correct' AND c.n = (SELECT MAX(n) FROM corrections"
+                         " WHERE id = c.id AND field = c.field)")
+        sql = "SELECT c.* FROM corrections c" + (" WHERE " + " AND ".join(where) if where else "")
+        return list(self.db.execute(sql + " ORDER BY c.n", args))
+
+    def _has_table(self, name: str) -> bool:
+        if name not in self._tables and self.db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone():
+            self._tables.add(name)
+        return name in self._tables
 
     # -- fixity ------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""Operator commands: rebuild the index, verify the archive, take a response down."""
+"""Operator commands: rebuild the index, verify the archive, take a response down,
+correct a response's metadata."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import sys
 
 import click
 
+from archive.models import CORRECTABLE, OUTCOMES
 from cli.main import config_option, load_config
 
 
@@ -145,4 +147,109 @@ def restore_command(doc_id: str, reason: str, config_path: str | None) -> None:
     _act(restore, doc_id, reason, config_path, "restored")
 
 
-COMMANDS = (rebuild_command, verify_command, takedown_command, restore_command)
+#: The option of each correctable field (archive.models.CORRECTABLE).
+CORRECT_OPTIONS = {"outcome": "--outcome", "exemptions": "--exemption", "authority": "--authority",
+                   "reference": "--reference", "date": "--date", "reason": "--reason"}
+
+
+@click.command("correct")
+@click.argument("doc_id")
+@click.option("--outcome", help=f"{', '.join(OUTCOMES)}, or none.")
+@click.option("--exemption", "exemptions", multiple=True,
+              help='A provision in the normal form ("FOIA s.40(2)", "EIR reg.12(5)(b)"); '
+                   'repeat for each; "none" for no exemptions. Replaces the list read.')
+@click.option("--authority", help="The body that answered; its type and force are read from "
+                                  "the registry.")
+@click.option("--reference", help="The body's reference for the request, as written.")
+@click.option("--date", help="The date of the response, YYYY-MM-DD.")
+@click.option("--clear", multiple=True, metavar="FIELD",
+              type=click.Choice(CORRECTABLE),
+              help="Withdraw the correction of FIELD: the reading from the text is back (repeatable).")
+@click.option("--reason", required=True, help="Why (logged with the time and $USER).")
+@config_option
+def correct_command(doc_id: str, outcome: str | None, exemptions: tuple[str, ...],
+                    authority: str | None, reference: str | None, date: str | None,
+                    clear: tuple[str, ...], reason: str, config_path: str | None) -> None:
+    """Correct a response's metadata by hand, now and on every later ingest and rebuild.
+
+    Each correction is logged with its reason, the time and $USER; the page marks
+    the field "corrected"; `foi-archive corrections` lists them. "none" means there
+    is none (no outcome, no exemptions, ...).
+
+    \b
+    Example: foi-archive correct 3f2a9c0d1e2b4a5c --outcome refused
+               --exemption "FOIA s.40(2)" --reason "the letter withholds the whole list"
+             foi-archive correct 3f2a9c0d1e2b4a5c --clear outcome --reason "reader fixed"
+    """
+    from ingest.corrections import CorrectionError, correct, show_value
+
+    values = {name: value for name, value in (
+        ("outcome", outcome), ("exemptions", list(exemptions)), ("authority", authority),
+        ("reference", reference), ("date", date)) if value not in (None, [])}
+    if not values and not clear:
+        raise click.UsageError("nothing to correct: give a field's new value, or --clear FIELD")
+    config = load_config(config_path)
+    _need_store(config)
+    try:
+        result = correct(config, doc_id, values, clear=clear, reason=reason)
+    except CorrectionError as exc:
+        if exc.field in CORRECT_OPTIONS:  # a value refused: a usage error (exit status 2)
+            raise click.BadParameter(str(exc), param_hint=CORRECT_OPTIONS[exc.field]) from None
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"corrected: {result.doc_id} {result.title}".rstrip())
+    for name, value in result.changed.items():
+        click.echo(f"  {name} = {show_value(value)}")
+    for name in result.cleared:
+        click.echo(f"  {name}: correction withdrawn, the reading from the text is back")
+    if not result.indexed:
+        click.echo("the response is taken down: the correction applies if it is restored")
+
+
+@click.command("corrections")
+@click.argument("doc_id", required=False)
+@click.option("--all", "history", is_flag=True,
+              help="Every correction logged, withdrawn and replaced ones too.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON list, for scripts.")
+@click.option("--labels", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write the corrections in force to FILE in labels.json's schema, the "
+                   "originals beside it in originals/, for `foi-archive evaluate FILE`.")
+@config_option
+def corrections_command(doc_id: str | None, history: bool, as_json: bool, labels: str | None,
+                        config_path: str | None) -> None:
+    """List the corrections in force (of one response, or all), or write them as labels.
+
+    \b
+    Example: foi-archive corrections --all
+             foi-archive corrections --labels corrections/labels.json
+             foi-archive evaluate corrections/labels.json
+    """
+    import json
+
+    from ingest.corrections import list_corrections, show_value, write_labels
+
+    config = load_config(config_path)
+    _need_store(config)
+    if labels:
+        if history or doc_id:
+            raise click.UsageError("--labels writes every correction in force: no ID or --all")
+        report = write_labels(config, labels)
+        click.echo(f"wrote {report.entries} labelled response{'' if report.entries == 1 else 's'} "
+                   f"to {labels} ({report.originals} new originals beside it)")
+        for skipped, why in report.skipped:
+            click.echo(f"  not written: {skipped}: {why}", err=True)
+        return
+    rows = list_corrections(config, doc_id, history=history)
+    if as_json:
+        click.echo(json.dumps([c.to_dict() for c in rows], ensure_ascii=False))
+        return
+    for c in rows:
+        value = "(withdrawn)" if c.action == "clear" else show_value(c.value)
+        state = ("" if not history or c.action == "clear"
+                 else "  in force" if c.in_force else "  no longer in force")
+        click.echo(f"{c.id}  {c.field} = {value}  reason: {c.reason}  by {c.user}  {c.time}{state}")
+    if not rows:
+        click.echo("no corrections" + ("" if history else " in force"))
+
+
+COMMANDS = (rebuild_command, verify_command, takedown_command, restore_command,
+            correct_command, corrections_command)

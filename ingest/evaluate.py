@@ -7,7 +7,9 @@ whose paths are relative to the labels file's folder), matched to labels by file
 name. Scores:
 
 - exemptions: micro precision, recall and F1 at section level (``FOIA s.40``,
-  ``EIR reg.12(5)(b)``, via ``archive.law.section_of``) over all labelled documents;
+  ``EIR reg.12(5)(b)``, via ``archive.law.section_of``) over the labelled documents
+  whose label has the key (``[]`` is a label of "none"; a label without the key, such
+  as a hand correction of the outcome only, says nothing of exemptions);
 - outcome, authority, authority_type, force, regime, reference, date: accuracy
   over the labelled documents whose label is not null ("where the document has one");
 - topics, where the labels have them: micro precision, recall and F1 of topic
@@ -202,11 +204,12 @@ def evaluate(labels_path: str | Path, records: Iterable[dict[str, Any]]) -> Repo
             report.missing.append(name)
             continue
         report.documents += 1
-        want = {section_of(c) for c in label.get("exemptions") or []}
-        got = {section_of(c) for c in record.get("exemptions") or []}
-        report.exemptions.add(want, got)
-        if want != got:
-            report.misses.append(Miss(name, "exemptions", sorted(want), sorted(got)))
+        if "exemptions" in label:
+            want = {section_of(c) for c in label["exemptions"] or []}
+            got = {section_of(c) for c in record.get("exemptions") or []}
+            report.exemptions.add(want, got)
+            if want != got:
+                report.misses.append(Miss(name, "exemptions", sorted(want), sorted(got)))
         if isinstance(label.get("topics"), list):
             _score_topics(report, name, label["topics"], record.get("topics") or [])
         for f in FIELDS:

@@ -19,6 +19,7 @@ from archive.config import Config
 from archive.index import IndexWriter
 from archive.models import Document, Metadata
 from archive.store import Store, document_id, utcnow
+from ingest.corrections import apply_corrections
 from ingest.groups import Grouper
 from ingest.extract import EXTRACTOR_VERSION, ExtractionError, Extracted, extract_bytes
 from ingest.extract.dispatch import attachment_section, extract_attachment
@@ -333,7 +334,9 @@ class Ingester:
         record["status"] = status
         record["error"] = None if outcome.ok else f"{outcome.reason}: {outcome.detail}".rstrip(": ")
         hidden = existing is not None and existing.hidden
-        doc = to_document(item, record, existing.first_seen if existing else utcnow())
+        # Hand corrections (ingest/corrections.py) outlast every new reading of the metadata.
+        doc = to_document(item, record, existing.first_seen if existing else utcnow(),
+                          self.store.corrections(item.doc_id) if existing else ())
         if not hidden:
             self.grouper.assign(doc)  # issue 5: join the group of an earlier near-identical request
         # Kept with the version, so that a rebuild gives every group the id it has now.
@@ -354,8 +357,10 @@ class Ingester:
         self.writer.update(doc)
 
 
-def to_document(item: Item, record: dict[str, Any], ingested: str) -> Document:
-    """The index document for one processed item."""
+def to_document(item: Item, record: dict[str, Any], ingested: str,
+                corrections: Iterable[Any] = ()) -> Document:
+    """The index document for one processed item, with the document's hand corrections
+    (store rows, oldest first) applied to its metadata."""
     title = record.get("title") or _title_from_name(item.name)
     return Document(
         id=item.doc_id,
@@ -366,7 +371,7 @@ def to_document(item: Item, record: dict[str, Any], ingested: str) -> Document:
         source=item.source,
         source_url=item.locator,
         ingested=ingested,
-        meta=Metadata.from_dict(record.get("meta") or {}),
+        meta=apply_corrections(Metadata.from_dict(record.get("meta") or {}), corrections),
         status=record.get("status", "ok"),
         error=record.get("error"),
         group=record.get("group"),

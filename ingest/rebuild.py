@@ -88,19 +88,21 @@ def document_from_store(store: Store, row: DocumentRow) -> Document | None:
     record = store.version_record(row.id, row.sha256)
     if record is None:
         return None
-    return _document(row, record, store.read_text(row.sha256, EXTRACTOR_VERSION), None)
+    return _document(row, record, store.read_text(row.sha256, EXTRACTOR_VERSION), None,
+                     store.corrections(row.id))
 
 
 def _document(row: DocumentRow, record: dict[str, Any], text: str | None,
-              meta: dict[str, Any] | None) -> Document:
-    """The index document of a version record, with its stored text and any new metadata."""
+              meta: dict[str, Any] | None, corrections: list[Any]) -> Document:
+    """The index document of a version record, with its stored text, any new metadata
+    and its hand corrections."""
     if text is not None:
         record = {**record, "text": text}
     if meta is not None:
         record = {**record, "meta": meta}
     item = Item(source=row.source, locator=row.locator, name=name_of(row, record),
                 sha256=row.sha256, size=0, doc_id=row.id)
-    return to_document(item, record, row.first_seen)
+    return to_document(item, record, row.first_seen, corrections)
 
 
 def reread_metadata(text: str, title: str | None, hints: dict[str, Any],
@@ -204,7 +206,7 @@ def _documents(store: Store, *, reread_all: bool, config: Config,
     for row in rows:
         if row.id in kept:
             record, text = kept[row.id]
-            yield _document(row, record, text, metas.get(row.id))
+            yield _document(row, record, text, metas.get(row.id), store.corrections(row.id))
         elif row.id not in skipped:
             doc = document_from_store(store, row)
             if doc is not None:

@@ -90,14 +90,14 @@ def restore(config: Config, doc_id: str, reason: str, user: str | None = None) -
         store.close()
     if doc is None:
         raise TakedownError(f"{doc_id} is shown again but has no stored version to index")
-    _write(config, lambda w: _index_grouped(w, doc), "shown again in the store")
+    _write(config, lambda w: index_grouped(w, doc), "shown again in the store")
     return Result(doc_id, "restore", doc.title)
 
 
-def _index_grouped(writer: IndexWriter, doc: Document) -> None:
-    """Index a restored document with its request and bands, as ingest would, so later
-    requests can still find it; it keeps its stored group, or joins one if it had none
-    (a document hidden before it was first indexed)."""
+def index_grouped(writer: IndexWriter, doc: Document) -> None:
+    """Index a restored (or corrected) document with its request and bands, as ingest
+    would, so later requests can still find it; it keeps its stored group, or joins one if
+    it had none (a document hidden before it was first indexed)."""
     grouper = Grouper(writer.ix)
     try:
         grouper.assign(doc)
