@@ -36,7 +36,7 @@ from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
 from archive import law
-from archive.models import Document
+from archive.models import NOT_READ, Document
 from archive.segments import TIDY_MIN, BulkWriter, term_blocks, tiers_to_merge
 
 log = logging.getLogger(__name__)
@@ -137,7 +137,7 @@ def to_fields(doc: Document) -> dict[str, Any]:
         "authority_type": meta.authority_type or "",
         "force": meta.force or "",
         "regime": meta.regime or "",
-        "outcome": meta.outcome or "",
+        "outcome": meta.outcome or NOT_READ,  # stored as null, below
         "exemption": _join(sections),
         "provision": _join(dict.fromkeys(codes)),
         "topic": _join(meta.topics),
@@ -157,7 +157,10 @@ def to_fields(doc: Document) -> dict[str, Any]:
         values["date"] = date
         values["year"] = f"{date.year:04d}"
     # Whoosh rejects empty strings for ID fields poorly in facets: leave them out.
-    return {k: _storable(v) for k, v in values.items() if v not in ("", None)}
+    out = {k: _storable(v) for k, v in values.items() if v not in ("", None)}
+    if meta.outcome is None:
+        out["_stored_outcome"] = None  # indexed as "not_read" for the facet, null in the record
+    return out
 
 
 #: The keys of Metadata kept whole in ``details_json`` (read back by archive/search.py).

@@ -20,6 +20,9 @@ OUTCOMES = (
     "not_held",
     "mixed",
 )
+#: The outcome facet's value for a response whose outcome was not read (the record's
+#: ``outcome`` stays null): the facet shows "Not read" with its count.
+NOT_READ = "not_read"
 #: What happened to one question of a request (``Question.answer``).
 ANSWERS = ("released", "partly_released", "not_held", "withheld", "cost", "ncnd", "not_answered")
 #: Where a response's ``date`` came from: the letter's own date, the date the request was

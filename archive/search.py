@@ -28,6 +28,7 @@ from whoosh.lang.porter import stem as porter_stem
 from whoosh.searching import Searcher
 
 from archive import law
+from archive.models import NOT_READ
 from archive.index import (FACET_FIELDS, KEYWORD_FIELDS, POSITION_SHIFT, SCORED_FIELDS, FacetColumns,
                            IndexReader, intersect_sorted, position_keys)
 
@@ -57,6 +58,17 @@ OUTCOME_LABELS = {
     "neither_confirm_nor_deny": "Neither confirm nor deny",
     "not_held": "Not held",
     "mixed": "Mixed",
+    NOT_READ: "Not read",
+}
+#: How a question's answer is shown (archive.models.ANSWERS).
+ANSWER_LABELS = {
+    "released": "Released",
+    "partly_released": "Partly released",
+    "not_held": "Not held",
+    "withheld": "Withheld",
+    "cost": "Refused on cost (s.12)",
+    "ncnd": "Neither confirmed nor denied",
+    "not_answered": "Not answered",
 }
 SORTS = ("relevance", "date", "date_asc")
 FIELD_ALIASES = {"body": "text", "ref": "reference", "exemptions": "exemption",

@@ -151,3 +151,19 @@ def test_police_scotland_sections_are_foisa() -> None:
             "withheld.")
     meta = enrich(text)
     assert meta.regime == "FOISA" and [e.code for e in meta.exemptions] == ["FOISA s.38(1)(b)"]
+
+
+@pytest.mark.parametrize("text, hints, date, source", [
+    ("Date: 4 October 2017\nThank you for your request received on 11 September 2017.", {},
+     "2017-10-04", "response"),
+    ("Thank you for your request received on 11 September 2017. We do not hold it.", {"created": "2017-10-20"},
+     "2017-09-11", "received"),
+    ("We do not hold the information.", {"created": "2017-10-20"}, "2017-10-20", "source"),
+    ("We do not hold the information.", {"last_modified": "2019-03-02", "created": "2017-10-20"},
+     "2019-03-02", "source"),
+    ("We do not hold the information.", {"date": "2018-01-05"}, "2018-01-05", "response"),  # e-mail sent
+    ("We do not hold the information.", {}, None, None),
+])
+def test_every_dated_response_says_where_its_date_came_from(text, hints, date, source) -> None:
+    meta = enrich(text, hints=hints)
+    assert (meta.date, meta.date_source) == (date, source)

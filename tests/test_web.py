@@ -139,3 +139,22 @@ def test_each_exemption_says_how_it_was_used_and_where(client) -> None:
     assert "Withheld under s.40(2): <q>withheld under FOIA s.40(2)</q>" in page
     met = client.get("/search.json?q=neoface").get_json()["results"][0]
     assert "Refused on cost under s.12: <q>" in client.get(met["url"]).get_data(as_text=True)
+
+
+def test_unread_outcomes_are_a_facet_value_and_null_in_the_record(config) -> None:
+    from archive.index import IndexWriter
+    from tests.conftest import make_doc
+
+    writer = IndexWriter(config.index_path)
+    writer.update(make_doc(1, title="Read", text="We do not hold it.", outcome="not_held", date="2023-01-01"))
+    writer.update(make_doc(2, title="Unread one", text="Attachment only.", date="2023-02-01"))
+    writer.update(make_doc(3, title="Unread two", text="An acknowledgement.", date="2022-02-01"))
+    writer.commit()
+    client = create_app(config).test_client()
+    data = client.get("/search.json").get_json()
+    outcome = {v["value"]: (v["label"], v["count"]) for v in data["facets"]["outcome"]}
+    assert outcome == {"not_read": ("Not read", 2), "not_held": ("Not held", 1)}
+    unread = client.get("/search.json?outcome=not_read").get_json()
+    assert sorted(r["title"] for r in unread["results"]) == ["Unread one", "Unread two"]
+    assert all(r["outcome"] is None for r in unread["results"])
+    assert client.get(f"/documents/{2:016x}.json").get_json()["outcome"] is None

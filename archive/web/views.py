@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 from archive import law
 from archive.config import Config
 from archive.index import IndexMissing, IndexReader, IndexUnavailable
-from archive.search import (FACET_FIELDS, OUTCOME_LABELS, QueryError, SearchParams,
+from archive.search import (ANSWER_LABELS, FACET_FIELDS, OUTCOME_LABELS, QueryError, SearchParams,
                             SearchResult, facet_label, get_document, iter_hits, parse_params,
                             search)
 from archive.groups import get_group, group_of, list_groups
@@ -229,8 +229,8 @@ def document_page(doc_id: str):  # type: ignore[no-untyped-def]
     versions = store.versions(doc_id) if store is not None else []
     return render_template(
         "document.html", doc=doc, originals=_originals(doc), provenance=provenance,
-        versions=versions, group=_group_link(doc_id),
-        exemption_url=lambda section: url_for("site.exemption_page", slug=law.slug(section)),
+        versions=versions, group=_group_link(doc_id), answer_labels=ANSWER_LABELS,
+        exemption_url=lambda code: url_for("site.exemption_page", slug=law.slug(law.section_of(code))),
         body_url=lambda field, value: url_for(
             "site.force_page" if field == "force" else "site.authority_page", slug=slugify(value)),
         facet_url=lambda name, value: url_for("site.search_page", **{name: value}),

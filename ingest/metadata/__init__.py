@@ -13,7 +13,7 @@ from typing import Any
 
 from archive.models import Metadata
 from ingest.metadata.authorities import find_authority
-from ingest.metadata.dates import received_date, response_date
+from ingest.metadata.dates import received_date, response_date, source_date
 from ingest.metadata.exemptions import find_exemptions, is_decision_notice
 from ingest.metadata.outcome import decision_messages, from_answers, read_outcome, substantive_messages
 from ingest.metadata.questions import Questions, find_questions
@@ -50,14 +50,24 @@ def enrich(text: str, *, title: str | None = None, hints: dict[str, Any] | None 
             outcome, evidence = from_answers(answered)
         else:
             outcome, evidence = read_outcome(clean, exemptions, substantive=substantive)
+    # A year for every dated response: the response's own date, else the date the request was
+    # received, else the source's; the record says which.
+    date = response_date(clean, decision_messages(clean, substantive), hints)
+    received = received_date(clean, split_messages(clean))
+    date_source = "response" if date else "received" if received else None
+    date = date or received
+    if date is None:
+        date = source_date(hints)
+        date_source = "source" if date else None
     return Metadata(
         authority=authority.name if authority else None,
         authority_type=authority.type if authority else None,
         force=authority.force if authority else None,
         regime=regime,
         reference=find_reference(clean, title=title, filename=filename),
-        date=response_date(clean, decision_messages(clean, substantive), hints),
-        received=received_date(clean, split_messages(clean)),
+        date=date,
+        date_source=date_source,
+        received=received,
         exemptions=exemptions,
         outcome=outcome,
         outcome_evidence=evidence,

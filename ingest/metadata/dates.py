@@ -60,14 +60,29 @@ def _iso(m: re.Match[str]) -> str | None:
 def response_date(text: str, substantive: list[Message], hints: dict | None = None) -> str | None:
     """The date of the response: its first deciding reply in a thread, else the letter's date.
 
-    A letter without a date line falls back on the structure's date (an e-mail's
-    Date header, a document's creation date)."""
+    A letter without a date line falls back on the date it was sent, where the file says
+    it (an e-mail's Date header); a file's creation date is only the source's (source_date)."""
     dated = [m for m in substantive if m.date]
     if dated:
         return parse_date(dated[0].date or "")
     if substantive and substantive[0].date is None:
         hints = hints or {}
-        return letter_date(substantive[0].text) or hints.get("date") or hints.get("created")
+        return letter_date(substantive[0].text) or hints.get("date")
+    return None
+
+
+#: The source's dates, most telling first: a published page's date, its Last-Modified, the
+#: file's own creation date.
+SOURCE_DATE_HINTS = ("published", "last_modified", "created")
+
+
+def source_date(hints: dict | None) -> str | None:
+    """A date the source gives for a response with no date of its own in the text."""
+    for key in SOURCE_DATE_HINTS:
+        value = (hints or {}).get(key)
+        found = parse_date(str(value)) if value else None
+        if found:
+            return found
     return None
 
 

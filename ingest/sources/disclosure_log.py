@@ -12,7 +12,7 @@ from archive.config import Config
 from archive.store import document_id
 from ingest.pipeline import Ingester, Item
 from ingest.sources.web import (ATTACHMENT_EXTS, CRAWL_KEYS, SourceError, check_settings, collect_records,
-                                fetch_attachments, make_crawl, page_links, page_name, url_ext)
+                                fetch_attachments, header_date, make_crawl, page_links, page_name, url_ext)
 
 log = logging.getLogger(__name__)
 
@@ -99,4 +99,7 @@ class DisclosureLog:
         item = ingester.add_bundle(page.body, name=page_name(url), attachments=attachments,
                                    source=self.name, locator=url, display=url)
         item.hints = dict(self.hints)
+        modified = header_date(page.headers)
+        if modified:
+            item.hints["last_modified"] = modified
         return item

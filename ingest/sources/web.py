@@ -3,6 +3,7 @@ a response page's attachments fetched, sniffed and named."""
 
 from __future__ import annotations
 
+import email.utils
 import logging
 import os
 import re
@@ -135,6 +136,16 @@ def fetch_attachments(crawl: Crawl, urls: list[str], doc_id: str | None
             unquote(os.path.basename(urlsplit(url).path)) or "attachment"
         found.append((page.body, safe_name(name, kind), url))
     return found, None
+
+
+def header_date(headers: dict[str, str]) -> str | None:
+    """The ISO date of a response's Last-Modified header: the source's date of a page
+    whose text has none (ingest/metadata/dates.py, source_date)."""
+    value = headers.get("last-modified")
+    try:
+        return email.utils.parsedate_to_datetime(value).date().isoformat() if value else None
+    except (TypeError, ValueError, IndexError):
+        return None
 
 
 def page_name(url: str) -> str:
