@@ -115,6 +115,9 @@ class Metadata:
     outcome_evidence: Evidence | None = None
     questions: list[Question] = field(default_factory=list)
     date_source: str | None = None  # one of DATE_SOURCES, None when there is no date
+    # A title that says what was asked (ingest/metadata/subject.py): it replaces the extracted
+    # one ("FOIA Response", a letterhead, a file name) on the page; None: keep that one.
+    title: str | None = None
     corrected: list[str] = field(default_factory=list)  # fields a person corrected (CORRECTABLE)
 
     def to_dict(self) -> dict[str, Any]:

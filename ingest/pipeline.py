@@ -361,7 +361,7 @@ def to_document(item: Item, record: dict[str, Any], ingested: str,
                 corrections: Iterable[Any] = ()) -> Document:
     """The index document for one processed item, with the document's hand corrections
     (store rows, oldest first) applied to its metadata."""
-    title = record.get("title") or _title_from_name(item.name)
+    title = (record.get("meta") or {}).get("title") or record.get("title") or _title_from_name(item.name)
     return Document(
         id=item.doc_id,
         sha256=item.sha256,
@@ -452,7 +452,7 @@ def _extract_record(path: str, value: dict[str, Any] | None, reason: str | None,
     return {
         "path": path,
         "format": value.get("format") or _format_from_name(path),
-        "title": value.get("title") or (_title_from_name(path) if reason else None),
+        "title": meta.title or value.get("title") or (_title_from_name(path) if reason else None),
         "text": value.get("text") or "",
         "authority": meta.authority,
         "authority_type": meta.authority_type,

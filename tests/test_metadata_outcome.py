@@ -39,7 +39,9 @@ def test_acknowledgement_decides_nothing() -> None:
                   ("a", "2024-10-31", "This has been logged as a Freedom of Information Request. We must respond to "
                                       "you within 20 working days, by 25/11/2024."))
     meta = enrich(text, hints={"wdtk_status": "successful"})
-    assert meta.outcome is None and meta.date is None
+    assert meta.outcome is None and meta.outcome_evidence is None
+    # No response date: the year comes from the request, and the record says so.
+    assert (meta.date, meta.date_source) == ("2024-10-28", "received")
 
 
 def test_requester_status_never_outranks_the_text() -> None:

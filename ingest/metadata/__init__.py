@@ -19,6 +19,7 @@ from ingest.metadata.outcome import decision_messages, from_answers, read_outcom
 from ingest.metadata.questions import Questions, find_questions
 from ingest.metadata.reference import find_reference
 from ingest.metadata.regime import find_regime
+from ingest.metadata.subject import find_title
 from ingest.metadata.text import normalise, split_messages
 from ingest.metadata.topics import find_topics
 
@@ -26,7 +27,7 @@ __all__ = ["METADATA_VERSION", "enrich"]
 
 #: Bumped whenever the metadata read from a text changes (rules, registry, taxonomy), so
 #: that re-ingesting re-reads every stored document (see PIPELINE_VERSION in ingest/pipeline.py).
-METADATA_VERSION = "2"
+METADATA_VERSION = "3"
 
 
 def enrich(text: str, *, title: str | None = None, hints: dict[str, Any] | None = None,
@@ -59,12 +60,18 @@ def enrich(text: str, *, title: str | None = None, hints: dict[str, Any] | None 
     if date is None:
         date = source_date(hints)
         date_source = "source" if date else None
+    names = (authority.name,) if authority else ()
+    own_page = (filename or "").lower().endswith((".html", ".htm")) and not hints.get("messages")
+    source_title = hints.get("request_title") or hints.get("subject") or (title if own_page else None)
+    reference = find_reference(clean, title=title, filename=filename)
     return Metadata(
+        title=find_title(clean, title, source_title=source_title, names=names, reference=reference,
+                         date=date if date_source == "response" else None),
         authority=authority.name if authority else None,
         authority_type=authority.type if authority else None,
         force=authority.force if authority else None,
         regime=regime,
-        reference=find_reference(clean, title=title, filename=filename),
+        reference=reference,
         date=date,
         date_source=date_source,
         received=received,
