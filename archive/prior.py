@@ -8,9 +8,11 @@ what was released, what was withheld and under which provision.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import numpy as np
 from whoosh import query
@@ -60,8 +62,11 @@ class PriorResult:
     accessible_hint: PriorHit | None = None  # a release that makes a repeat request s.21 territory
 
 
-def describe_decision(outcome: str | None, codes: list[str]) -> str:
-    """A plain phrase for what a body decided: 'partly released; cost limit (s.12); …'."""
+def describe_decision(outcome: str | None, codes: list[str],
+                      questions: list[dict[str, Any]] | None = None) -> str:
+    """A plain phrase for what a body decided: 'partly released; cost limit (s.12) for
+    question 5, staffing costs; …'. ``questions``: the response's questions as the record
+    keeps them (``Question.to_dict``), which say which part each exemption covered."""
     phrases = {
         "disclosed_in_full": "released in full",
         "partially_disclosed": "partly released",
@@ -76,15 +81,50 @@ def describe_decision(outcome: str | None, codes: list[str]) -> str:
     vexatious = [short(c) for c in codes if law.section_of(c) in law.VEXATIOUS]
     ncnd = [short(c) for c in codes if law.is_ncnd(c) and c not in cost + vexatious]
     rest = [c for c in codes if short(c) not in cost + vexatious + ncnd]
+    questions = questions or []
     if cost:
-        parts.append(f"cost limit ({', '.join(cost)})")
+        parts.append(f"cost limit ({', '.join(cost)})" + _covering(questions, cost_codes(codes), "cost"))
     if vexatious:
         parts.append(f"vexatious or repeated ({', '.join(vexatious)})")
     if ncnd:
-        parts.append(f"neither confirm nor deny ({', '.join(ncnd)})")
+        parts.append(f"neither confirm nor deny ({', '.join(ncnd)})"
+                     + _covering(questions, [c for c in codes if law.is_ncnd(c)], "ncnd"))
     for code in rest:
-        parts.append(f"withheld under {short(code)} ({law.describe(code).lower()})")
+        parts.append(f"withheld under {short(code)} ({law.describe(code).lower()})" + _covering(questions, [code]))
     return "; ".join(parts)
+
+
+def cost_codes(codes: list[str]) -> list[str]:
+    return [c for c in codes if law.section_of(c) in law.COST_LIMIT]
+
+
+# What a question asks for, without the words every question starts with.
+_ASKING = re.compile(
+    r"^\W*(?:(?:please\s+)?(?:provide|send|supply|give|list|confirm|tell\s+(?:me|us))\s+(?:me\s+|us\s+)?(?:with\s+)?"
+    r"|(?:how\s+(?:many|much)|what\s+(?:is|are|was|were)|what|which|whether|do|does|did|is|are|has|have)\s+"
+    r"|(?:any|all|copies\s+of|a\s+copy\s+of|details\s+of|the\s+number\s+of|a\s+list\s+of|a\s+breakdown\s+of)\s+)+",
+    re.IGNORECASE,
+)
+
+
+def _covering(questions: list[dict[str, Any]], codes: list[str], answer: str | None = None) -> str:
+    """' for question 5, staffing costs': the questions an exemption (or the cost limit, or
+    NCND) was applied to, when the response was read question by question and not all of
+    them were answered so."""
+    sections = {law.section_of(c) for c in codes}
+    hit = [q for q in questions
+           if (answer is not None and q.get("answer") == answer)
+           or sections & {law.section_of(c) for c in q.get("exemptions") or []}]
+    if not hit or len(hit) == len(questions):
+        return ""
+    if len(hit) == 1:
+        words = _ASKING.sub("", str(hit[0].get("text") or "")).split()
+        if words and words[0].lower() in ("the", "a", "an", "your"):
+            words = words[1:]
+        what = " ".join(words[:6]).rstrip(",.;:?") + ("…" if len(words) > 6 else "")
+        return f" for question {hit[0].get('number')}" + (f", {what}" if what else "")
+    numbers = [str(q.get("number")) for q in hit]
+    return f" for questions {', '.join(numbers[:-1])} and {numbers[-1]}"
 
 
 def _long_date(iso: str | None) -> str:
@@ -94,13 +134,13 @@ def _long_date(iso: str | None) -> str:
     return f"on {d.day} {d.strftime('%B %Y')}"
 
 
-def summarise(hit: Hit) -> str:
+def summarise(hit: Hit, questions: list[dict[str, Any]] | None = None) -> str:
     """One sentence: who answered, when, the reference to cite, and what they decided."""
     who = hit.force or hit.authority or "A public body"
     ref = f" (ref {hit.reference})" if hit.reference else ""
     codes = [e.code for e in hit.exemptions]
     return (f"{who} answered a similar request {_long_date(hit.date)}{ref}: "
-            f"{describe_decision(hit.outcome, codes)}.")
+            f"{describe_decision(hit.outcome, codes, questions)}.")
 
 
 def key_terms(searcher: Searcher, text: str) -> list[tuple[str, float]]:
@@ -156,7 +196,8 @@ def prior(reader: IndexReader, text: str, authority: str | None = None,
             stored = searcher.stored_fields(docnum)
             hit = hit_from_stored(stored, plain_snippet(stored.get("text", "")))
             same_body = own is not None and bool(own[docnum])
-            result.hits.append(PriorHit(hit=hit, same_body=same_body, summary=summarise(hit)))
+            questions = json.loads(stored.get("details_json") or "{}").get("questions") or []
+            result.hits.append(PriorHit(hit=hit, same_body=same_body, summary=summarise(hit, questions)))
     if result.hits:
         result.summary = result.hits[0].summary
         # Section 21 is about what *this* body has already made accessible: only its own

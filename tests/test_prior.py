@@ -62,6 +62,22 @@ def test_decisions_in_plain_words(outcome, codes, expected) -> None:
     assert describe_decision(outcome, codes) == expected
 
 
+def test_the_summary_says_which_part_each_exemption_covered() -> None:
+    questions = [
+        {"number": "1", "text": "How many agency staff were employed?", "answer": "released", "exemptions": []},
+        {"number": "5", "text": "Please provide the staffing costs of each ward for 2023", "answer": "cost",
+         "exemptions": ["FOIA s.12"]},
+        {"number": "6", "text": "The names of the agencies used", "answer": "withheld", "exemptions": ["FOIA s.43(2)"]},
+        {"number": "7", "text": "The rates paid to the agencies", "answer": "withheld", "exemptions": ["FOIA s.43(2)"]},
+    ]
+    assert describe_decision("partially_disclosed", ["FOIA s.12", "FOIA s.43(2)"], questions) == (
+        "partly released; cost limit (s.12) for question 5, staffing costs of each ward for…; "
+        "withheld under s.43(2) (commercial interests) for questions 6 and 7")
+    # Applied to every question: nothing to single out.
+    everything = [dict(q, answer="cost", exemptions=["FOIA s.12"]) for q in questions]
+    assert describe_decision("refused", ["FOIA s.12"], everything) == "refused; cost limit (s.12)"
+
+
 def test_prior_page_and_json(small_archive) -> None:
     client = create_app(small_archive).test_client()
     page = client.get("/prior", query_string={"text": DRAFT}).get_data(as_text=True)
