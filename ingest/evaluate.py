@@ -122,6 +122,9 @@ class Report:
     fields: dict[str, FieldScore] = field(default_factory=lambda: {f: FieldScore() for f in FIELDS})
     misses: list[Miss] = field(default_factory=list)
     topics: TopicScore = field(default_factory=TopicScore)
+    # Of the outcomes the records state (not null), how many the labels agree with: a facet
+    # that says "refused" must be right (a stated outcome where the label has none is wrong).
+    stated: FieldScore = field(default_factory=FieldScore)
 
     @property
     def f1(self) -> float:
@@ -194,8 +197,27 @@ def _label(label: dict[str, Any], name: str) -> Any:
 
 def evaluate(labels_path: str | Path, records: Iterable[dict[str, Any]]) -> Report:
     """Score records (dicts shaped like ``foi-archive extract --json`` lines) against the labels."""
-    labels = load_labels(labels_path)
+    return _score(load_labels(labels_path), {_name(r["path"]): r for r in records})
+
+
+def source_of(label: dict[str, Any]) -> str:
+    """Which source a labelled file is from, for per-source scores: the label's ``source``,
+    else its file name's first two parts ("council_sheffield", "police_durham")."""
+    if label.get("source"):
+        return str(label["source"])
+    return "_".join(_name(label["file"]).split("_")[:2])
+
+
+def evaluate_by_source(labels_path: str | Path, records: Iterable[dict[str, Any]]) -> dict[str, Report]:
+    """One report per source (``source_of``), so a rule tuned to one body shows up as such."""
     by_name = {_name(r["path"]): r for r in records}
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for label in load_labels(labels_path):
+        groups.setdefault(source_of(label), []).append(label)
+    return {source: _score(labels, by_name) for source, labels in sorted(groups.items())}
+
+
+def _score(labels: list[dict[str, Any]], by_name: dict[str, dict[str, Any]]) -> Report:
     report = Report()
     for label in labels:
         name = _name(label["file"])
@@ -212,6 +234,9 @@ def evaluate(labels_path: str | Path, records: Iterable[dict[str, Any]]) -> Repo
                 report.misses.append(Miss(name, "exemptions", sorted(want), sorted(got)))
         if isinstance(label.get("topics"), list):
             _score_topics(report, name, label["topics"], record.get("topics") or [])
+        if "outcome" in label and record.get("outcome") is not None:
+            report.stated.total += 1
+            report.stated.correct += record["outcome"] == label["outcome"]
         for f in FIELDS:
             expected = _label(label, f)
             if expected is None:
@@ -244,6 +269,8 @@ def report_dict(report: Report) -> dict[str, Any]:
         "exemptions": report.exemptions.as_dict(),
         "fields": {f: {"accuracy": s.accuracy, "correct": s.correct, "total": s.total}
                    for f, s in report.fields.items() if s.total},
+        "outcome_stated": {"accuracy": report.stated.accuracy, "correct": report.stated.correct,
+                           "total": report.stated.total},
         "misses": [{"file": m.file, "field": m.field, "expected": m.expected, "got": m.got} for m in report.misses],
     }
     if report.topics.documents:
@@ -263,6 +290,9 @@ def format_report(report: Report) -> str:
     for f, s in report.fields.items():
         if s.total:
             lines.append(f"{f:<15} {s.accuracy:.3f}  ({s.correct}/{s.total})")
+        if f == "outcome" and report.stated.total:
+            st = report.stated
+            lines.append(f"  stated right  {st.accuracy:.3f}  ({st.correct}/{st.total} outcomes read, null ones aside)")
     if report.topics.documents:
         t = report.topics
         lines.append(f"topics          P {t.precision:.3f}  R {t.recall:.3f}  F1 {t.f1:.3f}  first topic right "
@@ -274,4 +304,20 @@ def format_report(report: Report) -> str:
             lines.append(f"  {m.file}: {m.field}: expected {m.expected!r}, got {m.got!r}")
     for name in report.missing:
         lines.append(f"  {name}: no record")
+    return "\n".join(lines)
+
+
+#: The columns of the per-source table: the issue's targets.
+SOURCE_COLUMNS = ("outcome", "authority", "reference", "date")
+
+
+def format_sources(reports: dict[str, Report]) -> str:
+    """Per-source scores as a table: documents, exemptions F1, the fields, stated outcomes right."""
+    head = f"{'source':<24} {'docs':>4}  {'ex F1':>5}  " + "  ".join(f"{c:>9}" for c in SOURCE_COLUMNS) + "  stated"
+    lines = [head]
+    for source, r in reports.items():
+        cells = [f"{r.fields[c].correct}/{r.fields[c].total}".rjust(9) if r.fields[c].total else "-".rjust(9)
+                 for c in SOURCE_COLUMNS]
+        stated = f"{r.stated.correct}/{r.stated.total}" if r.stated.total else "-"
+        lines.append(f"{source[:24]:<24} {r.documents:>4}  {r.f1:>5.2f}  " + "  ".join(cells) + f"  {stated}")
     return "\n".join(lines)

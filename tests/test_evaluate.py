@@ -86,3 +86,28 @@ def test_scores_topics_and_maps_generator_names(tmp_path: Path) -> None:
     assert {(m.file, m.field) for m in report.misses} == {
         ("a.txt", "topics"), ("b.txt", "topics"), ("b.txt", "date"), ("b.txt", "exemptions")}
     assert "topics          P 0.500  R 1.000" in format_report(report)
+
+
+def test_scores_by_source_and_stated_outcomes(tmp_path: Path) -> None:
+    from ingest.evaluate import evaluate_by_source, format_sources
+
+    labels = tmp_path / "labels.json"
+    labels.write_text(json.dumps([
+        {"file": "docs/police_kent_1.pdf", "outcome": "refused", "exemptions": []},
+        {"file": "docs/police_kent_2.pdf", "outcome": "not_held", "exemptions": []},
+        {"file": "docs/council_leeds_3.pdf", "outcome": None, "exemptions": [], "source": "leeds"},
+    ]))
+    records = [
+        {"path": "/x/police_kent_1.pdf", "outcome": "refused", "exemptions": []},
+        {"path": "/x/police_kent_2.pdf", "outcome": None, "exemptions": []},
+        {"path": "/x/council_leeds_3.pdf", "outcome": "mixed", "exemptions": []},  # said where none was
+    ]
+    whole = evaluate(labels, records)
+    assert (whole.fields["outcome"].correct, whole.fields["outcome"].total) == (1, 2)
+    assert (whole.stated.correct, whole.stated.total) == (1, 2)
+    sources = evaluate_by_source(labels, records)
+    assert list(sources) == ["leeds", "police_kent"]
+    assert (sources["police_kent"].stated.correct, sources["police_kent"].stated.total) == (1, 1)
+    assert (sources["leeds"].stated.correct, sources["leeds"].stated.total) == (0, 1)
+    table = format_sources(sources).splitlines()
+    assert table[2].split() == ["police_kent", "2", "1.00", "1/2", "-", "-", "-", "1/1"]
