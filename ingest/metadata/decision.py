@@ -21,7 +21,7 @@ from archive.models import Exemption
 from ingest.metadata.text import evidence, quoted_from_request, sentences
 
 NOT_HELD = re.compile(
-    r"""(?:do|does|did)\s+not\s+(?:hold|possess|record|collect|retain|capture|keep\s+(?:a\s+)?records?
+    r"""(?:(?:do|does|did)\s+not\s+(?:hold|possess|record|collect|retain|capture|keep\s+(?:a\s+)?records?
          |have\s+(?:it|this|that|these|those|the|any|such|a|an|records?|data|information|details|figures?)\b)
     |(?:is|are|was|were)\s+not\s+held|\bnot\s+held\b|hold\s+no\s+(?:recorded\s+)?(?:information|records?|data|documents?)
     |no\s+(?:such\s+|relevant\s+|recorded\s+)?(?:information|data|records?|documents?)\s+(?:is\s+|are\s+|was\s+|were\s+)?(?:still\s+|currently\s+|now\s+)?held|(?:can|could)\s+find\s+no\s+record
@@ -37,7 +37,11 @@ NOT_HELD = re.compile(
     |(?:is|are|was|were)\s+not\s+(?:recorded|collected|captured|retained)\b(?!\s+in\s+(?:a|any|the)\s+(?:way|format|form|manner))
     |(?:does|do)\s+not\s+exist|no\s+such\s+\w+\s+exists?|nil\s+return|\bnone\s+held
     |(?:unable|not\s+able)\s+to\s+(?:locate|find|identify)\s+(?:any\s+)?(?:information|records?|documents?)
-    |does\s+not\s+have\s+any\s+(?:information|records?|data|documents?)""",
+    |does\s+not\s+have\s+any\s+(?:information|records?|data|documents?))
+    # ...but "not recorded in a format that allows a report", "we do not have the systems to
+    # pull it together" argue the cost of finding it (s.12): it is held.
+    (?![^.]{0,80}?\b(?:in\s+(?:a|any|the|an)\s+(?:\w+\s+)?(?:format|way|form|manner)|systems?\s+in\s+place
+                    |(?:readily|easily)\s+(?:available|retrievable|accessible)|without\s+(?:a\s+)?manual))""",
     re.VERBOSE | re.IGNORECASE,
 )
 COST = re.compile(
@@ -96,7 +100,8 @@ OTHER_MEANS = re.compile(r"accessible\s+(?:to\s+(?:you|the\s+applicant)\s+)?(?:b
 ACCESSIBLE_CODES = ("FOIA s.21", "FOISA s.25", "EIR reg.6")
 NCND = re.compile(r"neither\s+confirm\s+nor\s+deny|refus\w*\s+to\s+confirm\s+or\s+deny|\bNCND\b", re.IGNORECASE)
 # How to complain, the re-use licence, the law quoted at length: no decision of this reply.
-APPEALS = re.compile(r"internal\s+review|Information\s+Commissioner|unhappy|dissatisfied|complain", re.IGNORECASE)
+APPEALS = re.compile(r"internal\s+review|Information\s+Commissioner|\bICO\b|unhappy|dissatisfied|complain"
+                     r"|\bappeal", re.IGNORECASE)
 BOILERPLATE = re.compile(
     r"""re-?use|copyright|Open\s+Government\s+Licen[cs]e|publication\s+scheme|disclosure\s+log
     |this\s+(?:e-?mail|message)\s+(?:and\s+any\s+attachments?\s+)?(?:is|may|contains?)|virus|intended\s+recipient

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from archive import law
 from archive.models import Evidence, Exemption, Question
-from ingest.metadata.decision import (BOILERPLATE, COST, DISCLOSED, NCND, NOT_HELD, OTHER_MEANS, PARTIAL, POINTER,
+from ingest.metadata.decision import (APPEALS, BOILERPLATE, COST, DISCLOSED, NCND, NOT_HELD, OTHER_MEANS, PARTIAL, POINTER,
                                      UNABLE, WITHHELD)
 from ingest.metadata.prefilter import Spans, fold, may_match
 from ingest.metadata.text import Message, Sentence, evidence, quoted_from_request, sentences, split_messages
@@ -69,7 +69,7 @@ _ATTACHMENT_WITHHELD = re.compile(r"exempt|refus|withh", re.IGNORECASE)
 _ATTACHMENT_RELEASE = re.compile(r"release|disclos|\bdata\b|redacted|\.(?:xlsx?|csv|ods)$", re.IGNORECASE)
 _REVIEW = re.compile(r"internal\s+review\s+(?:has|of|decision|outcome)|your\s+request\s+for\s+an\s+internal\s+review|(?:carried\s+out|completed)\s+an?\s+internal\s+review",
                      re.IGNORECASE)
-_APPEALS = re.compile(r"internal\s+review|Information\s+Commissioner|unhappy|dissatisfied|complain", re.IGNORECASE)
+_APPEALS = APPEALS
 
 
 @dataclass
