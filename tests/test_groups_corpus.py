@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from archive.models import Document, Metadata
+from bench.wdtk_status import render_thread
 from ingest.groups import Grouper
 from tests.conftest import SHARED
 
@@ -63,24 +64,6 @@ illegal_vape_seizures_297 seized_vapes_and_cigarettes_128
 
 def labelled_pairs() -> set[tuple[str, str]]:
     return {tuple(sorted(line.split())) for line in SAME_QUESTION.strip().splitlines()}  # type: ignore[misc]
-
-
-def render_thread(data: dict) -> str:
-    """A scraped WDTK request as the thread text ingest reads (docs/council_sheffield_*.txt)."""
-    out = [f"Subject: {data['title']}\nFreedom of Information request (FOI)\n"]
-    first = True
-    for event in data["events"]:
-        content = event.get("content") or ""
-        content = content if isinstance(content, str) else "\n".join(content)
-        if not content.strip() or event.get("type") not in ("outgoing", "incoming"):
-            continue
-        if event["type"] == "outgoing":
-            kind = "Request from requester" if first else "Follow up from requester"
-            first = False
-        else:
-            kind = "Response from authority"
-        out.append(f"----- {kind}, {(event.get('created_at') or '')[:10]} -----\n{content}\n")
-    return "\n".join(out)
 
 
 def group_all(tmp_path: Path, docs: list[tuple[str, str, str]]) -> dict[str, str | None]:
