@@ -17,6 +17,10 @@ def codes(text: str, regime: str | None = "FOIA") -> list[str]:
      ["FOIA s.40(2)"]),
     ("The information is withheld under S40(2) of the Act.", ["FOIA s.40(2)"]),
     ("We are applying s.31(1)(a) to this part of your request.", ["FOIA s.31(1)(a)"]),
+    # A numeral after a letter is its sub-paragraph; two letters are two provisions.
+    ("The information is exempt from disclosure under sections 40(2)(a), 40(3)(a)(i) and 40(3)(b) of the Act.",
+     ["FOIA s.40(2)(a)", "FOIA s.40(3)(a)(i)", "FOIA s.40(3)(b)"]),
+    ("The information is exempt under section 31(1)(a)(b) of the Act.", ["FOIA s.31(1)(a)", "FOIA s.31(1)(b)"]),
     ("The MPS can neither confirm nor deny whether information is held by virtue of Sections 24(2) and 31(3).",
      ["FOIA s.24(2)", "FOIA s.31(3)"]),
     ("To answer question 5 would engage Section 12(1) of the FOIA (excess costs).", ["FOIA s.12(1)"]),

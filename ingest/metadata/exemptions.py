@@ -181,6 +181,10 @@ def _citations(sent: Sentence, section_regime: str, other_act_numbers: set[str])
 def _codes(regime: str, num: str, subs: list[str]) -> list[str]:
     """Normal-form codes; "31(1)(a)(b)" is two codes, 31(1)(a) and 31(1)(b)."""
     prefix = f"{regime} {'reg.' if regime == 'EIR' else 's.'}{num}"
+    # "40(3)(a)(i)": a numeral after a letter is its sub-paragraph, not a second letter.
+    if len(subs) >= 2 and subs[-2].isalpha() and len(subs[-2]) == 1 and _ROMAN.fullmatch(subs[-1]) \
+            and not (subs[-2] == "h" and subs[-1] == "i"):
+        return [prefix + "".join(f"({s})" for s in subs)]
     letters = [s for s in subs if s.isalpha() and s.islower()]
     if len(letters) > 1 and subs[-len(letters):] == letters:
         head = "".join(f"({s})" for s in subs[:-len(letters)])
@@ -204,6 +208,7 @@ def _numbers_of_other_acts(text: str) -> set[str]:
 
 
 _DIGIT = re.compile(r"\d")
+_ROMAN = re.compile(r"i{1,3}|iv|v|vi{1,3}|ix|x")
 # Where a citation may start: its kind and the first digit of its number. Unlike CITATION,
 # which starts with a look-behind, this starts with a letter ("s" or "r", in the folded
 # text), so ``re`` skips to those letters at C speed instead of trying the whole pattern,
