@@ -167,3 +167,15 @@ def test_police_scotland_sections_are_foisa() -> None:
 def test_every_dated_response_says_where_its_date_came_from(text, hints, date, source) -> None:
     meta = enrich(text, hints=hints)
     assert (meta.date, meta.date_source) == (date, source)
+
+
+def test_a_body_named_in_a_documents_title_or_the_requesters_words_did_not_answer() -> None:
+    letter = ("Dear Ms Redden\n\nThank you for your request. Please see the documents listed below:\n"
+              "·  NHS Digital Interim Audit Report\n·  NHS Digital Toolkit Assessment\n\n"
+              "If you are unhappy, please contact us.\n\nYours sincerely\n\nKent County Council\n")
+    assert find_authority(letter).name == "Kent County Council"
+    review = ("Dear Sir/Madam,\nYour request under the Freedom of Information Act 2000 – internal review outcome\n"
+              "Request for Review\tSection 20 of the Department for Communities and Local Government’s "
+              "Transparency Code says contracts should be published.\n"
+              "Response\tThe contracts are exempt under section 43(2).\n\nYours faithfully\nLeeds City Council\n")
+    assert find_authority(review).name == "Leeds City Council"

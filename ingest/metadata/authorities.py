@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
+from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
 
 from ingest.metadata.prefilter import WORD, Spans, fold, folded_pattern, starting_words, word_starts
+from ingest.metadata.request import request_span
 
 DATA = Path(__file__).with_name("data") / "bodies.json"
 
@@ -155,6 +156,15 @@ _NOT_A_NAME_START = re.compile(r"^(?:The|Dear|To|From|Your|Our|This|That|If|Plea
 _SIGNATURE = re.compile(r"Yours\s+(?:sincerely|faithfully)|Kind\s+regards|Best\s+wishes|Regards", re.IGNORECASE)
 _STRONG_BEFORE = re.compile(
     r"(?:request\s+to|received\s+by|Dear|held\s+by|on\s+behalf\s+of|Public\s+Authority:)\s*$", re.IGNORECASE)
+# What makes a name part of a document's title: "... Interim Audit Report", "... Strategy 2020".
+_DOCUMENT_WORDS = (r"(?:Report|Reports|Strategy|Plan|Review|Audit|Guidance|Policy|Framework|Programme|Code|Survey"
+                   r"|Index|Model|Dataset|Budget|Conference|Presentation|Minutes|Paper|Newsletter|Toolkit|Handbook"
+                   r"|Manual|Bulletin|Briefing|Evaluation|Assessment|Scheme|Project|Initiative|Standards?)")
+_DOCUMENT_AFTER = re.compile(rf"[ \t]+(?:[A-Z][\w'’-]*[ \t]+){{0,4}}{_DOCUMENT_WORDS}\b")
+_DOCUMENT_WORD = re.compile(rf"\b{_DOCUMENT_WORDS}\b")
+# A row of a table that quotes the requester ("Request for Review<tab>...", "Q3<tab>...").
+_REQUEST_ROW = re.compile(r"^[ \t]*(?:request(?:\s+for\s+\w+)?|question\s*\d*|q\d+|your\s+request|you\s+asked"
+                          r"|original\s+request)[^\n:\t]{0,20}[:\t]")
 _APPEALS = re.compile(r"Information\s+Commissioner|\bICO\b|complain|appeal|internal\s+review", re.IGNORECASE)
 
 
@@ -168,23 +178,30 @@ def find_authority(text: str, *, title: str | None = None, hints: dict[str, Any]
         return _from_body(body) if body else None
     if hints.get("authority"):
         return _resolve(str(hints["authority"]), registry)
-    scores: Counter[str] = Counter()
+    scores: defaultdict[str, float] = defaultdict(float)
     found: dict[str, Authority] = {}
     doc = (title or "") + "\n" + text
     folded = fold(doc)  # what the rules below read, case-sensitive (prefilter.folded_pattern)
+    # The requester's words name other bodies ("the Department's Transparency Code"); there a
+    # mention counts for little, unless it addresses the body ("Dear Sheffield City Council").
+    quoted = request_span(text)
+    shift = len(title or "") + 1
+    request = (quoted[0] + shift, quoted[1] + shift) if quoted else (0, 0)
     for body, start, end in registry.mentions(doc):
         # Whoever the appeals paragraph names (a Commissioner, a tribunal, the body's own
-        # review team) is where to complain, not who answered.
-        if _in_appeals(folded, start):
+        # review team) is where to complain, not who answered; a body named in the title of
+        # a document ("NHS Digital Interim Audit Report") is what it is about.
+        if _in_appeals(folded, start) or _DOCUMENT_AFTER.match(doc, end):
             continue
-        weight = _weight(folded, start, end)
+        weight = _weight(folded, start, end, request)
         scores[body.name] += weight
         found[body.name] = _from_body(body)
     for m in _unregistered(doc, folded):
         name = _NOT_A_NAME_START.sub("", m["name"]).strip()
-        if len(name.split()) < 2 or registry.lookup(name):
+        if len(name.split()) < 2 or registry.lookup(name) or _DOCUMENT_AFTER.match(doc, m.end()) \
+                or _DOCUMENT_WORD.search(name):
             continue
-        scores[name] += _weight(folded, m.start(), m.end())
+        scores[name] += _weight(folded, m.start(), m.end(), request)
         found.setdefault(name, _resolve(name, registry))
     if not scores:
         return None
@@ -209,12 +226,17 @@ def _unregistered(doc: str, folded: str | None = None) -> Iterator[re.Match[str]
         yield from _UNREGISTERED.finditer(doc, start, end + 1)  # the line and its "\n"
 
 
-def _weight(folded: str, start: int, end: int) -> int:
-    """How strongly a mention at this place says who answered (``folded``: the document, folded)."""
+def _weight(folded: str, start: int, end: int, request: tuple[int, int] = (0, 0)) -> float:
+    """How strongly a mention at this place says who answered (``folded``: the document,
+    folded; ``request``: where the requester's words stand)."""
+    strong = _FOLDED[_STRONG_BEFORE].search(folded[max(0, start - 40):start])
+    line = folded[folded.rfind("\n", 0, start) + 1:start]
+    if (request[0] <= start < request[1] or _REQUEST_ROW.match(line)) and not strong:
+        return 0.5
     weight = 1
     if start < 600:
         weight += 3
-    if _FOLDED[_STRONG_BEFORE].search(folded[max(0, start - 40):start]):
+    if strong:
         weight += 3
     sign = _FOLDED[_SIGNATURE].search(folded, max(0, start - 200), start)
     if sign:

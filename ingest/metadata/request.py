@@ -76,21 +76,28 @@ _MONTHS = re.compile(
 
 def request_text(text: str) -> str:
     """The request as the response quotes it (or the requester's own message); '' if not found."""
+    span = request_span(text)
+    return _cut(text[span[0]:span[1]]) if span else ""
+
+
+def request_span(text: str) -> tuple[int, int] | None:
+    """Where the request stands in the text: the requester's first message of a thread, or the
+    quote in a letter from its marker ("You asked:") to where the reply begins; None if none."""
     # A thread: the requester's own message. Only a text with a message heading is one
     # (without, split_messages gives the whole text as the authority's): the search for a
     # heading is cheaper than the split, which lists attachments too.
     if _MESSAGE_HEAD.search(text or ""):
         requester = [m for m in split_messages(text or "") if m.role == "requester"]
         if requester:
-            return _cut(requester[0].text)
+            return requester[0].start, requester[0].end
     # A single letter: the quote after a marker, up to where the reply begins.
     for m in _START.finditer(text):
         rest = text[m.end():m.end() + MAX_REQUEST * 2]
         end = _END.search(rest, pos=_first_line_end(rest))
         quote = rest[:end.start()] if end else rest[:MAX_REQUEST]
         if len(quote.split()) >= 6:  # a few words at least: not "Request: see below"
-            return _cut(quote)
-    return ""
+            return m.end(), m.end() + len(quote)
+    return None
 
 
 def _first_line_end(rest: str) -> int:
