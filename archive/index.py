@@ -148,7 +148,7 @@ def to_fields(doc: Document) -> dict[str, Any]:
         "status": doc.status,
         "ingested": doc.ingested,
         "exemptions_json": json.dumps([e.to_dict() for e in meta.exemptions], ensure_ascii=False),
-        "details_json": json.dumps(details(meta), ensure_ascii=False),
+        "details_json": json.dumps({**details(meta), "truncated": doc.truncated}, ensure_ascii=False),
         "group": doc.group or "",
         "request": doc.request or "",
         "lsh": " ".join(doc.request_bands),

@@ -147,10 +147,15 @@ class Document:
     source_url: str | None  # where it was found (a URL, or file:// path)
     ingested: str  # ISO timestamp of the first time we stored it
     meta: Metadata = field(default_factory=Metadata)
-    status: str = "ok"  # ok | ocr (text read from a scan) | needs_ocr | failed (metadata only)
+    # ok | ocr (text read from a scan) | truncated (a long text cut, see ``truncated``) |
+    # needs_ocr | failed (metadata only)
+    status: str = "ok"
     error: str | None = None
     # Round robins (issue 5, ingest/groups.py): the request as the response quotes it,
     # its LSH band keys, and the group of near-identical requests it belongs to.
     request: str = ""
     request_bands: list[str] = field(default_factory=list)
     group: str | None = None
+    # For a text cut at ingest.extract.MAX_TEXT_CHARS: the file's "bytes", the characters
+    # "kept", and its "chars" when the whole was read.
+    truncated: dict[str, int] | None = None

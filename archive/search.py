@@ -209,6 +209,7 @@ class DocumentView:
     outcome_evidence: dict[str, Any] | None = None
     date_source: str | None = None
     corrected: list[str] = field(default_factory=list)
+    truncated: dict[str, int] | None = None
 
 
 # -- parameters ------------------------------------------------------------------
@@ -828,4 +829,5 @@ def get_document(reader: IndexReader, doc_id: str) -> DocumentView | None:
         outcome_evidence=details.get("outcome_evidence"),
         date_source=details.get("date_source"),
         corrected=list(details.get("corrected") or []),
+        truncated=details.get("truncated"),
     )

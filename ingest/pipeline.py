@@ -318,7 +318,9 @@ class Ingester:
             record = outcome.value
             self.store.put_text(item.sha256, EXTRACTOR_VERSION, record["text"])
             self.store.record_extraction(item.sha256, PIPELINE_VERSION, "ok")
-            status = "ocr" if record.get("method") == "ocr" else "ok"  # a scan read by OCR
+            # A scan read by OCR; a long text cut (ingest/extract/dispatch.py, truncate).
+            status = "ocr" if record.get("method") == "ocr" else \
+                "truncated" if (record.get("hints") or {}).get("truncated") else "ok"
         else:
             record = {"format": _format_from_name(item.name),
                       "title": None, "text": "", "hints": {}, "meta": Metadata().to_dict()}
@@ -373,6 +375,7 @@ def to_document(item: Item, record: dict[str, Any], ingested: str,
         ingested=ingested,
         meta=apply_corrections(Metadata.from_dict(record.get("meta") or {}), corrections),
         status=record.get("status", "ok"),
+        truncated=(record.get("hints") or {}).get("truncated"),
         error=record.get("error"),
         group=record.get("group"),
     )

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest.extract import REASONS, Extracted, ExtractionError, extract_bytes, sniff
+from ingest.extract import MAX_TEXT_CHARS, REASONS, Extracted, ExtractionError, extract_bytes, sniff
 from ingest.extract import dispatch, ocr
 from ingest.extract.doc import clean_word_text
 from ingest.extract.eml import split_uuencoded, uudecode_line
@@ -505,10 +505,16 @@ def test_html_drops_boilerplate_and_keeps_structure() -> None:
         assert gone not in result.text
 
 
-def test_html_too_large_is_refused_before_parsing() -> None:
-    with pytest.raises(ExtractionError) as caught:
-        extract_bytes(b"<html><p>" + b"x" * (6 * 1024 * 1024), "big.html")
-    assert caught.value.reason == "too_large"
+def test_html_too_large_for_the_parser_is_read_by_stripping_tags() -> None:
+    page = (b"<html><head><title>t</title><script>var x = 'hidden';</script></head><body>"
+            + b"<p>Parking fines &amp; appeals.</p><div>1,234</div>\n" * 200_000 + b"</body></html>")
+    result = extract_bytes(page, "big.html")
+    assert result.method == "html-stripped" and "degraded" in result.hints
+    assert result.text.startswith("Parking fines & appeals.\n\n1,234\n\nParking fines")
+    assert "hidden" not in result.text and "<" not in result.text
+    # Past 4 x MAX_TEXT_CHARS bytes the page is not decoded: its length in characters is unknown.
+    assert result.hints["truncated"] == {"bytes": len(page), "kept": len(result.text)}
+    assert len(result.text) <= MAX_TEXT_CHARS
 
 
 # --- DOCX --------------------------------------------------------------------------
@@ -703,3 +709,15 @@ def test_any_bytes_give_text_or_extraction_error(data: bytes, name: str) -> None
         assert error.reason in REASONS
     else:
         assert result.text.strip() and result.title
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_a_long_text_is_read_to_the_cap_in_its_own_encoding(encoding: str) -> None:
+    line = "Café £12 – row of an export\n"
+    data = (line * 400_000).encode(encoding)  # 11-22 MB: past what is decoded
+    result = extract_bytes(data, "export.csv")
+    assert result.encoding.startswith(encoding.replace("utf-16", "utf-16-"))
+    assert result.text.startswith(line) and result.text.endswith(line.rstrip("\n"))  # cut at a line
+    assert "\ufffd" not in result.text and "Ã" not in result.text
+    assert result.hints["truncated"] == {"bytes": len(data), "kept": len(result.text)}
+    assert len(result.text) <= MAX_TEXT_CHARS

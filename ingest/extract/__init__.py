@@ -16,7 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 #: Bumped whenever extraction output changes, so stored text can be redone.
-EXTRACTOR_VERSION = "2"  # 2: scans read by OCR
+EXTRACTOR_VERSION = "3"  # 2: scans read by OCR; 3: long texts kept to MAX_TEXT_CHARS, deep HTML
+#: The most text kept of one file (characters). Real responses run to a few hundred KB; a
+#: 50 MB export read whole ran the child out of memory. Beyond it the text is cut at a
+#: line, indexed, and marked ``truncated`` with the original size (docs/ingest.md).
+MAX_TEXT_CHARS = 2_000_000
 
 # Reasons an extraction can fail, as recorded and listed by `foi-archive failures`.
 REASONS = (

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Callable
 
-from ingest.extract import Extracted, ExtractionError
+from ingest.extract import MAX_TEXT_CHARS, Extracted, ExtractionError
 from ingest.extract.doc import extract_doc
 from ingest.extract.docx import extract_docx, extract_xlsx
 from ingest.extract.eml import extract_eml
@@ -64,7 +64,21 @@ def extract_bytes(
         raise ExtractionError("empty", f"no text in the {kind}")
     if not result.title:
         result.title = title_from_filename(filename)
+    truncate(result, len(data))
     return result
+
+
+def truncate(result: Extracted, size: int) -> None:
+    """Keep at most MAX_TEXT_CHARS of a text, cut at a line, and say so in its hints
+    (``truncated``: the file's bytes, its characters when known, and what was kept)."""
+    if len(result.text) <= MAX_TEXT_CHARS and "truncated" not in result.hints:
+        return
+    read_whole = "truncated" not in result.hints  # else only the start of the file was decoded
+    whole = len(result.text)
+    if len(result.text) > MAX_TEXT_CHARS:
+        cut = result.text.rfind("\n", MAX_TEXT_CHARS // 2, MAX_TEXT_CHARS)
+        result.text = result.text[:cut if cut > 0 else MAX_TEXT_CHARS]
+    result.hints["truncated"] = {"bytes": size, "kept": len(result.text), **({"chars": whole} if read_whole else {})}
 
 
 def failed_attachment(name: str, error: ExtractionError) -> Extracted:

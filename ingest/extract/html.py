@@ -14,13 +14,14 @@ exports: one ``----- Request from requester, DATE -----`` or
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 from typing import Any
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
-from ingest.extract import Extracted, ExtractionError
+from ingest.extract import MAX_TEXT_CHARS, Extracted, ExtractionError
 from ingest.extract.text import decode_declared, normalise_charset
 from ingest.extract.titles import choose_title, clean_title
 
@@ -74,8 +75,9 @@ def decode_html(data: bytes, declared_charset: str | None = None) -> tuple[str, 
     return data.decode("utf-8", errors="replace"), "utf-8", "default"
 
 
-def _is_boilerplate(tag: Tag) -> bool:
-    if tag.name in ("header", "footer", "aside") and not tag.find_parent(("article", "main")):
+def _is_boilerplate(tag: Tag, in_content: bool) -> bool:
+    """``in_content``: the tag stands inside an <article> or <main>."""
+    if tag.name in ("header", "footer", "aside") and not in_content:
         return True
     if tag.get("role") in ("navigation", "banner", "contentinfo"):
         return True
@@ -89,20 +91,39 @@ def strip_boilerplate(soup: BeautifulSoup | Tag) -> None:
         node.extract()
     for tag in soup.find_all(_DROP_TAGS):
         tag.decompose()
+    # Whether each tag is inside <article>/<main>, worked out from its parent's (tags come in
+    # document order), not by a walk up every tag's ancestors: deep pages stay linear.
+    in_content: dict[int, bool] = {}
     for tag in soup.find_all(True):
-        if tag.decomposed:
+        # Not ``tag.decomposed``: a Tag's missing attribute is a search of its subtree
+        # (bs4's tag.name shorthand), which made deeply nested pages quadratic.
+        if tag.__dict__.get("_decomposed"):
             continue
-        if _is_boilerplate(tag):
+        parent = tag.parent
+        inside = parent is not None and (in_content.get(id(parent), False) or parent.name in ("article", "main"))
+        in_content[id(tag)] = inside
+        if _is_boilerplate(tag, inside):
             tag.decompose()
 
 
-def _walk(node: Tag, out: list[str], pre: bool = False) -> None:
-    for child in node.children:
+def _walk(node: Tag, out: list[str]) -> None:
+    """Append the text of ``node``'s children to ``out``, blocks and cells marked. Iterative,
+    with its own stack: a page of 200,000 nested <div>s must not recurse 200,000 deep."""
+    # The stack holds children iterators, each with its "in <pre>" flag, and the strings
+    # to append once an element's children are done (the block's closing line break).
+    stack: list[tuple[Any, bool, str]] = [(iter(node.children), False, "")]
+    while stack:
+        children, pre, after = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            if after:
+                out.append(after)
+            continue
         if isinstance(child, NavigableString):
-            if isinstance(child, Comment):
-                continue
-            text = str(child)
-            out.append(text if pre else re.sub(r"\s+", " ", text))
+            if not isinstance(child, Comment):
+                text = str(child)
+                out.append(text if pre else re.sub(r"\s+", " ", text))
             continue
         if not isinstance(child, Tag):
             continue
@@ -111,17 +132,15 @@ def _walk(node: Tag, out: list[str], pre: bool = False) -> None:
             out.append("\n")
         elif name in _CELL_TAGS:
             out.append("\t")
-            _walk(child, out, pre)
+            stack.append((iter(child.children), pre, ""))
         elif name == "tr":
             # One line a row, with no blank line between rows.
-            _walk(child, out, pre)
-            out.append("\n")
+            stack.append((iter(child.children), pre, "\n"))
         elif name in _BLOCK_TAGS:
             out.append("\n")
-            _walk(child, out, pre or name == "pre")
-            out.append("\n")
+            stack.append((iter(child.children), pre or name == "pre", "\n"))
         else:
-            _walk(child, out, pre)
+            stack.append((iter(child.children), pre, ""))
 
 
 def node_text(node: Tag) -> str:
@@ -135,6 +154,25 @@ def node_text(node: Tag) -> str:
         lines.append(line.rstrip())
     text = "\n".join(lines)
     return re.sub(r"\n{3,}", "\n\n", text).strip("\n")
+
+
+_INVISIBLE = re.compile(r"<(script|style|head|template|noscript|svg)\b.*?</\1\s*>|<!--.*?-->", re.I | re.S)
+_BLOCK_TAG = re.compile(r"</?(?:" + "|".join(sorted(_BLOCK_TAGS | {"br", "tr"})) + r")\b[^>]*>", re.I)
+_ANY_TAG = re.compile(r"<[^>]*>")
+
+
+def _stripped(data: bytes, filename: str, declared_charset: str | None) -> Extracted:
+    """A large page's text without a parse tree: tags dropped, blocks as line breaks, in one
+    linear pass each, on at most the first 4 x MAX_TEXT_CHARS bytes."""
+    hints: dict[str, Any] = {"degraded": f"{len(data)} bytes of HTML read without the parser"}
+    decoded, encoding, source = decode_html(data[:4 * MAX_TEXT_CHARS], declared_charset)
+    if len(data) > 4 * MAX_TEXT_CHARS:
+        hints["truncated"] = {"bytes": len(data)}
+    text = _ANY_TAG.sub("", _BLOCK_TAG.sub("\n", _INVISIBLE.sub(" ", decoded)))
+    lines = (" ".join(html.unescape(line).split()) for line in text.split("\n"))
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    return Extracted(format="html", text=_CONTROL.sub("", text), title=choose_title(None, text, filename),
+                     method="html-stripped", encoding=encoding, encoding_source=source, hints=hints)
 
 
 def _soup(text: str) -> BeautifulSoup:
@@ -204,9 +242,10 @@ def _wdtk_thread(soup: BeautifulSoup) -> tuple[str, dict[str, Any], str] | None:
 
 
 def extract_html(data: bytes, filename: str = "", declared_charset: str | None = None) -> Extracted:
-    """Read an HTML page: a WhatDoTheyKnow thread if it is one, else the page's main text."""
+    """Read an HTML page: a WhatDoTheyKnow thread if it is one, else the page's main text.
+    A page too large for the parser is read by stripping its tags (``method`` "html-stripped")."""
     if len(data) > MAX_HTML_BYTES:
-        raise ExtractionError("too_large", f"{len(data)} bytes of HTML (limit {MAX_HTML_BYTES})")
+        return _stripped(data, filename, declared_charset)
     decoded, encoding, source = decode_html(data, declared_charset)
     soup = _soup(decoded)
     hints: dict[str, Any] = {}

@@ -11,12 +11,14 @@ import codecs
 import logging
 import re
 
-from ingest.extract import Extracted, ExtractionError
+from ingest.extract import MAX_TEXT_CHARS, Extracted, ExtractionError
 from ingest.extract.titles import choose_title
 
 log = logging.getLogger(__name__)
 
-MAX_TEXT_BYTES = 50 * 1024 * 1024
+# A text file is decoded up to this many bytes (4 bytes a character at most, so never less
+# than MAX_TEXT_CHARS of text); the rest is not read (dispatch.truncate marks it).
+MAX_TEXT_BYTES = 4 * MAX_TEXT_CHARS
 
 _BOMS = (
     # UTF-32 before UTF-16: the UTF-32-LE BOM starts with the UTF-16-LE one.
@@ -93,9 +95,11 @@ def text_title(text: str, filename: str) -> str:
 
 
 def extract_text(data: bytes, filename: str = "", declared_charset: str | None = None) -> Extracted:
-    """Read a plain-text file."""
+    """Read a plain-text file (or CSV export): a long one up to MAX_TEXT_BYTES, marked truncated."""
+    hints: dict[str, object] = {}
     if len(data) > MAX_TEXT_BYTES:
-        raise ExtractionError("too_large", f"{len(data)} bytes of text")
+        hints["truncated"] = {"bytes": len(data)}
+        data = _whole_characters(data[:MAX_TEXT_BYTES])
     text, encoding, source = decode_text(data, declared_charset)
     text = normalise_newlines(text).replace("\x00", "")
     return Extracted(
@@ -105,4 +109,15 @@ def extract_text(data: bytes, filename: str = "", declared_charset: str | None =
         method="text",
         encoding=encoding,
         encoding_source=source,
+        hints=hints,
     )
+
+
+def _whole_characters(data: bytes) -> bytes:
+    """Bytes cut so that no character is split: at a line end (UTF-8, single-byte codes), or
+    at a whole number of code units after a UTF-16 or UTF-32 byte-order mark."""
+    bom = bom_encoding(data)
+    if bom and bom[0].startswith(("utf-16", "utf-32")):
+        return data[:len(data) - len(data) % 4]
+    cut = data.rfind(b"\n", len(data) // 2)
+    return data[:cut + 1] if cut > 0 else data
