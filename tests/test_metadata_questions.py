@@ -114,3 +114,53 @@ def test_no_list_no_questions() -> None:
 ])
 def test_sentence_decisions(sentence: str, decision: str | None) -> None:
     assert sentence_decision(sentence) == decision
+
+
+def test_unnumbered_items_each_followed_by_its_answer() -> None:
+    meta = enrich(
+        "Freedom of Information – Response – 20417\n\n"
+        "Specifically, we are requesting:\n"
+        "Any training and/or education materials relating to the performance framework.\n"
+        "With regards to the framework there are no specific training or education materials.\n\n"
+        "Details of any software packages used as part of the framework.\n"
+        "The software package that the service uses to record data is Care First 6.\n\n"
+        "Details of any dealings with contractors during the development of the framework.\n"
+        "There have not been private companies involved in this process.\n")
+    assert [(q.answer, q.text[:20]) for q in meta.questions] == [
+        ("not_held", "Any training and/or "), ("released", "Details of any softw"), ("released", "Details of any deali")]
+    assert meta.outcome == "mixed"
+
+
+def test_a_list_of_items_then_one_reply_is_no_interleaving() -> None:
+    meta = enrich(
+        "Request:-\nSpecifically, we are requesting:\n"
+        "Any briefing notes, reports, evaluations, or summaries concerning the systems.\n\n"
+        "Any overviews about how system outputs are produced.\n\n"
+        "Any contracts relating to the systems.\n\n"
+        "Response:-\nWe do not currently have any of this software in force.\n")
+    assert meta.outcome == "not_held"
+
+
+def test_a_letter_that_gives_facts_and_withholds_a_part_released_the_rest() -> None:
+    letter = ("Response: Example CCG\n\nWe use the combined predictive model in addition to locally developed "
+              "selection criteria.\nIndividuals identified with the model are selected for multi-disciplinary care "
+              "and put on a care plan.\nThe system can exchange flags with downstream systems which then alert the "
+              "care provider.\n\nThe contracts are commercially sensitive and will not be disclosed. They are exempt "
+              "under section 43(2) of the Freedom of Information Act.\n")
+    meta = enrich(letter)
+    assert meta.outcome == "partially_disclosed"
+    # Refused on cost, background facts release nothing: s.12 covers the whole request.
+    cost = ("The council carries out a range of data analytics projects across its service teams.\n"
+            "These vary in scale and include corporate initiatives run directly by service teams.\n"
+            "To answer the request would exceed the appropriate limit of 18 hours under section 12 of the Act.\n")
+    assert enrich(cost).outcome == "refused"
+
+
+def test_the_requesters_words_quoted_in_a_letter_decide_nothing() -> None:
+    meta = enrich(
+        "Your request:\nIf the request as a whole exceeds the cost limit (Section 12 of the FOIA), could you "
+        "please answer question 1 only.\n1. Who supplies the system?\n2. Any evaluations of the system.\n\n"
+        "In relation to Question 1: the system was developed with a university and has no commercial supplier.\n"
+        "In relation to Question 2: no information held.\n")
+    assert [e.code for e in meta.exemptions] == []
+    assert meta.outcome == "mixed"

@@ -20,17 +20,22 @@ from archive import law
 from archive.models import Exemption
 from ingest.metadata.text import evidence, quoted_from_request, sentences
 
+# What a request asks for, as a reply says it has none of it.
+_THINGS = r"""(?:information|records?|reports?|summaries|documents?|documentation|data|contracts?|materials?|details
+    |figures|minutes|correspondence|systems?|software|tools?|polic(?:y|ies)|plans?|procedures?|guidance|budgets?
+    |agreements?|strateg(?:y|ies)|evaluations?|assessments?|trials?|studies|analysis|training|statistics|notes)"""
 NOT_HELD = re.compile(
-    r"""(?:(?:do|does|did)\s+not\s+(?:hold|possess|record|collect|retain|capture|keep\s+(?:a\s+)?records?
+    r"""(?:(?:do|does|did)\s+not\s+(?:currently\s+|presently\s+|now\s+|actually\s+)?(?:hold|possess|record|collect|retain|capture|keep\s+(?:a\s+)?records?
          |have\s+(?:it|this|that|these|those|the|any|such|a|an|records?|data|information|details|figures?)\b)
     |(?:is|are|was|were)\s+not\s+held|\bnot\s+held\b|hold\s+no\s+(?:recorded\s+)?(?:information|records?|data|documents?)
     |no\s+(?:such\s+|relevant\s+|recorded\s+)?(?:information|data|records?|documents?)\s+(?:is\s+|are\s+|was\s+|were\s+)?(?:still\s+|currently\s+|now\s+)?held|(?:can|could)\s+find\s+no\s+record
     |no\s+(?:relevant\s+)?records?\s+(?:of|were|was|could|have|exist)|no\s+longer\s+(?:complete|collect|record|produce|compile|hold)
     |not\s+(?:yet\s+)?been\s+(?:developed|implemented|produced|created|finalised|agreed|approved)
     |(?:is|are)\s+(?:currently\s+)?(?:in|under)\s+development
-    |there\s+(?:is|are|was|were)\s+(?:currently\s+)?no\s+(?:defined\s+|specific\s+|such\s+|formal\s+)?(?:budget|policy|policies|record|records|data|information|figures|document|documents|reports?|contracts?|procedures?|guidance|plans?)
+    |there\s+(?:is|are|was|were)\s+(?:currently\s+)?no\s+(?:\w+\s+){0,3}?{things}\b
     |regulation\s+12\s?\(4\)\s?\(a\)
-    |(?:we|I|it)\s+(?:have|has)\s+no\s+(?:\w+\s+){0,3}?(?:information|records?|reports?|summaries|documents?|data|contracts?|materials?|details|figures|minutes|correspondence)\b
+    |\b(?:have|has|had)\s+no\s+(?:\w+\s+){0,3}?{things}\b
+    |\bholds?\s+none\s+of
     |no\s+(?:such\s+)?(?:information|records?|documents?|data|reports?|material|contracts?|correspondence|minutes)\s+(?:is|are|was|were|has\s+been|have\s+been)\s+(?:held|found|located|identified|kept|recorded|produced|created)
     |no\s+(?:procedures|documentation|guidance|policy|policies|training|materials?|contracts?)\s+(?:is|are|was|were|has\s+been|have\s+been|exists?)\b
     |there\s+(?:is|are|was|were|has\s+been|have\s+been)\s+no\s+(?:requirement|need)\s+to\s+(?:produce|record|collect|create|hold)
@@ -40,8 +45,9 @@ NOT_HELD = re.compile(
     |does\s+not\s+have\s+any\s+(?:information|records?|data|documents?))
     # ...but "not recorded in a format that allows a report", "we do not have the systems to
     # pull it together" argue the cost of finding it (s.12): it is held.
-    (?![^.]{0,80}?\b(?:in\s+(?:a|any|the|an)\s+(?:\w+\s+)?(?:format|way|form|manner)|systems?\s+in\s+place
-                    |(?:readily|easily)\s+(?:available|retrievable|accessible)|without\s+(?:a\s+)?manual))""",
+    (?![^.]{0,80}?\b(?:in\s+(?:a|any|the|an)\s+(?:\w+\s+)?(?:format|way|form|manner)\s+(?:that|which|to)\s+(?:would\s+)?(?:allows?|enables?|makes?|permits?|readily|easily)
+                    |in\s+(?:a|any|the|an)\s+(?:\w+\s+)?(?:format|way|form|manner)\s+(?:that\s+)?(?:can|could)\s+be|systems?\s+in\s+place
+                    |(?:readily|easily)\s+(?:available|retrievable|accessible)|without\s+(?:a\s+)?manual))""".replace("{things}", _THINGS),
     re.VERBOSE | re.IGNORECASE,
 )
 COST = re.compile(
@@ -52,7 +58,7 @@ COST = re.compile(
 )
 WITHHELD = re.compile(
     r"""exempt\s+from\s+disclosure|(?:is|are|been|being)\s+withheld|withholding|we\s+are\s+refusing|refus(?:e|ed|al)\s+(?:your|the|this)
-    |(?:is|are)\s+exempt\b|\bexempts\s+(?:information|the|this|it|them)\b|exemptions?\s+(?:applied|appl(?:y|ies)|applicable)\b(?![\s:\-–]*(?:not\s+applicable|none|n/?a\b|nil\b))|manifestly\s+unreasonable|vexatious
+    |(?:is|are)\s+exempt\b|\bexempts\s+(?:information|the|this|it|them)\b|(?<!nless\s)(?<!\bif\s)(?<!hether\s)exemptions?\s+(?:applied|appl(?:y|ies)|applicable)\b(?![\s:\-–]*(?:not\s+applicable|none|n/?a\b|nil\b))|manifestly\s+unreasonable|vexatious
     |not\s+(?:a\s+)?valid\s+request|invalid\s+request|decline\s+(?:to|your)|declining\s+to
     |cannot\s+process\s+your\s+requests?|decided\s+not\s+to\s+(?:disclose|release|provide)|legally\s+privileged\s+under
     |(?:will\s+not|won['’]t)\s+be\s+(?:shared|disclosed|released|provided)\b
@@ -80,7 +86,9 @@ DISCLOSED = re.compile(
     |(?:please\s+)?(?:find|see)\s+(?:attached|enclosed)\s+(?!(?:our|my|the|a)\s+(?:formal\s+|full\s+)?(?:response|letter|reply|decision|refusal))(?:the|a|copies|copy|our|\w+\s+(?:data|information|documents?|reports?|licen[cs]es?|spreadsheets?))
     |(?:attached|enclosed)\s+(?:is|are|please\s+find|you\s+will\s+find)\s|information\s+(?:is\s+)?(?:attached|enclosed|provided\s+below)
     |please\s+see\s+(?:the\s+)?(?:response|answers?|information|table|dates|figures|data|list|details|link|links)\s+(?:below|attached|above)
-    |\bhas\s+been\s+released|released\s+to\s+you|(?:is|are)\s+as\s+follows|provided\s+(?:below|above)
+    |\bhas\s+been\s+released|released\s+to\s+you
+    |(?:information|figures?|data|answers?|details\s+(?:of|on|about)|breakdown|numbers?|results?|costs?|response|totals?)
+       \s+(?:\w+\s+){0,3}?(?:is|are)\s+as\s+follows
     |we\s+(?:can\s+)?provide\s+the\s+following|(?:we|I)\s+(?:am|are)\s+(?:attaching|enclosing|pleased\s+to\s+(?:provide|enclose|attach|confirm))
     |(?:we|I)\s+(?:have\s+)?(?:attached|enclosed)\b(?!\s+(?:my|our|a|the)\s+(?:formal\s+|full\s+)?(?:response|letter|reply|decision|refusal))
     |(?:we|I)\s+attach\b(?!\s+(?:my|our|a|the)\s+(?:formal\s+|full\s+)?(?:response|letter|reply|decision|refusal))
@@ -90,7 +98,7 @@ DISCLOSED = re.compile(
 # The information pointed to where it is published: a release, unless the reply says it is
 # exempt as accessible by other means (FOIA s.21), which makes it a refusal.
 POINTER = re.compile(
-    r"""(?:please\s+)?see\s+the\s+(?:following\s+|attached\s+)?links?\b
+    r"""(?:please\s+)?see\s+the\s+(?:following\s+|attached\s+)?links?\b|provided\s+(?:below|above)
     |(?:details|information|copies|copy|it|this|these|they|data|figures)\s+(?:can|may)\s+be\s+(?:found|accessed|viewed|downloaded)\s+(?:at|on|via|here|using|in)
     |(?:is|are)\s+(?:published|publicly\s+available|available)\s+(?:on|at|via)\s+(?:our|the|its)\s+(?:\w+\s+)?(?:website|web\s*site|web\s+page|page|link)""",
     re.VERBOSE | re.IGNORECASE,
@@ -128,6 +136,26 @@ def _gives_facts(words: str) -> bool:
     if FILLER.search(words) or _LIST_MARKER.match(words):
         return False
     return len(_CONTENT_WORD.findall(words)) >= 4 or bool(_SHORT_ANSWER.match(words))
+
+# The words of a reply's reasoning, not of its answers: a sentence holding one of them
+# explains the decision (the law, the public interest, the search made) rather than giving
+# the information asked for.
+_REASONING = re.compile(
+    r"""\bsection\b|\bregulation|\bs\.\s?\d|\bact\b|exempt|disclos|withh|refus|public\s+interest|prejudic|request|appeal
+    |review|complain|commissioner|\bconfirm|\bdeny|\bheld\b|\bhold|locat|search|\bcosts?\s+(?:of|limit)|hours|\blimit
+    |clarif|advice|assist|you\s+(?:may|can|might|could)|please|if\s+you|thank|aware|note\s+that|factors|favour|balanc
+    |\bharm|likely|would|should|consider|believe|decision|decided|personal\s+data|data\s+protection|third\s+part
+    |confiden|commercial|sensitive|interests?\b|respond|reply|email|e-mail|letter|website|www\.|https?:""",
+    re.VERBOSE | re.IGNORECASE,
+)
+
+
+def gives_information(words: str) -> bool:
+    """Whether a sentence that states no decision answers with facts ("The force uses
+    Qlikview V12", "CareCentric takes a feed from the primary care record"): of some length,
+    neither courtesy nor the reasoning of a decision."""
+    return len(_CONTENT_WORD.findall(words)) >= 6 and not FILLER.search(words) and not _REASONING.search(words)
+
 
 #: Refusals on cost, faceted with the exemptions (shared/domain.md).
 COST_CODES = ("FOIA s.12", "FOISA s.12")
@@ -187,7 +215,8 @@ def read_answer(text: str, spans: list[tuple[int, int]], exemptions: list[Exempt
 
 def _combine(found: dict[str, tuple[str, int]], content: tuple[str, int] | None, codes: list[str]) -> Reading:
     pointer = found.pop("pointer", None)
-    if pointer is not None and not any(law.section_of(c) in ACCESSIBLE_CODES for c in codes):
+    if pointer is not None and "not_held" not in found and not any(law.section_of(c) in ACCESSIBLE_CODES
+                                                                    for c in codes):
         found.setdefault("released", pointer)
     unable = found.pop("unable", None)
     if unable is not None and "not_held" not in found:

@@ -17,6 +17,7 @@ from typing import Iterator
 from archive import law
 from archive.models import Exemption
 from ingest.metadata.prefilter import fold, may_match
+from ingest.metadata.request import request_span
 from ingest.metadata.text import Sentence, quoted_from_request, sentences, split_messages, trim_sentence
 
 # "section 40(2)", "s.40(2)(a)", "S40(2)", "sections 24(2) and 31(3)", "ss.1, 10 and 17",
@@ -104,6 +105,8 @@ def find_exemptions(text: str, regime: str | None = None) -> list[Exemption]:
     section_regime = "FOISA" if regime == "FOISA" else "FOIA"
     other_act_numbers = _numbers_of_other_acts(text)
     found: dict[str, Exemption] = {}
+    # A letter that quotes the request ("Your request: ... section 12 ..."): the requester's words.
+    request = request_span(text) or (0, 0)
     for message in split_messages(text):
         if message.role != "authority":
             continue
@@ -111,7 +114,8 @@ def find_exemptions(text: str, regime: str | None = None) -> list[Exemption]:
         for i, sent in enumerate(sents):
             # Most sentences cite nothing: look for citations before anything costlier.
             citations = _citations(sent, section_regime, other_act_numbers)
-            if not citations or quoted_from_request(sent.text, text, sent.start):
+            if not citations or quoted_from_request(sent.text, text, sent.start) \
+                    or request[0] <= sent.start < request[1]:
                 continue
             context = _context(sents, i)
             for cit in citations:

@@ -18,9 +18,11 @@ from functools import lru_cache
 from archive import law
 from archive.models import Evidence, Exemption, Question
 from ingest.metadata.decision import (APPEALS, BOILERPLATE, COST, DISCLOSED, NCND, NOT_HELD, OTHER_MEANS, PARTIAL, POINTER,
-                                     UNABLE, WITHHELD)
+                                     COST_CODES, UNABLE, WITHHELD, gives_information)
 from ingest.metadata.prefilter import Spans, fold, may_match
+from ingest.metadata.request import request_span
 from ingest.metadata.text import Message, Sentence, evidence, quoted_from_request, sentences, split_messages
+from ingest.metadata.text import split_messages as _split_messages_of
 
 _NO_DECISION = re.compile(
     r"""logged\s+as\s+an?\s+(?:Freedom|Environmental|FOI|EIR)|we\s+must\s+respond\s+to\s+you\s+within
@@ -55,6 +57,8 @@ _FOR_REFERENCE = re.compile(
     r"|previously\s+(?:released|disclosed|provided)|which\s+we\s+(?:released|disclosed|provided)\s+to\s+you\s+on",
     re.IGNORECASE,
 )
+_LIST_ITEM = re.compile(r"[ \t]*(?:\d{1,2}[.)]|\(?[a-h]\)|[•·▪◦●\-–*])[ \t]")  # a line of a list: the request's items
+_GREETING = re.compile(r"^[ \t]*(?:dear|good\s+(?:morning|afternoon)|hello)\b[^\n]*\n", re.IGNORECASE | re.MULTILINE)
 _REFUSAL_NOTICE = re.compile(r"refusal\s+notice", re.IGNORECASE)
 # The lines of an attachment listing ("2 Attachments", "Q1 Redacted.pdf", "285K", "Download"):
 # file names are read as names, not as the message's sentences.
@@ -154,6 +158,14 @@ def read_message(message: Message, text: str, exemptions: list[Exemption] = ()) 
     if answered and not d.decided:
         d.disclosed = True
         d.evidence.setdefault("disclosed", read.answered_at)
+    # A letter that gives facts and withholds a part released the rest (partly released). Facts
+    # alone decide nothing: attachments, notes and correspondence give facts too.
+    facts = read.facts
+    cost = read.cost or any(law.section_of(e.code) in COST_CODES for e in exemptions
+                            if message.start <= e.offset < message.end)
+    if len(facts) >= 2 and d.withheld and not (d.disclosed or d.ncnd or cost):
+        d.disclosed = True
+        d.evidence.setdefault("disclosed", facts[0])
     return d
 
 
@@ -180,9 +192,11 @@ class _Sentences:
     answered: bool = False
     refusal_notice: bool = False
     invalid: bool = False
+    cost: bool = False  # refused on cost (s.12): the whole request, whatever facts are given
     ncnd_sentences: tuple[tuple[int, int], ...] = ()
     where: tuple[tuple[str, str, int], ...] = ()  # (flag, sentence, offset): the first of each flag
     answered_at: tuple[str, int] = ("", -1)
+    facts: tuple[tuple[str, int], ...] = ()  # up to three sentences that give facts and decide nothing
     refusal_notice_at: tuple[str, int] = ("", -1)
 
 
@@ -193,7 +207,7 @@ class _Sentences:
 @lru_cache(maxsize=64)
 def _read_sentences(body: str, base: int, text: str) -> _Sentences:
     flags = dict.fromkeys(("not_held", "withheld", "disclosed", "ncnd", "answered", "refusal_notice", "invalid",
-                           "unable", "pointer", "other_means"), False)
+                           "unable", "pointer", "other_means", "cost"), False)
     ncnd_sentences: list[tuple[int, int]] = []
     sents = sentences(body, base)
     spans = Spans(fold(body), [(s.start - base, s.end - base) for s in sents])
@@ -207,20 +221,26 @@ def _read_sentences(body: str, base: int, text: str) -> _Sentences:
 
     where: dict[str, tuple[str, str, int]] = {}
 
+    deciding_sentences: set[int] = set()
+
     def note(flag: str, hit: bool, sent: Sentence) -> None:
         if hit:
+            deciding_sentences.add(sent.start)
             flags[flag] = True
             where.setdefault(flag, (flag, *evidence(sent.text, sent.start)))
 
+    request = request_span(text) or (0, 0)  # a letter's quote of the request: the requester's words
     for i in todo:
         sent = sents[i]
         words = sent.text
-        if quoted_from_request(words, text, sent.start) or (found(_APPEALS, i, words) and not found(_WITHHELD, i, words)):
+        if quoted_from_request(words, text, sent.start) or request[0] <= sent.start < request[1] \
+                or (found(_APPEALS, i, words) and not found(_WITHHELD, i, words)):
             continue
         if BOILERPLATE.search(words) and not found(_WITHHELD, i, words):
             continue  # the re-use licence, an e-mail's disclaimer: no decision of this reply
         note("not_held", found(_NOT_HELD, i, words), sent)
         note("withheld", found(_WITHHELD, i, words) or found(_COST, i, words), sent)
+        note("cost", found(_COST, i, words), sent)
         note("invalid", found(_INVALID, i, words), sent)
         note("unable", found(_UNABLE, i, words), sent)
         note("pointer", found(_POINTER, i, words) and not found(_FOR_REFERENCE, i, words), sent)
@@ -235,8 +255,9 @@ def _read_sentences(body: str, base: int, text: str) -> _Sentences:
         if found(_PARTIAL, i, words):
             note("disclosed", True, sent)
             note("withheld", True, sent)
-    if flags.pop("pointer") and not flags["other_means"]:
-        # Pointed to where it is published, and not refused as accessible by other means (s.21).
+    if flags.pop("pointer") and not flags["other_means"] and not flags["not_held"]:
+        # Pointed to where it is published, and not refused as accessible by other means (s.21);
+        # beside "we do not hold it", a link is advice on where else to look (s.16), no release.
         flags["disclosed"] = True
         where.setdefault("disclosed", ("disclosed", *where["pointer"][1:]))
     flags.pop("other_means")
@@ -244,9 +265,27 @@ def _read_sentences(body: str, base: int, text: str) -> _Sentences:
         # "Unable to provide" is a refusal where nothing is said to be not held.
         flags["withheld"] = True
         where.setdefault("withheld", ("withheld", *where["unable"][1:]))
+    # Sentences that give facts without deciding (counted to three): what a reply answers
+    # with when it does not say "please find attached".
+    # Only in a letter (a thread's replies say what they send); never in the request it
+    # quotes, nor a question, nor the lines above the greeting.
+    facts: list[tuple[str, int]] = []
+    letter = len(_split_messages_of(text)) == 1
+    greeting = _GREETING.search(body)
+    after = base + (greeting.end() if greeting else 0)
+    for i, sent in enumerate(sents):
+        if not letter or len(facts) >= 3:
+            break
+        if sent.start < after or request[0] <= sent.start < request[1] or sent.start in deciding_sentences \
+                or _LIST_ITEM.match(body, sent.start - base) \
+                or "?" in sent.text or sent.text.rstrip().endswith(":") or quoted_from_request(sent.text, text, sent.start) \
+                or BOILERPLATE.search(sent.text) or APPEALS.search(sent.text):
+            continue
+        if gives_information(sent.text):
+            facts.append(evidence(sent.text, sent.start))
     at = {flag: (sentence, offset) for flag, sentence, offset in where.values()}
     deciding = tuple(v for k, v in where.items() if k in ("not_held", "withheld", "disclosed", "ncnd"))
-    return _Sentences(**flags, ncnd_sentences=tuple(ncnd_sentences), where=deciding,
+    return _Sentences(**flags, ncnd_sentences=tuple(ncnd_sentences), where=deciding, facts=tuple(facts),
                       answered_at=at.get("answered", ("", -1)),
                       refusal_notice_at=at.get("refusal_notice", ("", -1)))
 

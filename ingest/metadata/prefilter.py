@@ -72,7 +72,7 @@ def required_words(pattern: re.Pattern[str]) -> tuple[frozenset[str], ...] | Non
 _NONE = [frozenset()]
 MIN_WORD = 3
 _COMMON = frozenset({"the", "and", "you", "your", "for", "are", "our", "this", "that", "with"})
-_MAX_ALTERNATIVES = 64
+_MAX_ALTERNATIVES = 256
 
 
 def _and(a: list[frozenset[str]], b: list[frozenset[str]]) -> list[frozenset[str]]:

@@ -36,7 +36,7 @@ _MARKER = re.compile(
         (?P<q>(?:Q|Question)[ \t]?(?P<qn>\d{1,2})\b[.:)]?)
       | (?P<num>\(?(?P<n>\d{1,2})[.)](?![\d.]))
       | (?P<let>\((?P<l>[a-hj-z]|[ivx]{1,4})\)|(?P<l2>[a-h])\))
-      | (?P<bullet>[•·▪◦●○■□➢►✓\-–*]|\.(?=[ \t]{2}|\t)|o(?=\t))
+      | (?P<bullet>[•·▪◦●○■□➢►✓\-–*]|\.(?=[ \t]{2}|\t|[ \t][A-Z])|o(?=\t))
     )[ \t]*(?=\S)""",
     re.VERBOSE | re.MULTILINE,
 )
@@ -80,6 +80,20 @@ _THE_REST = re.compile(
     re.IGNORECASE,
 )
 _BLANK = re.compile(r"\n[ \t]*\n")
+_WRAPPED = re.compile(r"^[ \t]*[a-z(]")  # a line that carries on the one above it
+# How an unnumbered item of a request starts (stricter than _ASKING: an answer paragraph
+# may start "Information is ..." or "The data ...").
+_REQUEST_WORDS = re.compile(
+    r"""^\W*(?:any\s|all\s|copies\s+of|a\s+copy\s+of|details\s+(?:of|on|about|regarding)|information\s+(?:on|about|regarding|relating|as\s+to)
+    |documents?\s+(?:on|about|regarding|relating|that|which)|how\s|what\s|which\s|when\s|where\s|who\s|whether\s
+    |please\s+(?:could\s+you\s+|can\s+you\s+)?(?:provide|send|supply|give|list|confirm|tell|state|disclose|let)
+    |a\s+(?:list|breakdown|summary|copy)\s+of|the\s+(?:number|total|amount|names?|dates?|costs?)\s+of|the\s+model\s+by
+    |(?:do|does|did|is|are|has|have|can|could|would)\s+(?:you|the|your|any))""",
+    re.VERBOSE | re.IGNORECASE,
+)
+_QUESTION_WORD = re.compile(r"^\W*(?:how|what|which|when|where|who|whether|do|does|did|is|are|has|have|can|could|would)\b",
+                            re.IGNORECASE)
+_ANSWER_START = re.compile(r"^\W*(?:we|i|our|the\s+(?:council|force|trust|department)|yes|no)\b", re.IGNORECASE)
 _HEADING = re.compile(r"^[ \t]*(?-i:[A-Z][A-Z0-9 ,&/()'’-]{4,})[ \t]*$")
 # A line that starts an answer, not the next line of a wrapped question.
 _ANSWER_OPENER = re.compile(
@@ -134,7 +148,12 @@ def _letter(text: str, reply: Message, exemptions: list[Exemption]) -> Questions
     lists = _lists(text, reply.start, body_end)
     request = _request_list(lists)
     if request is None:
-        return Questions([])
+        # No numbers or bullets: paragraphs that ask, each followed by its answer.
+        paragraphs = _paragraph_items(text, reply.start, body_end)
+        if paragraphs is None:
+            return Questions([])
+        return Questions(_read_spans(text, paragraphs, _spans_to_next(paragraphs, body_end), exemptions),
+                         specific=True)
     answered = _interleaved(text, request, body_end, exemptions)
     if answered is not None:
         return Questions(answered, specific=True)
@@ -174,12 +193,72 @@ def _interleaved(text: str, items: list[Item], body_end: int, exemptions: list[E
     for i, item in enumerate(items):
         nxt = items[i + 1].start if i + 1 < len(items) else body_end
         spans.append((item.end, nxt))
-    between = [_words(text[a:b]) for a, b in spans[:-1]]
+    # Lines that are items themselves (of a list in another glyph) are no answer.
+    between = [_words("\n".join(line for line in text[a:b].split("\n") if not _MARKER.match(line)))
+               for a, b in spans[:-1]]
     if not between or sum(1 for w in between if w >= 3) < max(1, len(between) // 2):
         return None
     # The last item's answer runs to the end of the reply's answers, but no further than a
     # paragraph more than the longest answer above it would.
     return _read_spans(text, items, spans, exemptions)
+
+
+def _paragraph_items(text: str, start: int, end: int) -> list[Item] | None:
+    """Items that stand as lines of their own, unnumbered, each answered by the lines below
+    it ("Details of any software packages used ...", then the answer). A line (with the
+    lines a PDF wrapped it onto) is an item when it asks in a request's words and lines that
+    do not ask follow it. Two such at least, and items that alternate with answers, not a
+    list of them (then one answer for all is read as a whole), else None."""
+    units = _units(text, start, end)
+    asking = [_asks_as_request(text[a:b]) for a, b in units]
+    items: list[Item] = []
+    followed_by_item = 0
+    for i, (a, b) in enumerate(units):
+        if not asking[i]:
+            continue
+        if i + 1 < len(units) and asking[i + 1]:
+            followed_by_item += 1
+            continue
+        if i + 1 < len(units) and len(text[b:end].split()) >= 3:
+            items.append(Item(str(len(items) + 1), " ".join(text[a:b].split()), a, b, "paragraph"))
+    if len(items) < 2 or followed_by_item * 3 > sum(asking):
+        return None
+    return items
+
+
+def _units(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The lines of text[start:end], each with the lines wrapped onto it (that start in
+    lower case), as spans; blank lines dropped."""
+    units: list[tuple[int, int]] = []
+    at = start
+    while at < end:
+        stop = text.find("\n", at, end)
+        stop = end if stop < 0 else stop
+        line = text[at:stop]
+        if line.strip():
+            a = at + len(line) - len(line.lstrip())
+            b = at + len(line.rstrip())
+            if units and _WRAPPED.match(line) and text[units[-1][1]:a].count("\n") == 1:
+                units[-1] = (units[-1][0], b)
+            else:
+                units.append((a, b))
+        at = stop + 1
+    return units
+
+
+def _spans_to_next(items: list[Item], end: int) -> list[tuple[int, int] | None]:
+    return [(it.end, items[i + 1].start if i + 1 < len(items) else end) for i, it in enumerate(items)]
+
+
+def _asks_as_request(line: str) -> bool:
+    """Whether a line reads as an item of a request, not as an answer to one: a question
+    ("How many ...?"), or what a request asks for ("Details of ...", "Any contracts ...")."""
+    if len(line.split()) < 4 or _ANSWER_START.match(line):
+        return False
+    if "?" in line:
+        return True
+    m = _REQUEST_WORDS.match(line)
+    return bool(m) and not _QUESTION_WORD.match(m.group(0))
 
 
 def _numbered_answers(text: str, items: list[Item], later: list[list[Item]], end: int
@@ -313,6 +392,8 @@ def _lists(text: str, start: int, end: int) -> list[list[Item]]:
     for m in _MARKER.finditer(text, start, end):
         kind = next(k for k in ("q", "num", "let", "bullet") if m[k])
         label = m["qn"] or m["n"] or m["l"] or m["l2"] or (m["bullet"].strip() if m["bullet"] else "")
+        if kind == "bullet" and label in (".", "•", "●"):
+            label = "·"  # one glyph, as documents converted from Word lose or swap it
         markers.append((m, kind, label))
     lists: list[list[Item]] = []
     open_lists: dict[tuple[str, str], list[Item]] = {}

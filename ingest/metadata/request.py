@@ -45,6 +45,8 @@ _END = re.compile(
       | (?:searches\s+(?:to|were)|to\s+locate\s+the\s+information|your\s+request\b[^\n]{0,40}?\b(?:has|have)\s+(?:now\s+)?been)
       | (?:this\s+letter|in\s+response\s+to\s+your|the\s+(?:council|force|trust|department)\s+(?:holds|does))
       | (?:yours\s+(?:sincerely|faithfully)|kind\s+regards|regards)\b
+      | (?:in\s+(?:relation|response|regard|respect)\s+to|with\s+regards?\s+to|regarding)\s+
+        (?:(?:your\s+)?questions?|q\s?\d|points?|parts?|items?|the\s+(?:first|second|remainder|rest))\b
     )""",
     re.IGNORECASE | re.VERBOSE | re.MULTILINE,
 )
