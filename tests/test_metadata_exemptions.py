@@ -21,6 +21,15 @@ def codes(text: str, regime: str | None = "FOIA") -> list[str]:
     ("The information is exempt from disclosure under sections 40(2)(a), 40(3)(a)(i) and 40(3)(b) of the Act.",
      ["FOIA s.40(2)(a)", "FOIA s.40(3)(a)(i)", "FOIA s.40(3)(b)"]),
     ("The information is exempt under section 31(1)(a)(b) of the Act.", ["FOIA s.31(1)(a)", "FOIA s.31(1)(b)"]),
+    # A refusal on cost relies on s.12 whether it names it or not; advice about the limit does not.
+    ("To provide all the briefing notes would be beyond the 18 hours, as we would need to search two diaries.",
+     ["FOIA s.12"]),
+    ("If your request would exceed the cost limit, we would help you to narrow it.", []),
+    # "the public interest in favour of disclosing" is weighed here, not found to prevail.
+    ("The agreement is attached in a redacted format as per the FOI exemption S43, relating to the commercial "
+     "interests of the supplier. Having regard to all relevant factors the public interest in favour of "
+     "maintaining the section 43 exemption outweighs the public interest in favour of disclosing the documents "
+     "unredacted.", ["FOIA s.43"]),
     ("The MPS can neither confirm nor deny whether information is held by virtue of Sections 24(2) and 31(3).",
      ["FOIA s.24(2)", "FOIA s.31(3)"]),
     ("To answer question 5 would engage Section 12(1) of the FOIA (excess costs).", ["FOIA s.12(1)"]),

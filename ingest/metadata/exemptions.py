@@ -63,7 +63,7 @@ _RELIANCE = re.compile(
 )
 # Considered and not applied: "the public interest lies in favour of disclosure".
 _NOT_APPLIED = re.compile(
-    r"""public\s+interest\s+(?:lies|is|falls|rests)?\s*(?:in\s+favour\s+of|with)\s+(?:the\s+)?(?:disclos|releas)
+    r"""public\s+interest\s+(?:lies|is|falls|rests)\s*(?:in\s+favour\s+of|with)\s+(?:the\s+)?(?:disclos|releas)
     |public\s+interest\s+favours\s+(?:the\s+)?(?:disclos|releas)
     |(?:not|no\s+longer)\s+(?:be\s+)?(?:rely|relying|relied|applying|applied|engaged|withholding)
     |(?<!duty\s)(?<!deny\s)(?:does|do)\s+not\s+apply(?!\s+by\s+virtue)|is\s+not\s+engaged|withdr[ae]w\s+(?:its|our|the)\s+reliance
@@ -125,7 +125,37 @@ def find_exemptions(text: str, regime: str | None = None) -> list[Exemption]:
                     continue
                 found.setdefault(cit.code, Exemption(cit.code, trim_sentence(sent.text, cit.start - sent.start),
                                                      cit.start))
+    if regime != "EIR" and not any(law.section_of(c) in _COST_SECTIONS for c in found):
+        cost = _cost_without_citation(text, request)
+        if cost is not None:
+            cost.code = f"{section_regime} s.12"
+            found[cost.code] = cost
     return _drop_less_specific(list(found.values()))
+
+
+_COST_SECTIONS = ("FOIA s.12", "FOISA s.12")
+
+
+def _cost_without_citation(text: str, request: tuple[int, int]) -> Exemption | None:
+    """A refusal on cost that names no section ("would be beyond the 18 hours", "exceeds
+    the appropriate limit" of the Fees Regulations) relies on s.12 all the same: the
+    first such sentence of the authority's own words, outside the appeals paragraph."""
+    from ingest.metadata.decision import COST
+
+    for message in split_messages(text):
+        if message.role != "authority" or not may_match(COST, fold(message.text)):
+            continue
+        for sent in sentences(message.text, message.start):
+            if request[0] <= sent.start < request[1] or quoted_from_request(sent.text, text, sent.start):
+                continue
+            m = COST.search(sent.text)
+            if m and not _APPEALS.search(sent.text) and not _HYPOTHETICAL.search(sent.text):
+                return Exemption("", trim_sentence(sent.text, m.start()), sent.start + m.start())
+    return None
+
+
+# "If your request would exceed the cost limit, we would ..." advises; it refuses nothing.
+_HYPOTHETICAL = re.compile(r"^\W*(?:if|should|where|when|in\s+case)\b|\bmay\s+exceed|\bcould\s+exceed", re.IGNORECASE)
 
 
 def _context(sents: list[Sentence], i: int) -> str:
