@@ -721,3 +721,16 @@ def test_a_long_text_is_read_to_the_cap_in_its_own_encoding(encoding: str) -> No
     assert "\ufffd" not in result.text and "Ã" not in result.text
     assert result.hints["truncated"] == {"bytes": len(data), "kept": len(result.text)}
     assert len(result.text) <= MAX_TEXT_CHARS
+
+
+@pytest.mark.parametrize("head, published", [
+    ('<meta name="created-day" content="14"><meta name="created-month" content="December">'
+     '<meta name="created-year" content="2015">', "2015-12-14"),
+    ('<meta property="article:published_time" content="2021-03-04T10:00:00Z">', "2021-03-04"),
+    ('<meta name="DC.date.issued" content="2019-07-01">', "2019-07-01"),
+    ('<meta name="created-day" content="148"><meta name="created-month" content="April">'
+     '<meta name="created-year" content="2020">', None),
+])
+def test_a_pages_own_date_is_a_hint(head: str, published: str | None) -> None:
+    page = f"<html><head>{head}<title>Response</title></head><body><p>We do not hold it.</p></body></html>"
+    assert extract_bytes(page.encode(), "page.html").hints.get("published") == published

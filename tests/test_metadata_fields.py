@@ -66,6 +66,8 @@ def test_reference_from_title_then_file_name() -> None:
     ("11/08/2018", "2018-08-11"),  # UK order
     ("2024-11-25", "2024-11-25"),
     ("31 February 2020", None),
+    ("(received 29-05-2018)", "2018-05-29"),
+    ("Date: 01-May-18", "2018-05-01"),
 ])
 def test_parse_date(text: str, iso: str | None) -> None:
     assert parse_date(text) == iso
@@ -74,6 +76,11 @@ def test_parse_date(text: str, iso: str | None) -> None:
 def test_letter_date_skips_the_received_date() -> None:
     letter = "Our ref: FOI 1\n\nThank you for your request received on 11 September 2017.\n\nDate: 4 October 2017\n"
     assert letter_date(letter) == "2017-10-04"
+
+
+def test_a_forms_received_label_above_its_date_line_is_not_the_letters_date() -> None:
+    form = "Reference Number:\n\nFOI123456\n\n15 May 2018\n\nDate Received:\n\nDate: 01-May-18\n\nYou Requested:\n"
+    assert letter_date(form) == "2018-05-15"
 
 
 def test_received_and_response_dates_of_a_letter() -> None:

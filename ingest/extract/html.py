@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+from datetime import date
 from typing import Any
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
@@ -181,6 +182,40 @@ def _soup(text: str) -> BeautifulSoup:
     return BeautifulSoup(_CONTROL.sub("", text), "lxml")
 
 
+# The names a page's own date goes by in <meta> (Dublin Core, Open Graph, schema.org, CMSs).
+_DATE_META = re.compile(r"^(?:date|dc\.date(?:\.\w+)?|dcterms\.(?:date|created|issued|modified)|article:published_time"
+                        r"|article:modified_time|og:published_time|datepublished|datecreated|published|created|pubdate"
+                        r"|last-modified)$", re.IGNORECASE)
+# The same given in parts: "created-day" 14, "created-month" December, "created-year" 2015.
+_DATE_PART = re.compile(r"^(?P<what>created|published|date)[-_.](?P<part>day|month|year)$", re.IGNORECASE)
+
+
+def page_date(soup: BeautifulSoup) -> str | None:
+    """The date a page gives itself in its <meta> tags (ISO), else None."""
+    parts: dict[str, str] = {}
+    for meta in soup.find_all("meta", content=True):
+        name = str(meta.get("name") or meta.get("property") or meta.get("itemprop") or "")
+        content = str(meta["content"]).strip()
+        if _DATE_META.match(name):
+            m = re.match(r"(\d{4})-(\d{2})-(\d{2})", content)
+            if m:
+                return m.group(0)
+        part = _DATE_PART.match(name)
+        if part:
+            parts[part["part"].lower()] = content
+    if {"day", "month", "year"} <= set(parts):
+        month = parts["month"].strip().lower()[:3]
+        number = _MONTHS.index(month) + 1 if month in _MONTHS else int(month) if month.isdigit() else 0
+        try:
+            return date(int(parts["year"]), number, int(parts["day"])).isoformat()
+        except ValueError:  # "148" for a day: no date
+            return None
+    return None
+
+
+_MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+
+
 def _iso_date(tag: Tag | None) -> str | None:
     time = tag.find("time") if tag else None
     stamp = (time.get("datetime") or "") if time else ""
@@ -255,6 +290,9 @@ def extract_html(data: bytes, filename: str = "", declared_charset: str | None =
         log.info("%s: %d replacement characters after decoding as %s", filename, replaced, encoding)
 
     page_title = _clean(soup.title.get_text()) if soup.title else ""
+    published = page_date(soup)
+    if published:
+        hints["published"] = published  # the source's date, for a response that states none
     thread = _wdtk_thread(soup)
     if thread:
         text, wdtk_hints, title = thread

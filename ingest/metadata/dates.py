@@ -19,8 +19,9 @@ _MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|A
 DATE = re.compile(
     rf"""(?P<iso>\b(?P<iy>(?:19|20)\d\d)-(?P<im>[01]?\d)-(?P<id>[0-3]?\d)\b)
     | (?P<dmy>\b(?P<d>[0-3]?\d)(?:\^?(?:st|nd|rd|th))?\s+(?:of\s+)?(?P<m>{_MONTH})\.?,?\s+(?P<y>(?:19|20)\d\d)\b)
+    | (?P<dash>\b(?P<d4>[0-3]?\d)-(?P<m4>{_MONTH})-(?P<y4>(?:19|20)?\d\d)\b)
     | (?P<mdy>\b(?P<m2>{_MONTH})\.?\s+(?P<d2>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y2>(?:19|20)\d\d)\b)
-    | (?P<num>\b(?P<d3>[0-3]?\d)[/.](?P<m3>[01]?\d)[/.](?P<y3>(?:19|20)?\d\d)\b)""",
+    | (?P<num>\b(?P<d3>[0-3]?\d)(?P<sep>[/.\-])(?P<m3>[01]?\d)(?P=sep)(?P<y3>(?:19|20)?\d\d)\b)""",
     re.VERBOSE | re.IGNORECASE,
 )
 _DATE_LINE = re.compile(r"^\s*(?:Date(?:d)?|Sent|Date\s+of\s+response)\s*:?\s*(?P<rest>.{0,60})$",
@@ -49,6 +50,9 @@ def _iso(m: re.Match[str]) -> str | None:
             d = date(int(m["y"]), _MONTHS[m["m"][:3].lower()], int(m["d"]))
         elif m["mdy"]:
             d = date(int(m["y2"]), _MONTHS[m["m2"][:3].lower()], int(m["d2"]))
+        elif m["dash"]:  # "01-May-18"
+            year = int(m["y4"])
+            d = date(year + 2000 if year < 100 else year, _MONTHS[m["m4"][:3].lower()], int(m["d4"]))
         else:
             year = int(m["y3"])
             d = date(year + 2000 if year < 100 else year, int(m["m3"]), int(m["d3"]))  # UK order
@@ -89,6 +93,10 @@ def source_date(hints: dict | None) -> str | None:
 def letter_date(text: str) -> str | None:
     """The date a single letter or e-mail was written."""
     for m in _DATE_LINE.finditer(text[:4000]):
+        # A form's "Date Received:" label on the line above names this date, not the letter's.
+        above = text[:m.start()].rstrip().rsplit("\n", 1)[-1]
+        if _NOT_LETTER_DATE.search(above) and len(above) < 40:
+            continue
         found = parse_date(m["rest"])
         if found:
             return found
