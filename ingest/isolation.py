@@ -41,10 +41,21 @@ class Outcome:
         return self.reason is None
 
 
+def _mapped_bytes() -> int:
+    """The address space this process maps now (0 where /proc is not there)."""
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            return int(fh.read().split()[0]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def _limit_memory(memory_mb: int) -> None:
     if memory_mb <= 0:
         return
-    limit = memory_mb * 1024 * 1024
+    # A forked child starts with its parent's address space (a long-running ingest or a test
+    # session may already map a gigabyte), so the limit is what the file may add to that.
+    limit = _mapped_bytes() + memory_mb * 1024 * 1024
     try:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     except (ValueError, OSError) as exc:  # pragma: no cover - refused by the platform
