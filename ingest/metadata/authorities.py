@@ -1,7 +1,8 @@
 """Who answered: the responding body, its type, its police force and its regime.
 
-Known bodies come from the registry ``data/bodies.json`` (canonical name, short
-and former names, web and e-mail domains, type, regime). Mentions are weighed by
+Known bodies come from the registry ``data/registry.json`` (canonical name, short
+and former names, web and e-mail domains, type, regime), built from the curated
+``data/bodies.json`` and public lists of UK bodies (data/REGISTRY.md). Mentions are weighed by
 where they stand: a letterhead, a signature, "Dear <body>", "received by <body>"
 or a WhatDoTheyKnow title ("a Freedom of Information request to <body>") count
 more than a passing mention; the Information Commissioner named in an appeals
@@ -22,7 +23,10 @@ from typing import Any, Iterator
 from ingest.metadata.prefilter import WORD, Spans, fold, folded_pattern, starting_words, word_starts
 from ingest.metadata.request import request_span
 
-DATA = Path(__file__).with_name("data") / "bodies.json"
+DATA = Path(__file__).with_name("data") / "registry.json"
+# The registry also tells fire services and universities apart; the authority_type
+# facet keeps its five values (archive.models.AUTHORITY_TYPES), so they are "other".
+_TYPE = {"fire": "other", "education": "other"}
 
 
 @dataclass(frozen=True)
@@ -126,7 +130,8 @@ def load_registry(path: Path = DATA) -> Registry:
     """Read the registry of bodies once."""
     raw = json.loads(path.read_text(encoding="utf-8"))
     return Registry([
-        Body(b["name"], b["type"], b.get("regime", "FOIA"), tuple(b.get("aliases", ())), tuple(b.get("domains", ())))
+        Body(b["name"], _TYPE.get(b["type"], b["type"]), b.get("regime", "FOIA"), tuple(b.get("aliases", ())),
+             tuple(b.get("domains", ())))
         for b in raw["bodies"]
     ])
 
