@@ -186,3 +186,14 @@ def test_a_body_named_in_a_documents_title_or_the_requesters_words_did_not_answe
               "Transparency Code says contracts should be published.\n"
               "Response\tThe contracts are exempt under section 43(2).\n\nYours faithfully\nLeeds City Council\n")
     assert find_authority(review).name == "Leeds City Council"
+
+
+@pytest.mark.parametrize("referral", [
+    "The rota is held by Leeds Teaching Hospitals NHS Trust; you may wish to contact them directly.",
+    "We have transferred your request to West Yorkshire Police, who hold the footage.",
+])
+def test_a_body_the_reply_sends_the_requester_to_did_not_answer(referral: str) -> None:
+    letter = (f"Dear Mr Khan\n\nThank you for your request of 3 May.\n\n{referral}\n\n"
+              "We do not hold any other information.\n\nYours sincerely\n\nInformation Governance\n"
+              "Leeds City Council\n")
+    assert find_authority(letter).name == "Leeds City Council"

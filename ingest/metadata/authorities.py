@@ -196,7 +196,7 @@ def find_authority(text: str, *, title: str | None = None, hints: dict[str, Any]
         # Whoever the appeals paragraph names (a Commissioner, a tribunal, the body's own
         # review team) is where to complain, not who answered; a body named in the title of
         # a document ("NHS Digital Interim Audit Report") is what it is about.
-        if _in_appeals(folded, start) or _DOCUMENT_AFTER.match(doc, end):
+        if _in_appeals(folded, start) or _DOCUMENT_AFTER.match(doc, end) or _referred(doc, start, end):
             continue
         weight = _weight(folded, start, end, request)
         scores[body.name] += weight
@@ -204,7 +204,7 @@ def find_authority(text: str, *, title: str | None = None, hints: dict[str, Any]
     for m in _unregistered(doc, folded):
         name = _NOT_A_NAME_START.sub("", m["name"]).strip()
         if len(name.split()) < 2 or registry.lookup(name) or _DOCUMENT_AFTER.match(doc, m.end()) \
-                or _DOCUMENT_WORD.search(name):
+                or _DOCUMENT_WORD.search(name) or _referred(doc, m.start(), m.end()):
             continue
         scores[name] += _weight(folded, m.start(), m.end(), request)
         found.setdefault(name, _resolve(name, registry))
@@ -247,6 +247,18 @@ def _weight(folded: str, start: int, end: int, request: tuple[int, int] = (0, 0)
     if sign:
         weight += 3
     return weight
+
+
+# A body the reply sends the requester to ("held by X. You would need to contact them") is
+# where the information is, not who wrote.
+_REFERRAL_BEFORE = re.compile(r"(?:contact|write\s+to|direct\s+your\s+request\s+to|redirect\s+your\s+request\s+to"
+                              r"|transfer(?:red)?\s+(?:your\s+request\s+)?to)\s+(?:the\s+)?$", re.IGNORECASE)
+_REFERRAL_AFTER = re.compile(r"^[^.\n]{0,120}[.\n]?\s*(?:They|you)\s+(?:would|will|may|might)\s+(?:need|wish|want)\s+to"
+                             r"\s+(?:contact|apply|write|approach|ask|direct|be\s+contacted|be\s+asked)", re.IGNORECASE)
+
+
+def _referred(doc: str, start: int, end: int) -> bool:
+    return bool(_REFERRAL_BEFORE.search(doc[max(0, start - 40):start]) or _REFERRAL_AFTER.match(doc[end:end + 240]))
 
 
 def _in_appeals(folded: str, start: int) -> bool:
