@@ -163,7 +163,12 @@ def test_police_scotland_sections_are_foisa() -> None:
 @pytest.mark.parametrize("text, hints, date, source", [
     ("Date: 4 October 2017\nThank you for your request received on 11 September 2017.", {},
      "2017-10-04", "response"),
+    # A date the source gives itself in the weeks after receipt is nearer the reply's.
     ("Thank you for your request received on 11 September 2017. We do not hold it.", {"created": "2017-10-20"},
+     "2017-10-20", "source"),
+    ("Thank you for your request received on 11 September 2017. We do not hold it.", {"created": "2017-09-01"},
+     "2017-09-11", "received"),
+    ("Thank you for your request received on 11 September 2017. We do not hold it.", {"created": "2019-03-02"},
      "2017-09-11", "received"),
     ("We do not hold the information.", {"created": "2017-10-20"}, "2017-10-20", "source"),
     ("We do not hold the information.", {"last_modified": "2019-03-02", "created": "2017-10-20"},

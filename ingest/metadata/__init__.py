@@ -9,6 +9,8 @@ single documents; the registry of bodies and the topic taxonomy are data in
 
 from __future__ import annotations
 
+from datetime import date as _date
+
 from typing import Any
 
 from archive.models import Metadata
@@ -27,8 +29,17 @@ __all__ = ["METADATA_VERSION", "enrich"]
 
 #: Bumped whenever the metadata read from a text changes (rules, registry, taxonomy), so
 #: that re-ingesting re-reads every stored document (see PIPELINE_VERSION in ingest/pipeline.py).
-METADATA_VERSION = "5"
+METADATA_VERSION = "6"
 
+
+
+def _soon_after(received: str | None, published: str) -> bool:
+    """Whether a source's date falls within 60 days after the request was received."""
+    try:
+        gap = (_date.fromisoformat(published[:10]) - _date.fromisoformat(str(received)[:10])).days
+    except ValueError:
+        return False
+    return 0 <= gap <= 60
 
 def enrich(text: str, *, title: str | None = None, hints: dict[str, Any] | None = None,
            filename: str | None = None) -> Metadata:
@@ -57,8 +68,11 @@ def enrich(text: str, *, title: str | None = None, hints: dict[str, Any] | None 
     received = received_date(clean, split_messages(clean))
     date_source = "response" if date else "received" if received else None
     date = date or received
-    if date is None:
-        date = source_date(hints)
+    published = source_date(hints)
+    if date is None or (date_source == "received" and published and _soon_after(received, published)):
+        # A reply is written after the request arrives: a date the source gives itself
+        # in the weeks after receipt is nearer the reply's than the receipt's.
+        date = published
         date_source = "source" if date else None
     names = (authority.name,) if authority else ()
     own_page = (filename or "").lower().endswith((".html", ".htm")) and not hints.get("messages")
