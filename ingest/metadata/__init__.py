@@ -9,13 +9,11 @@ single documents; the registry of bodies and the topic taxonomy are data in
 
 from __future__ import annotations
 
-from datetime import date as _date
-
 from typing import Any
 
 from archive.models import Metadata
 from ingest.metadata.authorities import find_authority
-from ingest.metadata.dates import received_date, response_date, source_date
+from ingest.metadata.dates import best_date, received_date, response_date, source_date
 from ingest.metadata.exemptions import find_exemptions, is_decision_notice
 from ingest.metadata.outcome import decision_messages, from_answers, read_outcome, substantive_messages
 from ingest.metadata.questions import Questions, find_questions
@@ -31,15 +29,6 @@ __all__ = ["METADATA_VERSION", "enrich"]
 #: that re-ingesting re-reads every stored document (see PIPELINE_VERSION in ingest/pipeline.py).
 METADATA_VERSION = "6"
 
-
-
-def _soon_after(received: str | None, published: str) -> bool:
-    """Whether a source's date falls within 60 days after the request was received."""
-    try:
-        gap = (_date.fromisoformat(published[:10]) - _date.fromisoformat(str(received)[:10])).days
-    except ValueError:
-        return False
-    return 0 <= gap <= 60
 
 def enrich(text: str, *, title: str | None = None, hints: dict[str, Any] | None = None,
            filename: str | None = None) -> Metadata:
@@ -66,14 +55,7 @@ def enrich(text: str, *, title: str | None = None, hints: dict[str, Any] | None 
     # received, else the source's; the record says which.
     date = response_date(clean, decision_messages(clean, substantive), hints)
     received = received_date(clean, split_messages(clean))
-    date_source = "response" if date else "received" if received else None
-    date = date or received
-    published = source_date(hints)
-    if date is None or (date_source == "received" and published and _soon_after(received, published)):
-        # A reply is written after the request arrives: a date the source gives itself
-        # in the weeks after receipt is nearer the reply's than the receipt's.
-        date = published
-        date_source = "source" if date else None
+    date, date_source = best_date(date, received, source_date(hints))
     names = (authority.name,) if authority else ()
     own_page = (filename or "").lower().endswith((".html", ".htm")) and not hints.get("messages")
     source_title = hints.get("request_title") or hints.get("subject") or (title if own_page else None)

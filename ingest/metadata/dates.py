@@ -90,6 +90,25 @@ def source_date(hints: dict | None) -> str | None:
     return None
 
 
+def best_date(response: str | None, received: str | None, source: str | None) -> tuple[str | None, str | None]:
+    """The date a response is filed under and where it came from (``date_source``): the
+    response's own, else the source's if it falls in the weeks after receipt (a reply is
+    written after the request arrives, so that is the nearer), else the received date, else
+    the source's."""
+    if response:
+        return response, "response"
+    if received and not (source and 0 <= _days(received, source) <= 60):
+        return received, "received"
+    return (source, "source") if source else (None, None)
+
+
+def _days(earlier: str, later: str) -> int:
+    try:
+        return (date.fromisoformat(later[:10]) - date.fromisoformat(earlier[:10])).days
+    except ValueError:
+        return -1
+
+
 def letter_date(text: str) -> str | None:
     """The date a single letter or e-mail was written."""
     for m in _DATE_LINE.finditer(text[:4000]):
