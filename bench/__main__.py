@@ -9,7 +9,7 @@
    curve, to show whether it grows) and index size.
 3. If fewer than all were ingested, indexes the whole corpus with bench/bulkload.py.
 4. Starts ``foi-archive serve`` (gunicorn) on 127.0.0.1, times the first answer,
-   replays the fixed query mix (bench/queries.py) against /search.json (total, top 10
+   replays the fixed query mix (bench/queries.py) against /search.json (total, top 20
    with snippets, every facet's counts) and the drafts against /prior.json: each
    request's first answer (nothing of it cached yet), then the median of ``--reps``
    repeats; p50/p95/p99 across requests. By query kind, the repeats.
@@ -40,11 +40,12 @@ from typing import Any
 
 from bench import fts
 from bench.bulkload import bulk_load
-from bench.corpus import corpus_inputs, write_corpus
+from bench.corpus import KINDS, corpus_inputs, write_corpus
 from bench.queries import DRAFTS, Query, query_mix, warmup_mix
 
 ROOT = Path(__file__).resolve().parents[1]
 FOI = str(ROOT / ".venv" / "bin" / "foi-archive")
+PER_PAGE = 20  # the site's page: 20 results, each with its snippet
 
 
 # -- measuring -------------------------------------------------------------------------
@@ -178,7 +179,7 @@ def get(url: str) -> tuple[float, dict[str, Any]]:
 
 
 def search_url(base: str, q: Query) -> str:
-    pairs = [("q", q.q), ("per_page", "10")] + [(k, v) for k, vs in q.filters.items() for v in vs]
+    pairs = [("q", q.q), ("per_page", str(PER_PAGE))] + [(k, v) for k, vs in q.filters.items() for v in vs]
     return f"{base}/search.json?{urllib.parse.urlencode(pairs)}"
 
 
@@ -252,9 +253,13 @@ def stage_site(work: Path, index_path: Path, reps: int) -> dict[str, Any]:
         proc.wait(30)
 
 
-def stage_fts(work: Path, index_path: Path, site: dict[str, Any], reps: int) -> dict[str, Any]:
-    db_path = work / "fts5.sqlite"
-    n, build_s = fts.build(index_path, db_path)
+def stage_fts(work: Path, index_path: Path, site: dict[str, Any], reps: int,
+              reuse: bool = False) -> dict[str, Any]:
+    db_path = work / f"fts5-{index_path.name}.sqlite"
+    if reuse and db_path.exists() and db_path.stat().st_mtime > index_path.stat().st_mtime:
+        n, build_s = None, None  # built by an earlier run over the same index
+    else:
+        n, build_s = fts.build(index_path, db_path)
     engine = fts.Fts(db_path)
     try:
         searches, mismatched = [], []
@@ -303,7 +308,8 @@ def machine() -> str:
 
 
 def report(r: dict[str, Any]) -> str:
-    out = [f"## {r['size']:,} responses ({r['when']}, {r['machine']})", ""]
+    out = [f"## {r['size']:,} responses, {r.get('corpus', 'letters')} corpus "
+           f"({r.get('corpus_mb', 0):,.0f} MB; {r['when']}, {r['machine']})", ""]
     if "ingest" in r:
         i = r["ingest"]
         out += [f"Ingest through `foi-archive ingest` of {i['docs']:,} letters "
@@ -334,7 +340,8 @@ def report(r: dict[str, Any]) -> str:
             cells += ["", "", "", ""]
         out.append("| " + " | ".join(cells) + " |")
     if f:
-        out += ["", f"FTS5: built in {f['build_s']:.0f} s ({f['db_mb']:.0f} MB); "
+        built = f"built in {f['build_s']:.0f} s" if f["build_s"] is not None else "built before"
+        out += ["", f"FTS5: {built} ({f['db_mb']:.0f} MB); "
                 f"totals differing from the site's: {len(f['total_mismatches'])} of {f['search']['n']}. ({f['load']})"]
     return "\n".join(out) + "\n"
 
@@ -342,6 +349,9 @@ def report(r: dict[str, Any]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=10000, help="letters in the corpus")
+    parser.add_argument("--corpus", choices=sorted(KINDS), default="realistic",
+                        help="realistic: real lengths and a Zipf vocabulary (default); "
+                             "letters: the 2.9 KB sample letters of the earlier figures")
     parser.add_argument("--ingest", type=int, default=None,
                         help="letters to take through the real pipeline (default: all; 0: none)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/foi-bench"), help="working folder")
@@ -352,16 +362,16 @@ def main() -> None:
     args = parser.parse_args()
     work = args.work
     work.mkdir(parents=True, exist_ok=True)
-    result: dict[str, Any] = {"size": args.size, "machine": machine(),
+    result: dict[str, Any] = {"size": args.size, "corpus": args.corpus, "machine": machine(),
                               "when": time.strftime("%Y-%m-%d %H:%M"), "load_start": load()}
-    corpus = work / "corpus"
-    _, corpus_bytes = write_corpus(corpus, args.size)
+    corpus = work / f"corpus-{args.corpus}"
+    _, corpus_bytes = write_corpus(corpus, args.size, kind=args.corpus)
     result["corpus_mb"] = corpus_bytes / 1e6
     print(f"corpus: {args.size:,} letters, {corpus_bytes / 1e6:.0f} MB ({load()})", flush=True)
     count = args.size if args.ingest is None else args.ingest
-    index_path = work / f"index-{args.size}"
+    index_path = work / f"index-{args.corpus}-{args.size}"
     if count:
-        result["ingest"] = stage_ingest(corpus, work, count, corpus_bytes * count / args.size)
+        result["ingest"] = stage_ingest(corpus, work / args.corpus, count, corpus_bytes * count / args.size)
         print(f"ingest: {result['ingest']['docs_per_s']:.1f} docs/s ({load()})", flush=True)
     if count == args.size:
         shutil.rmtree(index_path, ignore_errors=True)
@@ -373,8 +383,8 @@ def main() -> None:
     result["site"] = stage_site(work, index_path, args.reps)
     print(f"site: search p95 {result['site']['search']['p95']:.1f} ms ({load()})", flush=True)
     if not args.no_fts:
-        result["fts"] = stage_fts(work, index_path, result["site"], args.reps)
-    (work / f"results-{args.size}.json").write_text(json.dumps(result, indent=1, default=str))
+        result["fts"] = stage_fts(work, index_path, result["site"], args.reps, args.reuse_index)
+    (work / f"results-{args.corpus}-{args.size}.json").write_text(json.dumps(result, indent=1, default=str))
     print(report(result))
 
 

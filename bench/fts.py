@@ -4,7 +4,7 @@ The FTS5 database is built from the archive's own index (its stored fields), so
 both engines hold the same documents with the same facet values. A search does
 the work /search.json does: the exact total, every facet's counts over the whole
 result set (a facet's counts honour the selections of the *other* facets), and
-the top 10 by bm25 with a highlighted snippet.
+the top 20 by bm25 with a highlighted snippet.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ class Fts:
         self.db.close()
 
     def search(self, q: str, filters: Mapping[str, Sequence[str]] | None = None,
-               limit: int = 10) -> dict[str, Any]:
+               limit: int = 20) -> dict[str, Any]:
         """Total, top ``limit`` with snippets, and every facet's counts."""
         filters = {k: list(v) for k, v in (filters or {}).items() if v}
         db = self.db
