@@ -22,7 +22,8 @@ from whoosh.searching import Searcher
 
 from archive import law
 from archive.index import IndexReader
-from archive.search import Hit, Matcher, QueryError, hit_from_stored, plain_snippet
+from archive.search import Hit, Matcher, QueryError, hit_from_stored
+from archive.snippets import plain_snippet
 
 MAX_DRAFT = 5000
 KEY_TERMS = 15

@@ -16,19 +16,17 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 import math
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from itertools import islice
 from typing import Any
 
 import numpy as np
-from markupsafe import Markup, escape
-from whoosh import highlight, qparser, query
-from whoosh.analysis import Token
-from whoosh.lang.porter import stem as porter_stem
+from markupsafe import Markup
+from whoosh import qparser, query
 from whoosh.searching import Searcher
 
 from archive import law
 from archive.models import NOT_READ
+from archive.snippets import highlight_text, plain_snippet, query_words
 from archive.index import (FACET_FIELDS, KEYWORD_FIELDS, POSITION_SHIFT, SCORED_FIELDS, FacetColumns,
                            IndexReader, intersect_sorted, position_keys)
 
@@ -40,7 +38,6 @@ MAX_TERMS = 40
 MAX_EXPANSION = 2000  # terms a wildcard or prefix may expand to
 MIN_PREFIX = 3
 MAX_PAGE = 500
-SNIPPET_CHARS = 300
 SUGGEST_BELOW = 3  # offer "did you mean" when a query finds fewer results than this
 
 FACET_LABELS = {
@@ -465,38 +462,6 @@ def _facets(counters: Mapping[str, Counter[str]], selected: Mapping[str, set[str
 # -- results ---------------------------------------------------------------------
 
 
-class _EscapingFormatter(highlight.Formatter):
-    """Marks matched terms with <mark>, escaping all document text (it is untrusted)."""
-
-    between = " … "
-
-    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
-        return f"<mark>{escape(highlight.get_text(text, token, replace))}</mark>"
-
-    def format_fragment(self, fragment: Any, replace: bool = False) -> str:
-        out = []
-        index = fragment.startchar
-        text = fragment.text
-        for t in fragment.matches:
-            if t.startchar < index:
-                continue
-            if t.startchar > index:
-                out.append(str(escape(text[index:t.startchar])))
-            out.append(self.format_token(text, t, replace))
-            index = t.endchar
-        out.append(str(escape(text[index:fragment.endchar])))
-        return "".join(out)
-
-
-def plain_snippet(text: str) -> Markup:
-    """The opening of a text, escaped, for a result with no highlighted words."""
-    # Only the opening is shown: squash just enough of it (a text can be megabytes).
-    text = re.sub(r"\s+", " ", (text or "")[:SNIPPET_CHARS * 8]).strip()
-    if len(text) > SNIPPET_CHARS:
-        text = text[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
-    return escape(text)
-
-
 def exemption_views(stored: Mapping[str, Any]) -> list[ExemptionView]:
     """The exemptions of a stored document, with their sentences, in citation order."""
     try:
@@ -687,56 +652,6 @@ def _match(reader: IndexReader, searcher: Searcher, params: SearchParams
     return q, docs[order], counters, selected
 
 
-_HIGHLIGHTER = highlight.Highlighter(
-    fragmenter=highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60),
-    formatter=_EscapingFormatter())
-
-
-_TOKEN_RE = re.compile(r"\w+(\.?\w+)*")  # StemmingAnalyzer's tokens
-_stem = lru_cache(maxsize=100_000)(porter_stem)
-
-
-def _tokens(text: str, words: frozenset[str]) -> Iterator[Token]:
-    """The text's tokens as the text field's analyzer makes them, each marked if it is sought.
-
-    The same tokens as StemmingAnalyzer in highlighting mode (lower case, stop
-    words kept, Porter stems) without its filter chain per token: re-tokenising
-    ten stored texts was most of the time of a search.
-    """
-    token = Token(positions=True, chars=True)
-    for pos, m in enumerate(_TOKEN_RE.finditer(text)):
-        token.text = m.group().lower()
-        token.pos, token.startchar, token.endchar = pos, m.start(), m.end()
-        token.matched = _stem(token.text) in words
-        yield token
-
-
-def _highlight(words: frozenset[str], text: str) -> Markup:
-    """The best two passages of ``text`` with the query's words marked (as Results.highlights does)."""
-    if not words or not text:
-        return Markup("")
-    tokens = _HIGHLIGHTER._merge_matched_tokens(_tokens(text, words))
-    fragments = _HIGHLIGHTER.fragmenter.fragment_tokens(text, tokens)
-    best = highlight.top_fragments(fragments, 2, _HIGHLIGHTER.scorer, _HIGHLIGHTER.order)
-    return Markup(_HIGHLIGHTER.formatter.format(best))
-
-
-def _query_words(searcher: Searcher, q: query.Query) -> frozenset[str]:
-    """The words of the text field the query looks for (prefixes expanded) that the index has."""
-    # Not Query.existing_terms: its loop variable shadows its fieldname argument, so
-    # after the first leaf of Or(title:x, text:x, ...) it skips the rest.
-    reader, field_ = searcher.reader(), searcher.schema["text"]
-    leaves = q.leaves() if not q.is_leaf() else [q]
-    words = set()
-    for leaf in leaves:
-        if leaf.field() != "text":
-            continue
-        for _, text in leaf.expanded_terms(reader, phrases=True):
-            if ("text", field_.to_bytes(text)) in reader:
-                words.add(text)
-    return frozenset(words)
-
-
 def search(reader: IndexReader, params: SearchParams) -> SearchResult:
     """Run one search: the page of hits, the exact total and every facet's counts."""
     with reader.searcher() as searcher:
@@ -745,10 +660,10 @@ def search(reader: IndexReader, params: SearchParams) -> SearchResult:
         facets = _facets(counters, selected)
         hits: list[Hit] = []
         start = (params.page - 1) * params.per_page
-        words = _query_words(searcher, q) if params.q else frozenset()
+        words = query_words(searcher, q) if params.q else frozenset()
         for docnum in docs[start:start + params.per_page]:
             stored = searcher.stored_fields(int(docnum))
-            snippet = _highlight(words, stored.get("text", ""))
+            snippet = highlight_text(words, stored.get("text", ""))
             if not snippet:
                 snippet = plain_snippet(stored.get("text", ""))
             hits.append(hit_from_stored(stored, snippet))
