@@ -318,6 +318,16 @@ def expansions(leaf: query.PatternQuery, searcher: Searcher, columns: FacetColum
     return columns.remember(("expand", type(leaf).__name__, leaf.fieldname, leaf.text), walk)
 
 
+def segment_expansions(leaf_query: query.PatternQuery, segment_reader: Any, segment: int,
+                       columns: FacetColumns) -> list[bytes]:
+    """The terms of one segment a prefix or wildcard stands for, as Whoosh expands it there."""
+    def walk() -> list[bytes]:
+        return list(islice(leaf_query._btexts(segment_reader), MAX_EXPANSION + 1))
+
+    return columns.remember(("expand", segment, type(leaf_query).__name__, leaf_query.fieldname,
+                             leaf_query.text), walk)
+
+
 def _check_expansion(q: query.Query, searcher: Searcher, columns: FacetColumns) -> None:
     leaves = list(q.leaves()) if not q.is_leaf() else [q]
     # Counted first: a long query is refused before any of its wildcards is expanded.
@@ -561,7 +571,8 @@ class Matcher:
             return mask, score * q.boost
         if isinstance(q, query.Not):
             mask, _ = self.run(q.query)
-            return self.columns.live & ~mask, np.zeros(self.size)
+            mask = self.columns.live & ~mask
+            return mask, mask * float(q.boost)  # Whoosh's InverseMatcher scores 1 a document
         if isinstance(q, query.AndNot):
             (a, sa), (b, _) = self.run(q.a), self.run(q.b)
             return a & ~b, sa
@@ -595,11 +606,39 @@ class Matcher:
         return mask, score
 
     def _pattern(self, q: query.PatternQuery) -> tuple[np.ndarray, np.ndarray]:
-        # Prefix and wildcard queries score a constant, as Whoosh's do.
+        """A prefix or wildcard, scored segment by segment as Whoosh's MultiTerm.matcher does.
+
+        Whoosh asks for its terms unscored and ORs them per segment: one term stands alone
+        (BM25, no boost); two, or a segment of over 5,000 documents, make a tree of unions
+        whose terms fall back to BM25 (the sum, times the boost); otherwise an array union
+        that scores each document the boost (whoosh.query.compound.Or._matcher).
+        """
         mask = np.zeros(self.size, dtype=bool)
-        for btext in expansions(q, self.searcher, self.columns):
-            mask[self.columns.postings.get(q.fieldname, btext)[0]] = True
-        return mask, mask * float(q.boost)
+        score = np.zeros(self.size)
+        boost = float(q.boost)
+        for segment, (leaf, offset) in enumerate(self.reader.leaf_readers()):
+            btexts = segment_expansions(q, leaf, segment, self.columns)
+            if not btexts:
+                continue
+            end = offset + leaf.doc_count_all()
+            seg_mask = np.zeros(end - offset, dtype=bool)
+            seg_score = np.zeros(end - offset)
+            for btext in btexts:
+                ids, weights = self.columns.postings.get(q.fieldname, btext)
+                lo, hi = np.searchsorted(ids, [offset, end])
+                ids, weights = ids[lo:hi], weights[lo:hi]
+                seg_mask[ids - offset] = True
+                seg_score[ids - offset] += self._bm25(q.fieldname, btext, ids, weights)
+            n = len(btexts)
+            if n == 1:
+                pass
+            elif n == 2 or (n < query.Or.TOO_MANY_CLAUSES and end - offset > 5000):
+                seg_score *= boost
+            else:
+                seg_score = seg_mask * boost
+            mask[offset:end] = seg_mask
+            score[offset:end] = seg_score
+        return mask, score
 
     def _phrase(self, q: query.Phrase) -> tuple[np.ndarray, np.ndarray]:
         field_ = self.schema[q.fieldname]
