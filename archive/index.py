@@ -293,14 +293,15 @@ def _block_weights(raw: Any, n: int) -> np.ndarray:
     return np.asarray(raw, dtype=np.float64)
 
 
-def _leaf_postings(reader: Any, fieldname: str, btext: bytes, values: bool
-                   ) -> Iterator[tuple[np.ndarray, np.ndarray, Any]]:
+def _leaf_postings(reader: Any, fieldname: str, btext: bytes, values: bool,
+                   wanted: np.ndarray | None = None) -> Iterator[tuple[np.ndarray, np.ndarray, Any]]:
     """(ids, weights, values) of one segment's postings for a term, block by block.
 
     Whoosh's matchers hand out one posting per Python call; reading the blocks
     whole (ids delta-coded, weights None, one float or one per posting) is what
     makes counting a 50,000-document result cheap. Deleted documents are not
-    removed here: the caller masks them.
+    removed here: the caller masks them. With ``wanted`` (ascending document numbers
+    of this segment), blocks holding none of them are skipped undecoded.
     """
     terms = getattr(reader, "_terms", None)
     if type(terms) is W3TermsReader:  # the blocks straight from the term's extent
@@ -313,7 +314,12 @@ def _leaf_postings(reader: Any, fieldname: str, btext: bytes, values: bool
             yield (np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64),
                    list(inlined) if values else None)
             return
-        for n, raw_ids, raw_weights, raw_values in term_blocks(terms._postfile, info):
+        def needed(first: int, last: int) -> bool:
+            at = int(np.searchsorted(wanted, first))
+            return at < len(wanted) and wanted[at] <= last
+
+        blocks = term_blocks(terms._postfile, info, None if wanted is None else needed)
+        for n, raw_ids, raw_weights, raw_values in blocks:
             yield (np.cumsum(np.asarray(raw_ids, dtype=np.int64)), _block_weights(raw_weights, n),
                    raw_values if values else None)
         return
@@ -432,10 +438,21 @@ class Postings:
                 self._held -= len(old)
         return ids, weights, all_ids, raw
 
-    def with_positions(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray, list[bytes]]:
-        """A term's live ids, and every posting's id and encoded positions, in one read."""
-        ids, _, all_ids, raw = self._read(fieldname, btext, values=True)
-        return ids, all_ids, raw
+    def positions(self, fieldname: str, btext: bytes, wanted: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+        """Ids and encoded positions of a term's postings, from the blocks that hold any of
+        ``wanted`` (ascending document numbers): a phrase reads only its candidates' blocks."""
+        id_parts, raw = [], []
+        for reader, offset in self._leaves():
+            lo, hi = np.searchsorted(wanted, [offset, offset + reader.doc_count_all()])
+            if lo == hi:
+                continue
+            local = wanted[lo:hi] - offset
+            for ids, _, block_values in _leaf_postings(reader, fieldname, btext, True, local):
+                id_parts.append(ids + offset)
+                raw.extend(block_values)
+        all_ids = np.concatenate(id_parts) if id_parts else np.zeros(0, dtype=np.int64)
+        return all_ids, raw
 
 
 def position_keys(all_ids: np.ndarray, raw: list[bytes], candidates: np.ndarray) -> np.ndarray:

@@ -26,6 +26,7 @@ from whoosh.searching import Searcher
 
 from archive import law
 from archive.models import NOT_READ
+from archive.suggest import suggest
 from archive.snippets import highlight_text, plain_snippet, query_words
 from archive.index import (FACET_FIELDS, KEYWORD_FIELDS, POSITION_SHIFT, SCORED_FIELDS, FacetColumns,
                            IndexReader, intersect_sorted, position_keys)
@@ -541,12 +542,17 @@ class Matcher:
         self.size = columns.size
         self.doc_count = self.reader.doc_count_all()
 
-    def run(self, q: query.Query) -> tuple[np.ndarray, np.ndarray]:
-        """A mask of the matching documents and each one's score."""
+    def run(self, q: query.Query, within: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """A mask of the matching documents and each one's score.
+
+        ``within`` (a mask) says which documents the caller will look at: outside it the
+        answer may be incomplete. An And hands its children what the cheaper of them
+        left, so a phrase reads positions only for documents that survive the rest.
+        """
         if isinstance(q, query.Term):
             return self._term(q.fieldname, q.text, q.boost)
         if isinstance(q, query.Phrase) and q.slop == 1:
-            return self._phrase(q)
+            return self._phrase(q, within)
         if isinstance(q, (query.Prefix, query.Wildcard)):
             return self._pattern(q)
         if isinstance(q, query.Every):
@@ -554,32 +560,53 @@ class Matcher:
         if q is query.NullQuery:
             return np.zeros(self.size, dtype=bool), np.zeros(self.size)
         if isinstance(q, (query.And, query.Or)) and type(q) in (query.And, query.Or):
-            parts = [self.run(sub) for sub in q.subqueries]
-            if not parts:
+            if not q.subqueries:
                 return np.zeros(self.size, dtype=bool), np.zeros(self.size)
+            if isinstance(q, query.And):
+                return self._and(q, within)
+            parts = [self.run(sub, within) for sub in q.subqueries]
             mask, score = parts[0][0].copy(), parts[0][1] * parts[0][0]
             for m, sc in parts[1:]:
-                if isinstance(q, query.And):
-                    mask &= m
-                else:
-                    mask |= m
+                mask |= m
                 score += sc * m
             minmatch = getattr(q, "minmatch", 0) or 0
-            if isinstance(q, query.Or) and minmatch > 1:
+            if minmatch > 1:
                 # Whoosh takes Or(minmatch=) but does not implement it; here it is kept.
                 mask &= np.sum([m for m, _ in parts], axis=0) >= minmatch
             return mask, score * q.boost
         if isinstance(q, query.Not):
-            mask, _ = self.run(q.query)
+            mask, _ = self.run(q.query, within)
             mask = self.columns.live & ~mask
             return mask, mask * float(q.boost)  # Whoosh's InverseMatcher scores 1 a document
         if isinstance(q, query.AndNot):
-            (a, sa), (b, _) = self.run(q.a), self.run(q.b)
+            a, sa = self.run(q.a, within)
+            b, _ = self.run(q.b, a if within is None else a & within)
             return a & ~b, sa
         if isinstance(q, query.AndMaybe):
-            (a, sa), (b, sb) = self.run(q.a), self.run(q.b)
+            a, sa = self.run(q.a, within)
+            b, sb = self.run(q.b, a if within is None else a & within)
             return a, sa + sb * b
         return self._fallback(q)
+
+    def _and(self, q: query.And, within: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """Phrases last: they read positions, and only where the other parts matched."""
+        subs = sorted(enumerate(q.subqueries), key=lambda item: _reads_positions(item[1]))
+        parts: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        mask: np.ndarray | None = None
+        for i, sub in subs:
+            if mask is None or within is None:
+                narrowed = within if mask is None else mask
+            else:
+                narrowed = mask & within
+            m, sc = self.run(sub, narrowed)
+            parts[i] = (m, sc)
+            mask = m.copy() if mask is None else mask & m
+        assert mask is not None
+        score = np.zeros(self.size)
+        for i in range(len(subs)):  # summed in the query's order, as Whoosh sums
+            m, sc = parts[i]
+            score += sc * m
+        return mask, score * q.boost
 
     def _fallback(self, q: query.Query) -> tuple[np.ndarray, np.ndarray]:
         mask = np.zeros(self.size, dtype=bool)
@@ -640,21 +667,28 @@ class Matcher:
             score[offset:end] = seg_score
         return mask, score
 
-    def _phrase(self, q: query.Phrase) -> tuple[np.ndarray, np.ndarray]:
+    def _phrase(self, q: query.Phrase, within: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         field_ = self.schema[q.fieldname]
         btexts = tuple(field_.to_bytes(w) for w in q.words)
         postings = self.columns.postings
 
         def documents() -> np.ndarray:
-            # Each word's postings are read once, with their positions.
-            read = [postings.with_positions(q.fieldname, btext) for btext in btexts]
-            candidates = self.columns.live.copy()
-            for ids, _, _ in read:
+            candidates = self.columns.live.copy() if within is None else self.columns.live & within
+            frequency = []
+            for btext in btexts:
+                ids = postings.get(q.fieldname, btext)[0]
                 held = np.zeros(self.size, dtype=bool)
                 held[ids] = True
                 candidates &= held
+                frequency.append(len(ids))
             keys: np.ndarray | None = None
-            for i, (_, all_ids, raw) in enumerate(read):
+            # The rarest word first: each word's positions are read only for the documents
+            # the words before it left, from the blocks that hold them.
+            for i in sorted(range(len(btexts)), key=frequency.__getitem__):
+                wanted = np.flatnonzero(candidates)
+                if not len(wanted):
+                    return wanted.astype(np.int32)
+                all_ids, raw = postings.positions(q.fieldname, btexts[i], wanted)
                 # Word i of the phrase sits i places after the first word.
                 found = position_keys(all_ids, raw, candidates) - i
                 keys = found if keys is None else intersect_sorted(keys, found)
@@ -662,7 +696,9 @@ class Matcher:
                 candidates[keys >> POSITION_SHIFT] = True
             return np.flatnonzero(candidates).astype(np.int32)
 
-        docs = self.columns.remember(("phrase", q.fieldname, btexts), documents)
+        # Remembered only when unrestricted: with ``within`` the answer is partial.
+        docs = (self.columns.remember(("phrase", q.fieldname, btexts), documents)
+                if within is None else documents())
         mask = np.zeros(self.size, dtype=bool)
         mask[docs] = True
         score = np.zeros(self.size)
@@ -670,6 +706,11 @@ class Matcher:
             ids, weights = postings.get(q.fieldname, btext)
             score[ids] += self._bm25(q.fieldname, btext, ids, weights)
         return mask, score * mask * q.boost
+
+
+def _reads_positions(q: query.Query) -> bool:
+    """Whether matching ``q`` reads positions (it holds a phrase)."""
+    return any(isinstance(leaf, query.Phrase) for leaf in ([q] if q.is_leaf() else q.leaves()))
 
 
 def _match(reader: IndexReader, searcher: Searcher, params: SearchParams
@@ -706,40 +747,11 @@ def search(reader: IndexReader, params: SearchParams) -> SearchResult:
             if not snippet:
                 snippet = plain_snippet(stored.get("text", ""))
             hits.append(hit_from_stored(stored, snippet))
-        suggestion = suggest(searcher, params.q) if params.q and total < SUGGEST_BELOW else None
+        columns = reader.facet_columns(searcher)
+        suggestion = (suggest(searcher, params.q, columns.remember)
+                      if params.q and total < SUGGEST_BELOW else None)
         return SearchResult(params=params, total=total, hits=hits, facets=facets,
                             suggestion=suggestion)
-
-
-_WORD_RE = re.compile(r"(?<![\w:*?\"])([A-Za-z]{4,})(?![\w:*?])")
-_OPERATORS = {"AND", "OR", "NOT", "TO"}
-
-
-def suggest(searcher: Searcher, text: str) -> str | None:
-    """The query with each unknown word replaced by the nearest word the archive has."""
-    corrector = searcher.corrector("text")
-    analyzer = searcher.schema["text"].analyzer
-    changed = False
-
-    def fix(m: re.Match[str]) -> str:
-        nonlocal changed
-        word = m.group(1)
-        if word in _OPERATORS or m.start() > 0 and text[:m.start()].count('"') % 2:
-            return word  # operators, and words inside a phrase, stay as typed
-        stems = [t.text for t in analyzer(word)]
-        if not stems or searcher.doc_frequency("text", stems[0]) > 0:
-            return word
-        # The nearest first: Whoosh ranks within a distance by frequency, so a common
-        # word two edits away ("water") would beat the one-edit answer ("taser").
-        found = (corrector.suggest(word.lower(), limit=1, maxdist=1, prefix=1)
-                 or corrector.suggest(word.lower(), limit=1, maxdist=2, prefix=1))
-        if not found:
-            return word
-        changed = True
-        return found[0]
-
-    fixed = _WORD_RE.sub(fix, text)
-    return fixed if changed else None
 
 
 def iter_hits(reader: IndexReader, params: SearchParams) -> Iterator[Hit]:

@@ -463,10 +463,14 @@ def tiers_to_merge(segments: list[Any], smallest: int = 0) -> list[list[Any]]:
 # -- merging --------------------------------------------------------------------------
 
 
-def term_blocks(postfile: Any, info: W3TermInfo) -> Iterator[tuple[int, Any, Any, Any]]:
+def term_blocks(postfile: Any, info: W3TermInfo, wanted: Any = None) -> Iterator[tuple[int, Any, Any, Any]]:
     """A term's postings blocks in one segment, as stored: (count, delta-coded ids, weights
     as W3 minifies them, values as stored), the whole extent read at once (a matcher reads a
-    block's header and pickle in many small reads through the compound file)."""
+    block's header and pickle in many small reads through the compound file).
+
+    ``wanted(first, last)``, if given, says whether a block whose documents lie in
+    first..last is needed; the others are skipped from their headers, undecoded.
+    """
     offset, length = info.extent()
     if isinstance(length, tuple):  # W3TermInfo.from_bytes leaves it as unpack()'s tuple
         length = length[0]
@@ -475,15 +479,19 @@ def term_blocks(postfile: Any, info: W3TermInfo) -> Iterator[tuple[int, Any, Any
         raise ValueError(f"postings block tag error at {offset}")
     pos = 4
     reader = io.BytesIO(buf)
+    first = 0
     while pos < len(buf):
         size = _INT.unpack_from(buf, pos)[0]
         reader.seek(pos + _INT.size)
         head = pickle.load(reader)
-        count, comp = head[0], head[3]
-        data = buf[reader.tell():pos + _INT.size + abs(size)]
+        count, last, comp = head[0], head[1], head[3]
+        start = reader.tell()
         pos += _INT.size + abs(size)
-        raw_ids, raw_weights, raw_values = pickle.loads(zlib.decompress(data) if comp else data)
-        yield count, raw_ids, raw_weights, raw_values
+        if wanted is None or wanted(first, last):
+            data = buf[start:pos]
+            raw_ids, raw_weights, raw_values = pickle.loads(zlib.decompress(data) if comp else data)
+            yield count, raw_ids, raw_weights, raw_values
+        first = last + 1
         if size < 0:  # the last block
             return
 
