@@ -1,0 +1,76 @@
+"""Did you mean: each unknown word of a query replaced by the nearest word the archive has.
+
+The answer is Whoosh's ReaderCorrector's (words of the text field's spelling list that
+share the first letter, within one edit, else two; the most frequent first, then
+the last in alphabetical order), but found differently: Whoosh walks every
+word of that letter through a Python edit-distance loop on a multi-segment index (160 ms
+for a word of a 120,000-word vocabulary), here the words of a letter are read once a
+generation and compared in C by rapidfuzz (docs/performance.md, "Suggestions").
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA, Levenshtein
+from whoosh.searching import Searcher
+
+_WORD_RE = re.compile(r"(?<![\w:*?\"])([A-Za-z]{4,})(?![\w:*?])")
+_OPERATORS = {"AND", "OR", "NOT", "TO"}
+
+
+def spelling_words(searcher: Searcher, first: str, remember: Any) -> list[str]:
+    """The words of the text field's spelling list that start with ``first``, once a generation."""
+    def read() -> list[str]:
+        schema = searcher.schema
+        field_ = schema["text"]
+        name = field_.spelling_fieldname("text")
+        return [b.decode("utf-8") for b in searcher.reader().expand_prefix(name, first)]
+
+    return remember(("spelling", first), read)
+
+
+def nearest(searcher: Searcher, word: str, remember: Any) -> str | None:
+    """The word the archive has nearest ``word`` (lower case), as Whoosh's corrector ranks them."""
+    words = spelling_words(searcher, word[:1], remember)
+    reader = searcher.reader()
+    # Whoosh measures by a Levenshtein automaton on one segment, and by its
+    # damerau_levenshtein (optimal string alignment: a swap is one edit) across several.
+    scorer = Levenshtein.distance if reader.is_atomic() else OSA.distance
+    for maxdist in (1, 2):
+        # The nearest first: Whoosh ranks within a distance by frequency, so a common
+        # word two edits away ("water") would beat the one-edit answer ("taser").
+        close = [found for found, _, _ in process.extract(
+            word, words, scorer=scorer, score_cutoff=maxdist, limit=None)]
+        if close:
+            # Whoosh's score and heap: the most frequent, and of equals the last in order.
+            def score(w: str) -> tuple[float, str]:
+                return 0 - (maxdist + (1.0 / (reader.frequency("text", w) or 1) * 0.5)), w
+
+            return max(close, key=score)
+    return None
+
+
+def suggest(searcher: Searcher, text: str, remember: Any) -> str | None:
+    """The query with each unknown word replaced by the nearest word the archive has."""
+    analyzer = searcher.schema["text"].analyzer
+    changed = False
+
+    def fix(m: re.Match[str]) -> str:
+        nonlocal changed
+        word = m.group(1)
+        if word in _OPERATORS or m.start() > 0 and text[:m.start()].count('"') % 2:
+            return word  # operators, and words inside a phrase, stay as typed
+        stems = [t.text for t in analyzer(word)]
+        if not stems or searcher.doc_frequency("text", stems[0]) > 0:
+            return word
+        found = nearest(searcher, word.lower(), remember)
+        if found is None:
+            return word
+        changed = True
+        return found
+
+    fixed = _WORD_RE.sub(fix, text)
+    return fixed if changed else None
