@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from markupsafe import Markup
 from whoosh import query
 
-from archive.index import IndexReader
+from archive.reader import IndexReader
 from archive.search import OUTCOME_LABELS, Hit, hit_from_stored
 
 GROUP_ID = re.compile(r"^[0-9a-f]{1,64}$")

@@ -21,8 +21,9 @@ from whoosh.lang.porter import stem
 from whoosh.searching import Searcher
 
 from archive import law
-from archive.index import IndexReader
-from archive.search import Hit, Matcher, QueryError, hit_from_stored
+from archive.reader import IndexReader
+from archive.matcher import Matcher
+from archive.search import Hit, QueryError, hit_from_stored
 from archive.snippets import plain_snippet
 
 MAX_DRAFT = 5000

@@ -1,4 +1,12 @@
-"""Whoosh segments written in bulk: the engine under ``archive.index.IndexWriter``.
+"""Whoosh's segments, written in bulk and read a block at a time: the engine seam.
+
+This is the one module that uses Whoosh's private names (attributes and methods
+starting with an underscore, and the W3 codec's file layout): written for Whoosh
+2.7.4 (``WRITTEN_FOR``), checked by tests/test_engine_seam.py, which fails loudly on
+another version and lists every private name used here. The rest of the project
+goes through the functions below.
+
+Writing: the engine under ``archive.index.IndexWriter``.
 
 Whoosh's own ``SegmentWriter`` spends an ingest's time in pure-Python work per
 token and per posting: a chain of generators per token, a sorting pool that
@@ -45,12 +53,15 @@ from itertools import accumulate, groupby
 from operator import itemgetter
 from typing import Any
 
+import numpy as np
+import whoosh
 from whoosh import fields, formats
 from whoosh.analysis import (CompositeAnalyzer, IDTokenizer, LowercaseFilter, RegexTokenizer,
                              StemFilter, StopFilter)
-from whoosh.codec.whoosh3 import STORED_COLUMN, WHOOSH3_HEADER_MAGIC, W3TermInfo
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, STORED_COLUMN, WHOOSH3_HEADER_MAGIC, W3TermInfo, W3TermsReader
 from whoosh.columns import CompressedBytesColumn, VarBytesColumn
-from whoosh.reading import SegmentReader
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.reading import SegmentReader, TermNotFound
 from whoosh.system import pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
@@ -60,6 +71,11 @@ COMPRESSION = 3  # zlib level of a block: W3Codec's
 SMALL_BLOCK = 64  # bytes: a block's pickle shorter than this is not worth a zlib stream
 INLINE = 1  # postings: a term with no more is kept in its term info
 MERGE_FACTOR = 10  # segments of one size tier merged into one of the next
+WRITTEN_FOR = (2, 7, 4)  # the Whoosh release whose internals this module reads and writes
+#: What the read side (the site) may take from here: it never writes the index.
+READING = ("deleted_docs", "index_segments", "leaf_postings", "length_column", "pattern_terms",
+           "term_blocks")
+
 _INT = struct.Struct("!i")  # a block's length, as StructFile.write_int writes it
 _RECORD = struct.Struct("!ii")  # a term table record's key and value lengths (filetables._lengths)
 _USHORT = struct.Struct("!H")  # a term key's field number
@@ -666,3 +682,84 @@ def _merge_terms(out: "_TermWriter", schema: fields.Schema, readers: list[Segmen
                     values.append(v)
         if ids:
             out.term(btext, ids, weights, values)
+
+
+# -- reading: what the read side needs of Whoosh's private parts ---------------------------
+
+
+def index_segments(ix: Any) -> list[Any]:
+    """The segments of an index's latest generation."""
+    return ix._segments()
+
+
+def deleted_docs(reader: Any) -> Iterator[int]:
+    """A segment's deleted document numbers."""
+    return reader._perdoc.deleted_docs()
+
+
+def length_column(leaf: Any, fieldname: str) -> Any:
+    """A segment's column of field lengths (one byte a document), or None for another reader."""
+    if not hasattr(leaf, "_perdoc"):
+        return None
+    return leaf._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
+
+
+def pattern_terms(q: Any, reader: Any) -> Iterator[bytes]:
+    """The index terms a prefix or wildcard query stands for in ``reader``, in order."""
+    return q._btexts(reader)
+
+
+def _block_weights(raw: Any, n: int) -> np.ndarray:
+    """A block's weights as W3 stores them (None: all 1.0; one float: all that) as an array."""
+    if raw is None:
+        return np.ones(n)
+    if isinstance(raw, float):
+        return np.full(n, raw)
+    return np.asarray(raw, dtype=np.float64)
+
+def leaf_postings(reader: Any, fieldname: str, btext: bytes, values: bool,
+                   wanted: np.ndarray | None = None) -> Iterator[tuple[np.ndarray, np.ndarray, Any]]:
+    """(ids, weights, values) of one segment's postings for a term, block by block.
+
+    Whoosh's matchers hand out one posting per Python call; reading the blocks
+    whole (ids delta-coded, weights None, one float or one per posting) is what
+    makes counting a 50,000-document result cheap. Deleted documents are not
+    removed here: the caller masks them. With ``wanted`` (ascending document numbers
+    of this segment), blocks holding none of them are skipped undecoded.
+    """
+    terms = getattr(reader, "_terms", None)
+    if type(terms) is W3TermsReader:  # the blocks straight from the term's extent
+        try:
+            info = terms.term_info(fieldname, btext)
+        except TermNotFound:
+            return
+        if info.is_inlined():  # a lone posting kept in the term info (archive/segments.py)
+            ids, weights, inlined = info.inlined_postings()
+            yield (np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64),
+                   list(inlined) if values else None)
+            return
+        def needed(first: int, last: int) -> bool:
+            at = int(np.searchsorted(wanted, first))
+            return at < len(wanted) and wanted[at] <= last
+
+        blocks = term_blocks(terms._postfile, info, None if wanted is None else needed)
+        for n, raw_ids, raw_weights, raw_values in blocks:
+            yield (np.cumsum(np.asarray(raw_ids, dtype=np.int64)), _block_weights(raw_weights, n),
+                   raw_values if values else None)
+        return
+    # Another codec: Whoosh's matcher, a posting a call.
+    if (fieldname, btext) not in reader:
+        return
+    matcher = reader.postings(fieldname, btext)
+    if isinstance(matcher, FilterMatcher):  # the segment's deletions: masked by the caller
+        matcher = matcher.child
+    ids_list, weight_list, value_list = [], [], []
+    while matcher.is_active():
+        ids_list.append(matcher.id())
+        weight_list.append(matcher.weight())
+        if values:
+            value_list.append(matcher.value())
+        matcher.next()
+    if ids_list:
+        yield (np.asarray(ids_list, dtype=np.int64), np.asarray(weight_list, dtype=np.float64),
+               value_list if values else None)

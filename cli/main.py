@@ -307,7 +307,7 @@ def search_command(query: tuple[str, ...], config_path: str | None, forces: tupl
 
     Example: foi-archive search facial recognition --force "Metropolitan Police Service"
     """
-    from archive.index import IndexMissing, IndexReader
+    from archive.reader import IndexMissing, IndexReader
     from archive.search import QueryError, SearchParams, search
     from archive.serialize import search_dict
 

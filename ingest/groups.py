@@ -24,7 +24,8 @@ from functools import lru_cache
 import numpy as np
 from whoosh import index
 
-from archive.index import first_doc_numbers, make_schema
+from archive.index import make_schema
+from archive.postings import first_doc_numbers
 from archive.models import Document
 from ingest.metadata.request import normalise_request, request_text
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.index import IndexReader
+from archive.reader import IndexReader
 from archive.search import SearchParams, search
 from bench import fts
 from bench.bulkload import bulk_load

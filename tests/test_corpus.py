@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.index import IndexReader
+from archive.reader import IndexReader
 from archive.search import SearchParams, get_document, search
 from archive.web import create_app
 from ingest.pipeline import ingest_paths

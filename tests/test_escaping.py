@@ -225,7 +225,8 @@ def test_the_lint_catches_what_it_should() -> None:
 
 def test_a_lone_surrogate_in_extracted_text_does_not_sink_the_batch(tmp_path: Path) -> None:
     """A broken ToUnicode map can give pdfminer a lone surrogate; the batch must still commit."""
-    from archive.index import IndexReader, IndexWriter
+    from archive.index import IndexWriter
+    from archive.reader import IndexReader
     from archive.search import SearchParams, search
 
     writer = IndexWriter(tmp_path / "index")

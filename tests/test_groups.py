@@ -138,7 +138,8 @@ def test_a_group_link_counts_only_live_members(tmp_path: Path) -> None:
     """The size on a document's group link: members taken down or replaced are not counted
     (it is read from the generation's postings arrays, deleted documents masked)."""
     from archive.groups import group_of
-    from archive.index import IndexReader, IndexWriter
+    from archive.index import IndexWriter
+    from archive.reader import IndexReader
     from tests.conftest import make_doc
 
     writer = IndexWriter(tmp_path / "index")

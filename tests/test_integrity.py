@@ -17,7 +17,8 @@ from whoosh import index as whoosh_index
 from whoosh.index import LockError
 
 from archive.config import Config
-from archive.index import IndexReader, IndexWriter
+from archive.index import IndexWriter
+from archive.reader import IndexReader
 from archive.search import SearchParams, search
 from archive.store import SHA256_RE, Store
 from ingest.verify import file_sha256, verify

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from archive.config import Config, IngestConfig
-from archive.index import IndexReader
+from archive.reader import IndexReader
 from archive.search import SearchParams, get_document, search
 from archive.store import Store
 from ingest.extract import Extracted, dispatch

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.index import IndexReader
+from archive.reader import IndexReader
 from archive.search import SearchParams, get_document, search
 from ingest.extract import ExtractionError, extract_bytes, ocr
 from ingest.pipeline import ingest_paths

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from archive.index import IndexReader
+from archive.reader import IndexReader
 from archive.search import SearchParams, get_document, search
 from archive.store import Store
 from ingest.extract import EXTRACTOR_VERSION

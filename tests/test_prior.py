@@ -2,7 +2,7 @@
 
 import pytest
 
-from archive.index import IndexReader
+from archive.reader import IndexReader
 from archive.prior import describe_decision, prior
 from archive.search import QueryError
 from archive.web import create_app

@@ -17,7 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from archive.index import IndexReader, IndexWriter
+from archive.index import IndexWriter
+from archive.reader import IndexReader
 from archive.search import Matcher, SearchParams, parse_query, search
 from tests.conftest import make_doc
 

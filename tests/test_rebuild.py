@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from archive.index import IndexReader, IndexWriter
+from archive.index import IndexWriter
+from archive.reader import IndexReader
 from archive.search import SearchParams, search
 from archive.store import Store
 from ingest import rebuild as rebuild_mod

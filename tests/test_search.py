@@ -2,7 +2,7 @@
 
 import pytest
 
-from archive.index import IndexReader
+from archive.reader import IndexReader
 from archive.search import QueryError, SearchParams, parse_params, search
 
 

@@ -5,7 +5,8 @@ import re
 
 import pytest
 
-from archive.index import IndexReader, IndexWriter
+from archive.index import IndexWriter
+from archive.reader import IndexReader
 from archive.suggest import nearest, suggest
 from bench.realistic import compose
 from tests.conftest import make_doc

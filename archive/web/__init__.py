@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from archive.config import Config
-from archive.index import IndexReader
+from archive.reader import IndexReader
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -13,7 +13,7 @@ log = logging.getLogger(__name__)
 
 def _warm(app: Any) -> None:
     """Open the searcher and build the facet columns before the first visitor."""
-    from archive.index import IndexMissing
+    from archive.reader import IndexMissing
     from archive.search import SearchParams, search
 
     try:

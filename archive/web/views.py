@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from archive import law
 from archive.config import Config
-from archive.index import IndexMissing, IndexReader, IndexUnavailable
+from archive.reader import IndexMissing, IndexReader, IndexUnavailable
 from archive.search import (ANSWER_LABELS, FACET_FIELDS, OUTCOME_LABELS, QueryError, SearchParams,
                             SearchResult, facet_label, get_document, iter_hits, parse_params,
                             search)

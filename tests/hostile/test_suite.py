@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from archive.config import Config, IngestConfig
-from archive.index import IndexReader
+from archive.reader import IndexReader
 from archive.search import get_document, parse_params, search
 from archive.store import Store
 from ingest.pipeline import PIPELINE_VERSION, ingest_paths

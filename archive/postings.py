@@ -1,0 +1,265 @@
+"""Postings and facet columns: what one index generation holds, as numpy arrays.
+
+Whoosh's matchers hand out one posting per Python call; here a term's postings are
+read whole (a block at a time, archive/segments.py) into arrays kept per generation,
+and each facet is un-inverted once into (document, value) pairs, so a facet's counts
+over a result are one ``numpy.bincount`` (docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import pickle
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from itertools import chain, islice
+from typing import Any
+
+import numpy as np
+from whoosh import query
+from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length
+
+from archive.index import FACET_FIELDS, KEYWORD_FIELDS, SCORED_FIELDS
+from archive.segments import deleted_docs, leaf_postings, length_column, pattern_terms
+
+MAX_EXPANSION = 2000  # terms a wildcard or prefix may expand to
+
+POSITION_SHIFT = 24  # a phrase key is docnum << 24 | position
+
+_BYTE_TO_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+
+def first_doc_numbers(leaves: Iterable[tuple[Any, int]], fieldname: str, btext: bytes,
+                      limit: int) -> list[int]:
+    """The first ``limit`` live documents holding a term, in the order a matcher over the
+    leaves gives them, read a block at a time instead of a Python call a posting."""
+    out: list[int] = []
+    for reader, offset in leaves:
+        deleted = np.fromiter(deleted_docs(reader), dtype=np.int64) \
+            if reader.has_deletions() else None
+        for ids, _, _ in leaf_postings(reader, fieldname, btext, values=False):
+            if deleted is not None and len(deleted):
+                ids = ids[~np.isin(ids, deleted)]
+            out += (ids + offset).tolist()
+            if len(out) >= limit:
+                return out[:limit]
+    return out
+
+def _decode_positions(raw: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """How many positions each posting has, and all of them, from Whoosh's Positions values."""
+    # A value is a 4-byte count and a pickled list of position deltas, its final STOP
+    # usually left off. The pickles are joined between a MARK and a LIST opcode so that
+    # one loads() call unpickles them all, as a list of lists.
+    body = b"".join(v[4:-1] if v.endswith(b".") else v[4:] for v in raw)
+    lists = pickle.loads(b"\x80\x02(" + body + b"l.")
+    counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+    deltas = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(counts.sum()))
+    positions = np.cumsum(deltas)
+    starts = np.cumsum(counts) - counts
+    nonempty = counts > 0
+    restart = np.zeros(len(lists), dtype=np.int64)
+    restart[nonempty] = positions[starts[nonempty]] - deltas[starts[nonempty]]
+    return counts, positions - np.repeat(restart, counts)
+
+def intersect_sorted(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The values of ascending, duplicate-free ``a`` that are also in ascending ``b``."""
+    if not len(a) or not len(b):
+        return a[:0]
+    at = np.searchsorted(b, a)
+    return a[b[np.minimum(at, len(b) - 1)] == a]
+
+class Postings:
+    """Each term's postings as numpy arrays, for one index generation.
+
+    Arrays are read on first use and kept, least recently used first out, up to
+    ``budget`` postings, so a worker's memory is bounded however varied the queries.
+    """
+
+    def __init__(self, searcher: Searcher, live: np.ndarray, budget: int = 8_000_000) -> None:
+        self.searcher = searcher
+        self.live = live
+        self.budget = budget
+        self._held = 0
+        self._cache: OrderedDict[tuple[str, bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _leaves(self) -> list[tuple[Any, int]]:
+        return list(self.searcher.reader().leaf_readers())
+
+    def get(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+        """The live documents holding a term, ascending, and the term's weight in each."""
+        key = (fieldname, btext)
+        with self._lock:
+            found = self._cache.get(key)
+            if found is not None:
+                self._cache.move_to_end(key)
+                return found
+        return self._read(fieldname, btext, values=False)[:2]
+
+    def _read(self, fieldname: str, btext: bytes, values: bool
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[bytes]]:
+        """Read a term's postings once: (live ids, weights) are kept; all ids and values returned."""
+        id_parts, weight_parts, raw = [], [], []
+        for reader, offset in self._leaves():
+            for ids, weights, block_values in leaf_postings(reader, fieldname, btext, values):
+                id_parts.append(ids + offset)
+                weight_parts.append(weights)
+                if values:
+                    raw.extend(block_values)
+        if id_parts:
+            all_ids, weights = np.concatenate(id_parts), np.concatenate(weight_parts)
+            keep = self.live[all_ids]
+            # Kept small: 8 bytes a posting (the index's own weights are 32-bit floats).
+            ids, weights = all_ids[keep].astype(np.int32), weights[keep].astype(np.float32)
+        else:
+            all_ids = np.zeros(0, dtype=np.int64)
+            ids, weights = np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+        with self._lock:
+            if (fieldname, btext) not in self._cache:
+                self._cache[(fieldname, btext)] = (ids, weights)
+                self._held += len(ids)
+            while self._held > self.budget and len(self._cache) > 1:
+                _, (old, _) = self._cache.popitem(last=False)
+                self._held -= len(old)
+        return ids, weights, all_ids, raw
+
+    def positions(self, fieldname: str, btext: bytes, wanted: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+        """Ids and encoded positions of a term's postings, from the blocks that hold any of
+        ``wanted`` (ascending document numbers): a phrase reads only its candidates' blocks."""
+        id_parts, raw = [], []
+        for reader, offset in self._leaves():
+            lo, hi = np.searchsorted(wanted, [offset, offset + reader.doc_count_all()])
+            if lo == hi:
+                continue
+            local = wanted[lo:hi] - offset
+            for ids, _, block_values in leaf_postings(reader, fieldname, btext, True, local):
+                id_parts.append(ids + offset)
+                raw.extend(block_values)
+        all_ids = np.concatenate(id_parts) if id_parts else np.zeros(0, dtype=np.int64)
+        return all_ids, raw
+
+def position_keys(all_ids: np.ndarray, raw: list[bytes], candidates: np.ndarray) -> np.ndarray:
+    """``docnum << 24 | position`` of every occurrence of a term in the candidate documents.
+
+    Only candidates' positions are decoded (a phrase's candidates are the
+    documents holding all its words).
+    """
+    chosen = np.flatnonzero(candidates[all_ids])
+    if not len(chosen):
+        return np.zeros(0, dtype=np.int64)
+    counts, positions = _decode_positions([raw[i] for i in chosen])
+    return (np.repeat(all_ids[chosen], counts) << POSITION_SHIFT) | positions
+
+@dataclass
+class FacetColumns:
+    """Per-generation arrays: each facet value by ordinal, and (document, ordinal) pairs.
+
+    Built once per index generation; counting a facet over a result set is then
+    one ``numpy.bincount`` over the pairs whose document matched.
+    """
+
+    size: int  # document numbers run 0 .. size-1 (deleted ones included)
+    live: np.ndarray  # bool per document: not deleted
+    names: dict[str, list[str]]  # per facet field: value by ordinal
+    docs: dict[str, np.ndarray]  # per facet field: the document of each pair
+    ords: dict[str, np.ndarray]  # per facet field: the value ordinal of each pair
+    # lower-case value -> value as indexed, per field (for case-insensitive filters)
+    canonical: dict[str, dict[str, str]]
+    lengths: dict[str, np.ndarray]  # per scored field: each document's length, as Whoosh scores it
+    sort_dates: np.ndarray  # the date column, as Whoosh sorts it
+    postings: Postings
+    #: answers computed for this generation (e.g. a phrase's documents), by key
+    memo: OrderedDict[Any, Any] = field(default_factory=OrderedDict)
+
+    def counts(self, name: str, mask: np.ndarray) -> np.ndarray:
+        """How many documents in ``mask`` have each value of a facet, by ordinal."""
+        return np.bincount(self.ords[name][mask[self.docs[name]]], minlength=len(self.names[name]))
+
+    def having(self, name: str, values: Iterable[str]) -> np.ndarray:
+        """A mask of the documents with any of ``values`` in a facet."""
+        index = {v: i for i, v in enumerate(self.names[name])}
+        wanted = [index[v] for v in values if v in index]
+        mask = np.zeros(self.size, dtype=bool)
+        if wanted:
+            mask[self.docs[name][np.isin(self.ords[name], wanted)]] = True
+        return mask
+
+    def remember(self, key: Any, compute: Any, limit: int = 64) -> Any:
+        """A value computed once per generation (bounded: least recently used goes first)."""
+        if key in self.memo:
+            self.memo.move_to_end(key)
+            return self.memo[key]
+        value = compute()
+        self.memo[key] = value
+        if len(self.memo) > limit:
+            self.memo.popitem(last=False)
+        return value
+
+def build_facet_columns(searcher: Searcher) -> FacetColumns:
+    """Un-invert every facet field once, and read the lengths and dates scoring and sorting use."""
+    reader = searcher.reader()
+    size = reader.doc_count_all()
+    live = np.zeros(size, dtype=bool)
+    live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
+    postings = Postings(searcher, live)
+    indexed = set(reader.indexed_field_names())
+    names: dict[str, list[str]] = {}
+    docs: dict[str, np.ndarray] = {}
+    ords: dict[str, np.ndarray] = {}
+    canonical: dict[str, dict[str, str]] = {}
+    for name in FACET_FIELDS + KEYWORD_FIELDS:
+        field_ = searcher.schema[name]
+        values = [field_.from_bytes(b) for b in reader.lexicon(name)] if name in indexed else []
+        canonical[name] = {v.lower(): v for v in values}
+        if name not in FACET_FIELDS:
+            continue
+        doc_parts, ord_parts = [np.zeros(0, dtype=np.int32)], [np.zeros(0, dtype=np.int32)]
+        for ordinal, value in enumerate(values):
+            ids = postings.get(name, field_.to_bytes(value))[0]
+            doc_parts.append(ids)
+            ord_parts.append(np.full(len(ids), ordinal, dtype=np.int32))
+        names[name], docs[name], ords[name] = values, np.concatenate(doc_parts), np.concatenate(ord_parts)
+    postings._cache.clear()  # the facet terms were read once: do not keep them
+    postings._held = 0
+    lengths = {}
+    for name in SCORED_FIELDS:
+        lengths[name] = np.zeros(size)
+        for leaf, offset in reader.leaf_readers():
+            n = leaf.doc_count_all()
+            column = length_column(leaf, name)
+            if column is None:  # another reader type: ask document by document
+                lengths[name][offset:offset + n] = [leaf.doc_field_length(d, name, 0) or 0
+                                                    for d in range(n)]
+            else:
+                lengths[name][offset:offset + n] = _BYTE_TO_LENGTH[np.fromiter(column, np.int64, n)]
+    sort_dates = np.zeros(size)  # no date sorts as the oldest
+    for leaf, offset in reader.leaf_readers():
+        if leaf.has_column("date"):
+            n = leaf.doc_count_all()
+            sort_dates[offset:offset + n] = np.fromiter(
+                leaf.column_reader("date", translate=False), dtype=np.float64, count=n)
+    return FacetColumns(size=size, live=live, names=names, docs=docs, ords=ords,
+                        canonical=canonical, lengths=lengths, sort_dates=sort_dates,
+                        postings=postings)
+
+
+def expansions(leaf: query.PatternQuery, searcher: Searcher, columns: FacetColumns) -> list[bytes]:
+    """The index terms a prefix or wildcard stands for (at most MAX_EXPANSION + 1), once a generation.
+
+    Walking the term dictionaries of every segment is most of a prefix query's cost.
+    """
+    def walk() -> list[bytes]:
+        return list(islice(pattern_terms(leaf, searcher.reader()), MAX_EXPANSION + 1))
+
+    return columns.remember(("expand", type(leaf).__name__, leaf.fieldname, leaf.text), walk)
+
+def segment_expansions(leaf_query: query.PatternQuery, segment_reader: Any, segment: int,
+                       columns: FacetColumns) -> list[bytes]:
+    """The terms of one segment a prefix or wildcard stands for, as Whoosh expands it there."""
+    def walk() -> list[bytes]:
+        return list(islice(pattern_terms(leaf_query, segment_reader), MAX_EXPANSION + 1))
+
+    return columns.remember(("expand", segment, type(leaf_query).__name__, leaf_query.fieldname,
+                             leaf_query.text), walk)
