@@ -6,6 +6,7 @@ documents, each score within 1e-9, on indexes of many segments with deletions.
 
 from __future__ import annotations
 
+import hashlib
 import math
 
 import numpy as np
@@ -170,7 +171,10 @@ class Matcher:
         def documents() -> np.ndarray:
             candidates = self.columns.live.copy() if within is None else self.columns.live & within
             frequency = []
+            read: dict[bytes, tuple[np.ndarray, list[bytes]]] = {}
             for btext in btexts:
+                if not postings.cached(q.fieldname, btext):  # one read for ids and positions
+                    read[btext] = postings.with_positions(q.fieldname, btext)
                 ids = postings.get(q.fieldname, btext)[0]
                 held = np.zeros(self.size, dtype=bool)
                 held[ids] = True
@@ -183,7 +187,7 @@ class Matcher:
                 wanted = np.flatnonzero(candidates)
                 if not len(wanted):
                     return wanted.astype(np.int32)
-                all_ids, raw = postings.positions(q.fieldname, btexts[i], wanted)
+                all_ids, raw = read.get(btexts[i]) or postings.positions(q.fieldname, btexts[i], wanted)
                 # Word i of the phrase sits i places after the first word.
                 found = position_keys(all_ids, raw, candidates) - i
                 keys = found if keys is None else intersect_sorted(keys, found)
@@ -191,9 +195,12 @@ class Matcher:
                 candidates[keys >> POSITION_SHIFT] = True
             return np.flatnonzero(candidates).astype(np.int32)
 
-        # Remembered only when unrestricted: with ``within`` the answer is partial.
-        docs = (self.columns.remember(("phrase", q.fieldname, btexts), documents)
-                if within is None else documents())
+        whole = ("phrase", q.fieldname, btexts)
+        if within is None or whole in self.columns.memo:
+            docs = self.columns.remember(whole, documents)
+        else:  # a partial answer, remembered for the documents it was asked about
+            seen = hashlib.blake2b(np.packbits(within).tobytes(), digest_size=16).digest()
+            docs = self.columns.remember(whole + (seen,), documents)
         mask = np.zeros(self.size, dtype=bool)
         mask[docs] = True
         score = np.zeros(self.size)

@@ -46,21 +46,39 @@ def first_doc_numbers(leaves: Iterable[tuple[Any, int]], fieldname: str, btext: 
                 return out[:limit]
     return out
 
+_PICKLED_LIST = b"\x80\x02]q\x00"  # protocol 2, an empty list, memoised as 0
+
+
 def _decode_positions(raw: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
-    """How many positions each posting has, and all of them, from Whoosh's Positions values."""
-    # A value is a 4-byte count and a pickled list of position deltas, its final STOP
-    # usually left off. The pickles are joined between a MARK and a LIST opcode so that
-    # one loads() call unpickles them all, as a list of lists.
-    body = b"".join(v[4:-1] if v.endswith(b".") else v[4:] for v in raw)
-    lists = pickle.loads(b"\x80\x02(" + body + b"l.")
-    counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-    deltas = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(counts.sum()))
+    """How many positions each posting has, and all of them, from Whoosh's Positions values.
+
+    A value is a 4-byte count and ``pickle.dumps(deltas, 2)``, its final STOP sometimes
+    left off. The items of every list are cut out of their framing and joined into one
+    flat list, so one ``loads`` and one array conversion decode them all.
+    """
+    counts = np.frombuffer(b"".join([v[:4] for v in raw]), dtype=">u4").astype(np.int64)
+    deltas: np.ndarray | None = None
+    if all(v.startswith(_PICKLED_LIST, 4) for v in raw):
+        # After the prefix: MARK, the items, APPENDS (several) or the item, APPEND (one).
+        body = b"".join([v[11 if v[10] == 40 else 10:-2 if v[-1] == 46 else -1] for v in raw])
+        try:
+            flat = pickle.loads(b"\x80\x02(" + body + b"l.")
+        except Exception:  # framing not as expected: the general way below
+            flat = None
+        if flat is not None and len(flat) == int(counts.sum()):
+            deltas = np.array(flat, dtype=np.int64)
+    if deltas is None:
+        body = b"".join(v[4:-1] if v.endswith(b".") else v[4:] for v in raw)
+        lists = pickle.loads(b"\x80\x02(" + body + b"l.")
+        counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        deltas = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(counts.sum()))
     positions = np.cumsum(deltas)
     starts = np.cumsum(counts) - counts
     nonempty = counts > 0
-    restart = np.zeros(len(lists), dtype=np.int64)
+    restart = np.zeros(len(counts), dtype=np.int64)
     restart[nonempty] = positions[starts[nonempty]] - deltas[starts[nonempty]]
     return counts, positions - np.repeat(restart, counts)
+
 
 def intersect_sorted(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """The values of ascending, duplicate-free ``a`` that are also in ascending ``b``."""
@@ -124,8 +142,17 @@ class Postings:
                 self._held -= len(old)
         return ids, weights, all_ids, raw
 
+    def cached(self, fieldname: str, btext: bytes) -> bool:
+        with self._lock:
+            return (fieldname, btext) in self._cache
+
+    def with_positions(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, list[bytes]]:
+        """Every posting's id and encoded positions, read once; the ids and weights are kept."""
+        _, _, all_ids, raw = self._read(fieldname, btext, values=True)
+        return all_ids, raw
+
     def positions(self, fieldname: str, btext: bytes, wanted: np.ndarray
-                  ) -> tuple[np.ndarray, np.ndarray]:
+                  ) -> tuple[np.ndarray, list[bytes]]:
         """Ids and encoded positions of a term's postings, from the blocks that hold any of
         ``wanted`` (ascending document numbers): a phrase reads only its candidates' blocks."""
         id_parts, raw = [], []

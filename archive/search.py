@@ -342,13 +342,24 @@ def hit_from_stored(stored: Mapping[str, Any], snippet: Markup) -> Hit:
 def _split(value: str | None) -> list[str]:
     return [v for v in (value or "").split(",") if v]
 
+def _counted(selected: Mapping[str, set[str]], columns: FacetColumns) -> np.ndarray | None:
+    """The documents any count or result can come from: those that fail at most one facet's
+    selection (a facet's counts ignore its own). None when that is every document."""
+    if len(selected) < 2:
+        return None
+    failed = np.zeros(columns.size, dtype=np.int8)
+    for name, values in selected.items():
+        failed += ~columns.having(name, values)
+    return failed <= 1
+
+
 def _match(reader: IndexReader, searcher: Searcher, params: SearchParams
            ) -> tuple[query.Query, np.ndarray, dict[str, Counter[str]], dict[str, set[str]]]:
     """The query, the documents in the order asked for, the facet counts, the selections."""
     columns = reader.facet_columns(searcher)
     q = parse_query(params.q, searcher, columns)
     selected = _filter_sets(params.filters, columns)
-    mask, score = Matcher(searcher, columns).run(q)
+    mask, score = Matcher(searcher, columns).run(q, _counted(selected, columns))
     mask &= columns.live
     passing, counters = count_facets(mask, columns, selected)
     docs = np.flatnonzero(passing)

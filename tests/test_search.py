@@ -212,3 +212,21 @@ def test_facet_counts_by_bincount_equal_counting_by_hand(ranked_reader) -> None:
     # The force facet ignores its own selection, so every force is counted.
     assert {v: c for v, (c, _) in facet(result, "force").items()} == dict(
         Counter(h.force for h in everything.hits))
+
+
+@pytest.mark.parametrize("q", ['"taser drone"', "taser OR custody", '"drone custody" budget'])
+def test_two_selections_narrow_the_match_but_not_the_counts(ranked_reader, monkeypatch, q) -> None:
+    """With two facets selected a phrase reads positions only where at most one selection
+    fails; every count and hit is what matching everything gives."""
+    import archive.search as search_module
+
+    params = SearchParams(q=q, filters={"force": ["Kent Police"], "exemption": ["FOIA s.40"]},
+                          per_page=100)
+    narrowed = search(ranked_reader, params)
+    monkeypatch.setattr(search_module, "_counted", lambda selected, columns: None)
+    everything = search(ranked_reader, params)
+    assert narrowed.total == everything.total
+    assert [h.id for h in narrowed.hits] == [h.id for h in everything.hits]
+    assert [(f.name, [(v.value, v.count) for v in f.values]) for f in narrowed.facets] == \
+        [(f.name, [(v.value, v.count) for v in f.values]) for f in everything.facets]
+    assert sum(v.count for f in narrowed.facets for v in f.values) > 0
