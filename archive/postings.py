@@ -22,7 +22,7 @@ from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
 from archive.index import FACET_FIELDS, KEYWORD_FIELDS, SCORED_FIELDS
-from archive.segments import deleted_docs, leaf_postings, length_column, pattern_terms
+from archive.segments import column_values, deleted_docs, leaf_postings, length_column, pattern_terms
 
 MAX_EXPANSION = 2000  # terms a wildcard or prefix may expand to
 
@@ -228,8 +228,10 @@ def build_facet_columns(searcher: Searcher) -> FacetColumns:
     """Un-invert every facet field once, and read the lengths and dates scoring and sorting use."""
     reader = searcher.reader()
     size = reader.doc_count_all()
-    live = np.zeros(size, dtype=bool)
-    live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
+    live = np.ones(size, dtype=bool)
+    for leaf, offset in reader.leaf_readers():
+        if leaf.has_deletions():
+            live[offset + np.fromiter(deleted_docs(leaf), dtype=np.int64)] = False
     postings = Postings(searcher, live)
     indexed = set(reader.indexed_field_names())
     names: dict[str, list[str]] = {}
@@ -259,14 +261,19 @@ def build_facet_columns(searcher: Searcher) -> FacetColumns:
             if column is None:  # another reader type: ask document by document
                 lengths[name][offset:offset + n] = [leaf.doc_field_length(d, name, 0) or 0
                                                     for d in range(n)]
-            else:
-                lengths[name][offset:offset + n] = _BYTE_TO_LENGTH[np.fromiter(column, np.int64, n)]
+                continue
+            values = column_values(column, n)
+            if values is None:
+                values = np.fromiter(column, np.int64, n)
+            lengths[name][offset:offset + n] = _BYTE_TO_LENGTH[values.astype(np.int64)]
     sort_dates = np.zeros(size)  # no date sorts as the oldest
     for leaf, offset in reader.leaf_readers():
         if leaf.has_column("date"):
             n = leaf.doc_count_all()
-            sort_dates[offset:offset + n] = np.fromiter(
-                leaf.column_reader("date", translate=False), dtype=np.float64, count=n)
+            column = leaf.column_reader("date", translate=False)
+            values = column_values(column, n)
+            sort_dates[offset:offset + n] = (values.astype(np.float64) if values is not None else
+                                             np.fromiter(column, dtype=np.float64, count=n))
     return FacetColumns(size=size, live=live, names=names, docs=docs, ords=ords,
                         canonical=canonical, lengths=lengths, sort_dates=sort_dates,
                         postings=postings)

@@ -112,3 +112,32 @@ def test_the_project_compiles_without_warnings() -> None:
             with warnings.catch_warnings():
                 warnings.simplefilter("error")
                 compile(path.read_bytes(), str(path), "exec")
+
+
+def test_numeric_columns_read_at_once_equal_whooshs_one_at_a_time(tmp_path) -> None:
+    from archive.index import IndexWriter
+    from archive.reader import IndexReader
+    from archive.segments import column_values, length_column
+    from tests.conftest import make_doc
+
+    writer = IndexWriter(tmp_path)
+    for n in range(40):  # some undated, the last ones of a segment among them
+        writer.update(make_doc(n, title="title " * (n % 7), text="word " * (n * 13 % 300),
+                               date=f"20{10 + n % 12}-03-0{1 + n % 9}" if n % 5 else None))
+        if n % 15 == 14:
+            writer.commit()
+    writer.commit()
+    reader = IndexReader(tmp_path)
+    try:
+        with reader.searcher() as searcher:
+            leaves = searcher.reader().leaf_readers()
+            assert len(leaves) >= 3
+            for leaf, _ in leaves:
+                n = leaf.doc_count_all()
+                for column in [length_column(leaf, "text"), length_column(leaf, "title"),
+                               leaf.column_reader("date", translate=False)]:
+                    values = column_values(column, n)
+                    assert values is not None
+                    assert values.tolist() == list(column)
+    finally:
+        reader.close()
