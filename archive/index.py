@@ -29,11 +29,13 @@ INDEX_NAME = "MAIN"
 
 #: Fields a user can filter and facet on (URL parameter = field name).
 FACET_FIELDS = ("force", "authority", "exemption", "topic", "outcome", "year")
-
 #: Other exact-value fields that can be named in a query as ``field:value``.
 KEYWORD_FIELDS = ("authority_type", "regime", "provision", "source", "format", "status")
+#: Fields whose postings are scored (the free-text fields a query searches).
+SCORED_FIELDS = ("title", "text", "reference")
 
 _reference_analyzer = RegexTokenizer(r"[A-Za-z0-9]+") | LowercaseFilter()
+
 
 def make_schema() -> fields.Schema:
     """The index schema; field names are the project's one vocabulary."""
@@ -74,9 +76,11 @@ def make_schema() -> fields.Schema:
         lsh=fields.KEYWORD(scorable=False),
     )
 
+
 def _join(values: Iterable[str]) -> str:
     # KEYWORD(commas=True) splits on commas: a value must not hold one.
     return ",".join(v.replace(",", " ") for v in values if v)
+
 
 def _parse_date(value: str | None) -> datetime | None:
     if not value:
@@ -85,6 +89,7 @@ def _parse_date(value: str | None) -> datetime | None:
         return datetime.fromisoformat(value[:10])
     except ValueError:
         return None
+
 
 def to_fields(doc: Document) -> dict[str, Any]:
     """The Whoosh fields of one document."""
@@ -127,20 +132,25 @@ def to_fields(doc: Document) -> dict[str, Any]:
         out["_stored_outcome"] = None  # indexed as "not_read" for the facet, null in the record
     return out
 
+
 #: The keys of Metadata kept whole in ``details_json`` (read back by archive/search.py).
 DETAIL_KEYS = ("questions", "outcome_evidence", "date_source", "corrected")
+
 
 def details(meta: Any) -> dict[str, Any]:
     """The parts of a document's metadata the page shows but nothing filters on."""
     data = meta.to_dict()
     return {k: data[k] for k in DETAIL_KEYS}
 
+
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
 
 def _storable(value: Any) -> Any:
     """A lone surrogate (a broken ToUnicode map in a PDF can make one) cannot be written
     as UTF-8: Whoosh's commit would fail for the whole batch. It becomes U+FFFD."""
     return _SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value
+
 
 def open_or_create(path: Path) -> index.FileIndex:
     """Open the index at ``path``, creating an empty one if there is none.
@@ -158,6 +168,7 @@ def open_or_create(path: Path) -> index.FileIndex:
         return ix
     return storage.create_index(make_schema(), indexname=INDEX_NAME)
 
+
 def _add_new_fields(ix: index.FileIndex) -> None:
     """Give an index made by an earlier version the fields added since (stored ones:
     documents written before simply lack them), in one commit of Whoosh's own writer."""
@@ -170,6 +181,7 @@ def _add_new_fields(ix: index.FileIndex) -> None:
         writer.add_field(name, schema[name])
     writer.commit()
     log.info("index: added the fields %s", ", ".join(missing))
+
 
 class IndexWriter:
     """The one writer: buffers a batch, de-duplicates it by id, commits once."""
@@ -234,6 +246,3 @@ class IndexWriter:
         except BaseException:
             writer.cancel()
             raise
-
-#: Fields whose postings are scored (the free-text fields a query searches).
-SCORED_FIELDS = ("title", "text", "reference")

@@ -18,6 +18,7 @@ from archive.postings import (POSITION_SHIFT, FacetColumns, intersect_sorted, po
 
 K1, B = 1.2, 0.75  # Whoosh's BM25F defaults: ranking is what searcher.search() gives
 
+
 class Matcher:
     """A parsed query evaluated over whole postings arrays: which documents, with what score.
 
@@ -208,6 +209,7 @@ class Matcher:
             ids, weights = postings.get(q.fieldname, btext)
             score[ids] += self._bm25(q.fieldname, btext, ids, weights)
         return mask, score * mask * q.boost
+
 
 def _reads_positions(q: query.Query) -> bool:
     """Whether matching ``q`` reads positions (it holds a phrase)."""

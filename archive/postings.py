@@ -30,6 +30,7 @@ POSITION_SHIFT = 24  # a phrase key is docnum << 24 | position
 
 _BYTE_TO_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 
+
 def first_doc_numbers(leaves: Iterable[tuple[Any, int]], fieldname: str, btext: bytes,
                       limit: int) -> list[int]:
     """The first ``limit`` live documents holding a term, in the order a matcher over the
@@ -45,6 +46,7 @@ def first_doc_numbers(leaves: Iterable[tuple[Any, int]], fieldname: str, btext: 
             if len(out) >= limit:
                 return out[:limit]
     return out
+
 
 _PICKLED_LIST = b"\x80\x02]q\x00"  # protocol 2, an empty list, memoised as 0
 
@@ -86,6 +88,7 @@ def intersect_sorted(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return a[:0]
     at = np.searchsorted(b, a)
     return a[b[np.minimum(at, len(b) - 1)] == a]
+
 
 class Postings:
     """Each term's postings as numpy arrays, for one index generation.
@@ -167,6 +170,7 @@ class Postings:
         all_ids = np.concatenate(id_parts) if id_parts else np.zeros(0, dtype=np.int64)
         return all_ids, raw
 
+
 def position_keys(all_ids: np.ndarray, raw: list[bytes], candidates: np.ndarray) -> np.ndarray:
     """``docnum << 24 | position`` of every occurrence of a term in the candidate documents.
 
@@ -178,6 +182,7 @@ def position_keys(all_ids: np.ndarray, raw: list[bytes], candidates: np.ndarray)
         return np.zeros(0, dtype=np.int64)
     counts, positions = _decode_positions([raw[i] for i in chosen])
     return (np.repeat(all_ids[chosen], counts) << POSITION_SHIFT) | positions
+
 
 @dataclass
 class FacetColumns:
@@ -223,6 +228,7 @@ class FacetColumns:
         if len(self.memo) > limit:
             self.memo.popitem(last=False)
         return value
+
 
 def build_facet_columns(searcher: Searcher) -> FacetColumns:
     """Un-invert every facet field once, and read the lengths and dates scoring and sorting use."""
@@ -288,6 +294,7 @@ def expansions(leaf: query.PatternQuery, searcher: Searcher, columns: FacetColum
         return list(islice(pattern_terms(leaf, searcher.reader()), MAX_EXPANSION + 1))
 
     return columns.remember(("expand", type(leaf).__name__, leaf.fieldname, leaf.text), walk)
+
 
 def segment_expansions(leaf_query: query.PatternQuery, segment_reader: Any, segment: int,
                        columns: FacetColumns) -> list[bytes]:

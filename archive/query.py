@@ -29,8 +29,10 @@ MIN_PREFIX = 3
 FIELD_ALIASES = {"body": "text", "ref": "reference", "exemptions": "exemption",
                  "topics": "topic", "section": "exemption"}
 
+
 class QueryError(ValueError):
     """A query or parameter we will not run; the message is for the user."""
+
 
 class _Parser(qparser.QueryParser):
     """Whoosh's parser, but a wildcard's letters are not stemmed.
@@ -45,6 +47,7 @@ class _Parser(qparser.QueryParser):
             return termclass(fieldname, text.lower(), boost=boost)
         return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
 
+
 def _parser(schema: Any) -> qparser.QueryParser:
     parser = _Parser(None, schema, group=qparser.AndGroup)
     parser.add_plugin(qparser.MultifieldPlugin(list(SCORED_FIELDS)))
@@ -53,6 +56,7 @@ def _parser(schema: Any) -> qparser.QueryParser:
     parser.remove_plugin_class(qparser.EveryPlugin)
     parser.remove_plugin_class(qparser.BoostPlugin)
     return parser
+
 
 def _nesting(text: str) -> int:
     depth = deepest = 0
@@ -64,11 +68,13 @@ def _nesting(text: str) -> int:
             depth = max(0, depth - 1)
     return deepest
 
+
 def _canonical_value(name: str, value: str, columns: FacetColumns) -> str:
     known = columns.canonical.get(name, {})
     if name == "exemption" and value not in known.values():
         value = law.parse_code(value) or value  # already a section
     return known.get(value.lower(), value)
+
 
 def _fix_terms(q: query.Query, columns: FacetColumns) -> query.Query:
     """Exact-value fields typed in the query box match whatever their case."""
@@ -77,6 +83,7 @@ def _fix_terms(q: query.Query, columns: FacetColumns) -> query.Query:
     if q.is_leaf():
         return q
     return q.apply(lambda child: _fix_terms(child, columns))
+
 
 def _check_expansion(q: query.Query, searcher: Searcher, columns: FacetColumns) -> None:
     leaves = list(q.leaves()) if not q.is_leaf() else [q]
@@ -97,6 +104,7 @@ def _check_expansion(q: query.Query, searcher: Searcher, columns: FacetColumns) 
                 raise QueryError("That wildcard matches too many words; type more letters.")
         elif isinstance(leaf, (query.FuzzyTerm, query.Regex)):
             raise QueryError("Fuzzy and regular-expression queries are not supported.")
+
 
 def parse_query(text: str, searcher: Searcher, columns: FacetColumns) -> query.Query:
     """The Whoosh query for the user's text, or QueryError with a reason."""
@@ -124,6 +132,7 @@ def parse_query(text: str, searcher: Searcher, columns: FacetColumns) -> query.Q
     _check_expansion(q, searcher, columns)
     return q
 
+
 def _first_error(q: query.Query) -> str | None:
     error = getattr(q, "error", None)
     if error is not None:
@@ -134,7 +143,9 @@ def _first_error(q: query.Query) -> str | None:
             return found
     return None
 
+
 _FIELD_RE = re.compile(r"\b([A-Za-z_]+):")
+
 
 def _normalise_field_names(text: str) -> str:
     def repl(m: re.Match[str]) -> str:

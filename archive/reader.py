@@ -27,18 +27,22 @@ from archive.postings import FacetColumns, build_facet_columns
 
 log = logging.getLogger(__name__)
 
+
 class IndexMissing(Exception):
     """There is no index yet at the configured path."""
+
 
 class IndexUnavailable(IndexMissing):
     """The index is there but cannot be read (a truncated TOC, a missing or damaged
     segment: Whoosh has no checksums). The site answers 503; `foi-archive rebuild`
     makes a new one from the store (reliability.md W8)."""
 
+
 #: What Whoosh raises on a damaged index: EOFError for a truncated TOC, OSError for a
 #: missing segment file, the rest for bytes that do not decode.
 DAMAGE = (EOFError, OSError, ValueError, KeyError, IndexError, TypeError, AttributeError,
           pickle.UnpicklingError, struct.error, zlib.error)
+
 
 class _Generation:
     """One opened index generation: its searcher and, built on first use, its columns."""
@@ -49,6 +53,7 @@ class _Generation:
         self.searcher = ix.searcher()
         self.columns: FacetColumns | None = None
         self.users = 0
+
 
 class IndexReader:
     """Read access for one process: a cached searcher, reopened on a new generation.

@@ -73,6 +73,7 @@ ANSWER_LABELS = {
 
 SORTS = ("relevance", "date", "date_asc")
 
+
 @dataclass
 class SearchParams:
     """What the user asked for."""
@@ -109,6 +110,7 @@ class SearchParams:
             pairs.append(("page", str(self.page)))
         return pairs
 
+
 @dataclass
 class FacetValue:
     value: str
@@ -116,12 +118,14 @@ class FacetValue:
     count: int
     selected: bool
 
+
 @dataclass
 class Facet:
     name: str
     label: str
     values: list[FacetValue]
     more: int = 0  # values with a count that were not listed
+
 
 @dataclass
 class ExemptionView:
@@ -143,6 +147,7 @@ class ExemptionView:
             return f"refused as vexatious or repeated under {short}"
         return f"withheld under {short}"
 
+
 @dataclass
 class Hit:
     id: str
@@ -158,6 +163,7 @@ class Hit:
     format: str | None
     snippet: Markup
 
+
 @dataclass
 class SearchResult:
     params: SearchParams
@@ -169,6 +175,7 @@ class SearchResult:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.params.per_page))
+
 
 @dataclass
 class DocumentView:
@@ -198,6 +205,7 @@ class DocumentView:
     date_source: str | None = None
     corrected: list[str] = field(default_factory=list)
     truncated: dict[str, int] | None = None
+
 
 def parse_params(args: Mapping[str, Sequence[str]], *, page_size: int = 20,
                  max_page_size: int = 100) -> SearchParams:
@@ -229,6 +237,7 @@ def parse_params(args: Mapping[str, Sequence[str]], *, page_size: int = 20,
         raise QueryError(f"per_page is at most {max_page_size}.")
     return SearchParams(q=q, filters=filters, sort=sort, page=page, per_page=per_page)
 
+
 def _positive_int(text: str, name: str) -> int:
     try:
         value = int(text)
@@ -238,12 +247,14 @@ def _positive_int(text: str, name: str) -> int:
         raise QueryError(f"{name} must be 1 or more.")
     return value
 
+
 def _filter_sets(filters: Mapping[str, list[str]], columns: FacetColumns) -> dict[str, set[str]]:
     return {
         name: {_canonical_value(name, v, columns) for v in values}
         for name, values in filters.items()
         if values
     }
+
 
 def facet_label(name: str, value: str) -> str:
     """How a facet value is shown: exemptions and outcomes get their names."""
@@ -257,6 +268,7 @@ def facet_label(name: str, value: str) -> str:
     if name == "outcome":
         return OUTCOME_LABELS.get(value, value)
     return value
+
 
 def count_facets(mask: np.ndarray, columns: FacetColumns, selected: Mapping[str, set[str]]
                  ) -> tuple[np.ndarray, dict[str, Counter[str]]]:
@@ -286,6 +298,7 @@ def count_facets(mask: np.ndarray, columns: FacetColumns, selected: Mapping[str,
         counters[name] = Counter({values[i]: int(counts[i]) for i in np.flatnonzero(counts)})
     return passing, counters
 
+
 def _facets(counters: Mapping[str, Counter[str]], selected: Mapping[str, set[str]],
             limit: int = 30) -> list[Facet]:
     facets = []
@@ -302,6 +315,7 @@ def _facets(counters: Mapping[str, Counter[str]], selected: Mapping[str, set[str
         facets.append(Facet(name, FACET_LABELS[name], values, more=max(0, len(ordered) - limit)))
     return facets
 
+
 def exemption_views(stored: Mapping[str, Any]) -> list[ExemptionView]:
     """The exemptions of a stored document, with their sentences, in citation order."""
     try:
@@ -317,9 +331,11 @@ def exemption_views(stored: Mapping[str, Any]) -> list[ExemptionView]:
                                    offset=int(item.get("offset", -1))))
     return views
 
+
 def _date(stored: Mapping[str, Any]) -> str | None:
     value = stored.get("date")
     return value.date().isoformat() if value is not None else None
+
 
 def hit_from_stored(stored: Mapping[str, Any], snippet: Markup) -> Hit:
     """A result from a document's stored fields."""
@@ -339,8 +355,10 @@ def hit_from_stored(stored: Mapping[str, Any], snippet: Markup) -> Hit:
         snippet=snippet,
     )
 
+
 def _split(value: str | None) -> list[str]:
     return [v for v in (value or "").split(",") if v]
+
 
 def _counted(selected: Mapping[str, set[str]], columns: FacetColumns) -> np.ndarray | None:
     """The documents any count or result can come from: those that fail at most one facet's
@@ -371,6 +389,7 @@ def _match(reader: IndexReader, searcher: Searcher, params: SearchParams
         order = np.lexsort((docs, -score[docs]))
     return q, docs[order], counters, selected
 
+
 def search(reader: IndexReader, params: SearchParams) -> SearchResult:
     """Run one search: the page of hits, the exact total and every facet's counts."""
     with reader.searcher() as searcher:
@@ -392,12 +411,14 @@ def search(reader: IndexReader, params: SearchParams) -> SearchResult:
         return SearchResult(params=params, total=total, hits=hits, facets=facets,
                             suggestion=suggestion)
 
+
 def iter_hits(reader: IndexReader, params: SearchParams) -> Iterator[Hit]:
     """Every hit of a search, in its order, without snippets: for exports and feeds."""
     with reader.searcher() as searcher:
         _, docs, _, _ = _match(reader, searcher, params)
         for docnum in docs:
             yield hit_from_stored(searcher.stored_fields(int(docnum)), Markup(""))
+
 
 def get_document(reader: IndexReader, doc_id: str) -> DocumentView | None:
     """One document's stored fields, or None."""

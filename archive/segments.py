@@ -734,6 +734,7 @@ def _block_weights(raw: Any, n: int) -> np.ndarray:
         return np.full(n, raw)
     return np.asarray(raw, dtype=np.float64)
 
+
 def leaf_postings(reader: Any, fieldname: str, btext: bytes, values: bool,
                    wanted: np.ndarray | None = None) -> Iterator[tuple[np.ndarray, np.ndarray, Any]]:
     """(ids, weights, values) of one segment's postings for a term, block by block.
