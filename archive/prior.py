@@ -33,6 +33,7 @@ CANDIDATES = 50
 RELATIVE_SCORE = 0.4  # a prior response must score at least this share of the best one
 COMMON = 0.5  # a key term in more than this share of the responses is not a key term...
 MIN_TELLING = 3  # ...but at least this many are kept, the least common first
+READ_BUDGET = 100_000  # postings the key terms may hold between them (past the first three)
 
 # Words every FOI request uses: they say nothing about what is asked.
 _REQUEST_BOILERPLATE = re.compile(
@@ -161,7 +162,14 @@ def key_terms(searcher: Searcher, text: str) -> list[tuple[str, float]]:
         rest = sorted((item for item in kept if frequency[item[0]] > common), key=lambda i: frequency[i[0]])
         chosen = {t for t, _ in telling + rest[:MIN_TELLING - len(telling)]}
         telling = [(t, w) for t, w in kept if t in chosen]
-    kept = telling[:KEY_TERMS]
+    # The most telling first, until the postings to read pass a budget: the first search
+    # of a draft reads each term's postings from disk (docs/performance.md).
+    kept, read = [], 0
+    for t, w in telling[:KEY_TERMS]:
+        if len(kept) >= MIN_TELLING and read + frequency[t] > READ_BUDGET:
+            continue
+        kept.append((t, w))
+        read += frequency[t]
     top = max((w for _, w in kept), default=1.0)
     return [(t, w / top) for t, w in kept]
 
