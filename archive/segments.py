@@ -54,12 +54,12 @@ from operator import itemgetter
 from typing import Any
 
 import numpy as np
-import whoosh
 from whoosh import fields, formats
 from whoosh.analysis import (CompositeAnalyzer, IDTokenizer, LowercaseFilter, RegexTokenizer,
                              StemFilter, StopFilter)
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, STORED_COLUMN, WHOOSH3_HEADER_MAGIC, W3TermInfo, W3TermsReader
 from whoosh.columns import CompressedBytesColumn, NumericColumn, VarBytesColumn
+from whoosh.filedb.filetables import OrderedHashReader
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import SegmentReader, TermNotFound
 from whoosh.system import pack_uint, pack_ushort
@@ -74,7 +74,7 @@ MERGE_FACTOR = 10  # segments of one size tier merged into one of the next
 WRITTEN_FOR = (2, 7, 4)  # the Whoosh release whose internals this module reads and writes
 #: What the read side (the site) may take from here: it never writes the index.
 READING = ("column_values", "deleted_docs", "index_segments", "leaf_postings", "length_column",
-           "pattern_terms", "term_blocks")
+           "pattern_terms", "prefix_terms", "term_blocks")
 
 _INT = struct.Struct("!i")  # a block's length, as StructFile.write_int writes it
 _RECORD = struct.Struct("!ii")  # a term table record's key and value lengths (filetables._lengths)
@@ -719,6 +719,34 @@ def column_values(column: Any, doccount: int) -> np.ndarray | None:
         raw = column._dbfile.get(column._basepos, count * column._fixedlen)
         values[:count] = np.frombuffer(raw, dtype=dtype, count=count)
     return values
+
+
+_KEY_LENGTHS = struct.Struct("!ii")  # a terms-file record: key length, data length
+
+
+def prefix_terms(leaf: Any, fieldname: str, prefix: bytes) -> list[bytes] | None:
+    """A segment's terms of ``fieldname`` that start with ``prefix``, read from its terms file
+    in one piece (Whoosh reads each key with two reads through the compound file), or None
+    for another kind of reader."""
+    terms = getattr(leaf, "_terms", None)
+    if type(terms) is not W3TermsReader or type(terms._tindex) is not OrderedHashReader:
+        return None
+    tindex = terms._tindex
+    start_key = terms._keycoder(fieldname, prefix)
+    end_key = start_key.rstrip(b"\xff")
+    end_key = end_key[:-1] + bytes([end_key[-1] + 1]) if end_key else b""
+    start = tindex.closest_key_pos(start_key)
+    if start is None:
+        return []
+    end = (tindex.closest_key_pos(end_key) if end_key else None) or tindex.endofdata
+    buf = tindex.dbfile.get(start, end - start)
+    out, pos, skip = [], 0, len(start_key) - len(prefix)
+    size = _KEY_LENGTHS.size
+    while pos < len(buf):
+        keylen, datalen = _KEY_LENGTHS.unpack_from(buf, pos)
+        out.append(buf[pos + size + skip:pos + size + keylen])
+        pos += size + keylen + datalen
+    return out
 
 
 def pattern_terms(q: Any, reader: Any) -> Iterator[bytes]:

@@ -19,6 +19,8 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA, Levenshtein
 from whoosh.searching import Searcher
 
+from archive.segments import prefix_terms
+
 _WORD_RE = re.compile(r"(?<![\w:*?\"])([A-Za-z]{4,})(?![\w:*?])")
 _OPERATORS = {"AND", "OR", "NOT", "TO"}
 
@@ -42,7 +44,10 @@ def _words_of(leaf: Any, name: str, first: str) -> list[str]:
         if found is not None:
             _segment_words.move_to_end(key)
             return found
-    words = [b.decode("utf-8") for b in leaf.expand_prefix(name, first)]
+    found = prefix_terms(leaf, name, first.encode("utf-8"))
+    if found is None:
+        found = list(leaf.expand_prefix(name, first))
+    words = [b.decode("utf-8") for b in found]
     with _lock:
         if key not in _segment_words:
             _segment_words[key] = words

@@ -141,3 +141,32 @@ def test_numeric_columns_read_at_once_equal_whooshs_one_at_a_time(tmp_path) -> N
                     assert values.tolist() == list(column)
     finally:
         reader.close()
+
+
+def test_a_prefix_read_in_one_piece_gives_whooshs_terms(tmp_path) -> None:
+    from archive.index import IndexWriter
+    from archive.reader import IndexReader
+    from archive.segments import prefix_terms
+    from tests.conftest import make_doc
+
+    writer = IndexWriter(tmp_path)
+    words = ["parking", "penalty", "pelican", "zebra", "écoles", "éclair", "apple", "p", "q1"]
+    for n in range(30):
+        writer.update(make_doc(n, title="x", text=" ".join(words[n % len(words):] + [f"pz{n}"])))
+        if n % 10 == 9:
+            writer.commit()
+    writer.commit()
+    reader = IndexReader(tmp_path)
+    try:
+        with reader.searcher() as searcher:
+            name = searcher.schema["text"].spelling_fieldname("text")
+            leaves = [leaf for leaf, _ in searcher.reader().leaf_readers()]
+            assert len(leaves) >= 3
+            for leaf in leaves:
+                for field in (name, "text", "authority"):
+                    for prefix in ("p", "pe", "é", "z", "a", "0", "\uffff", "q"):
+                        ours = prefix_terms(leaf, field, prefix.encode("utf-8"))
+                        assert ours == list(leaf.expand_prefix(field, prefix)), (field, prefix)
+                assert prefix_terms(leaf, name, b"p")  # not vacuous
+    finally:
+        reader.close()

@@ -65,7 +65,7 @@ def test_a_query_is_respelt_word_by_word(archive_reader) -> None:
         assert suggest(searcher, '"infromation held"', columns.remember) is None  # inside a phrase
 
 
-def test_a_new_generation_reads_only_its_new_segments_words(tmp_path) -> None:
+def test_a_new_generation_reads_only_its_new_segments_words(tmp_path, monkeypatch) -> None:
     from archive import suggest as suggest_module
 
     writer = IndexWriter(tmp_path)
@@ -81,17 +81,15 @@ def test_a_new_generation_reads_only_its_new_segments_words(tmp_path) -> None:
         writer.update(make_doc(9, title="Pelicans", text="pelicanry counted"))
         writer.commit()
         read = []
+        real = suggest_module.prefix_terms
+
+        def counting(leaf, name, prefix):
+            read.append(leaf.segment().segment_id())
+            return real(leaf, name, prefix)
+
+        monkeypatch.setattr(suggest_module, "prefix_terms", counting)
         with reader.searcher() as searcher:
             columns = reader.facet_columns(searcher)
-            leaves = [leaf for leaf, _ in searcher.reader().leaf_readers()]
-            for leaf in leaves:
-                original = leaf.expand_prefix
-
-                def counting(name, prefix, _leaf=leaf, _original=original):
-                    read.append(_leaf.segment().segment_id())
-                    return _original(name, prefix)
-
-                leaf.expand_prefix = counting
             assert nearest(searcher, "pelicanri", columns.remember) == "pelicanry"
         assert read and not set(read) & old  # the old segments' words came from the cache
     finally:
