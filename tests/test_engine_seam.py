@@ -114,20 +114,28 @@ def test_the_project_compiles_without_warnings() -> None:
                 compile(path.read_bytes(), str(path), "exec")
 
 
-def test_numeric_columns_read_at_once_equal_whooshs_one_at_a_time(tmp_path) -> None:
+def _leaves_of(folder: Path, docs: list[dict], per_segment: int):
+    """An index of ``docs`` (make_doc's keywords) committed ``per_segment`` at a time: a reader."""
     from archive.index import IndexWriter
     from archive.reader import IndexReader
-    from archive.segments import column_values, length_column
     from tests.conftest import make_doc
 
-    writer = IndexWriter(tmp_path)
-    for n in range(40):  # some undated, the last ones of a segment among them
-        writer.update(make_doc(n, title="title " * (n % 7), text="word " * (n * 13 % 300),
-                               date=f"20{10 + n % 12}-03-0{1 + n % 9}" if n % 5 else None))
-        if n % 15 == 14:
+    writer = IndexWriter(folder)
+    for n, doc in enumerate(docs):
+        writer.update(make_doc(n, **doc))
+        if n % per_segment == per_segment - 1:
             writer.commit()
     writer.commit()
-    reader = IndexReader(tmp_path)
+    return IndexReader(folder)
+
+
+def test_numeric_columns_read_at_once_equal_whooshs_one_at_a_time(tmp_path) -> None:
+    from archive.segments import column_values, length_column
+
+    # Some undated, the last ones of a segment among them.
+    docs = [dict(title="title " * (n % 7), text="word " * (n * 13 % 300),
+                 date=f"20{10 + n % 12}-03-0{1 + n % 9}" if n % 5 else None) for n in range(40)]
+    reader = _leaves_of(tmp_path, docs, 15)
     try:
         with reader.searcher() as searcher:
             leaves = searcher.reader().leaf_readers()
@@ -144,19 +152,11 @@ def test_numeric_columns_read_at_once_equal_whooshs_one_at_a_time(tmp_path) -> N
 
 
 def test_a_prefix_read_in_one_piece_gives_whooshs_terms(tmp_path) -> None:
-    from archive.index import IndexWriter
-    from archive.reader import IndexReader
     from archive.segments import prefix_terms
-    from tests.conftest import make_doc
 
-    writer = IndexWriter(tmp_path)
     words = ["parking", "penalty", "pelican", "zebra", "écoles", "éclair", "apple", "p", "q1"]
-    for n in range(30):
-        writer.update(make_doc(n, title="x", text=" ".join(words[n % len(words):] + [f"pz{n}"])))
-        if n % 10 == 9:
-            writer.commit()
-    writer.commit()
-    reader = IndexReader(tmp_path)
+    docs = [dict(title="x", text=" ".join(words[n % len(words):] + [f"pz{n}"])) for n in range(30)]
+    reader = _leaves_of(tmp_path, docs, 10)
     try:
         with reader.searcher() as searcher:
             name = searcher.schema["text"].spelling_fieldname("text")
