@@ -149,3 +149,33 @@ def test_without_ocr_a_scan_is_indexed_by_its_metadata_as_needs_ocr(config, tmp_
     assert result.total == 1
     assert get_document(reader, result.hits[0].id).title  # found by its name at least
     reader.close()
+
+
+GARBLED_MANCHESTER = "council_manchester_SOL-AYCBWB.pdf"  # its fonts have no Unicode map
+
+
+def test_a_text_layer_of_glyph_codes_is_not_text() -> None:
+    from ingest.extract.pdf import unreadable_text
+
+    letter = ("Thank you for your request for information, which was received on 30 April and "
+              "has been considered under the Freedom of Information Act 2000. ") * 5
+    table = "\n".join(f"Ward {n} Collections 2019 {n * 37} 2020 {n * 41} Total {n * 78}" for n in range(60))
+    glyphs = "".join(f"(cid:{n % 40})" for n in range(600)) + " " + " ".join(["cid"] * 60)
+    shifted = "0-1.49+/0.-@.98)0+-/,X+-5X+88*+) =1>2.3>5.>-./>7+;*>0-/*4-*/ " * 30
+    assert not unreadable_text(letter)
+    assert not unreadable_text(table)  # a table of names and figures is still text
+    assert unreadable_text(glyphs)
+    assert unreadable_text(shifted)
+    assert not unreadable_text("(cid:3) too short to judge")
+
+
+@needs_ocr_tools
+@pytest.mark.skipif(not (DOCS.parent / "heldout" / GARBLED_MANCHESTER).is_file(),
+                    reason=f"shared corpus not found at {DOCS.parent / 'heldout'}")
+def test_a_real_pdf_whose_text_layer_is_glyph_codes_is_read_by_ocr() -> None:
+    data = (DOCS.parent / "heldout" / GARBLED_MANCHESTER).read_bytes()
+    result = extract_bytes(data, GARBLED_MANCHESTER)
+    assert result.method == "ocr" and result.hints["ocr_reason"] == "text layer unreadable"
+    assert "(cid:" not in result.text
+    assert "Freedom of Information Act 2000" in result.text
+    assert "SOL/AYCBWB" in result.text

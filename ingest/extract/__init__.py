@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 #: Bumped whenever extraction output changes, so stored text can be redone.
-EXTRACTOR_VERSION = "3"  # 2: scans read by OCR; 3: long texts kept to MAX_TEXT_CHARS, deep HTML
+EXTRACTOR_VERSION = "4"  # 2: scans read by OCR; 3: long texts kept to MAX_TEXT_CHARS, deep HTML;
+# 4: PDFs whose text layer is glyph codes read by OCR
 #: The most text kept of one file (characters). Real responses run to a few hundred KB; a
 #: 50 MB export read whole ran the child out of memory. Beyond it the text is cut at a
 #: line, indexed, and marked ``truncated`` with the original size (docs/ingest.md).

@@ -91,9 +91,12 @@ def extract_pdf(data: bytes, filename: str = "", layout: bool = True) -> Extract
     method = "pdfminer" if layout else "pdfminer-nolayout"
     hints: dict[str, Any] = {}
     signal = sum(ch.isalnum() for ch in text)
-    if signal < MIN_CHARS_PER_PAGE * pages:
-        text = _read_scan(data, pages, signal)
+    unreadable = signal >= MIN_CHARS_PER_PAGE * pages and unreadable_text(text)
+    if signal < MIN_CHARS_PER_PAGE * pages or unreadable:
+        text = _read_scan(data, pages, signal, "its text layer is not text" if unreadable else "")
         method = "ocr"
+        if unreadable:
+            hints["ocr_reason"] = "text layer unreadable"
         hints["ocr_pages"] = text.count("\f") + 1
         if hints["ocr_pages"] < pages:
             hints["ocr_incomplete"] = True
@@ -116,9 +119,32 @@ def extract_pdf(data: bytes, filename: str = "", layout: bool = True) -> Extract
     )
 
 
-def _read_scan(data: bytes, pages: int, signal: int) -> str:
-    """The text of a PDF with no text layer, by OCR; ``needs_ocr`` when it cannot be read."""
-    found = f"{pages} pages, {signal} letters or digits in the text layer"
+_WORD = re.compile(r"[A-Za-z]+")
+#: Words any English letter uses: a text layer with almost none of them is not text.
+_COMMON_WORDS = frozenset("the of and to in for is that be this on with as by it we are not or your "
+                          "you from have has at which will an our any information request".split())
+
+
+def unreadable_text(text: str) -> bool:
+    """Whether a text layer is glyph codes rather than words: fonts without a Unicode map give
+    "(cid:12)" for each glyph, or letters shifted into punctuation. Nearly no common English
+    word, and glyph codes or mostly punctuation (docs/ingest.md, "Unreadable text layers")."""
+    sample = text[:200_000]
+    words = _WORD.findall(sample)
+    if len(words) < 50:
+        return False
+    common = sum(w.lower() in _COMMON_WORDS for w in words)
+    if common >= 0.02 * len(words):
+        return False
+    visible = [c for c in sample if not c.isspace()]
+    alnum = sum(c.isalnum() for c in visible)
+    return sample.count("(cid:") >= 50 or alnum < 0.8 * len(visible)
+
+
+def _read_scan(data: bytes, pages: int, signal: int, why: str = "") -> str:
+    """The text of a PDF with no text layer (or one that is not text), by OCR; ``needs_ocr``
+    when it cannot be read."""
+    found = f"{pages} pages, {signal} letters or digits in the text layer" + (f", but {why}" if why else "")
     if not ocr.available():
         raise ExtractionError("needs_ocr", f"{found}; OCR is not installed (tesseract-ocr, poppler-utils)")
     try:
