@@ -1,0 +1,35 @@
+"""Postings: positions decoded from Whoosh's stored values, whatever their sizes."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from whoosh import formats
+
+from archive.postings import _decode_positions
+
+ENCODE = formats.Positions().encode
+
+# Gaps of every width BININT1, BININT2 and BININT store (under 256, 65,536 and beyond).
+gaps = st.one_of(st.integers(1, 255), st.integers(256, 65_535), st.integers(65_536, 3_000_000))
+position_lists = st.lists(st.lists(gaps, min_size=1, max_size=40).map(
+    lambda g: list(np.cumsum(g) - g[0] + (g[0] % 7))), min_size=1, max_size=60)
+
+
+@settings(max_examples=200, deadline=None)
+@given(postings=position_lists, strip_stop=st.booleans())
+def test_positions_come_back_as_whoosh_wrote_them(postings, strip_stop) -> None:
+    raw = [ENCODE([int(p) for p in positions]) for positions in postings]
+    if strip_stop:  # stored values sometimes lack the final STOP
+        raw = [v[:-1] for v in raw]
+    counts, flat = _decode_positions(raw)
+    assert counts.tolist() == [len(p) for p in postings]
+    assert flat.tolist() == [int(p) for positions in postings for p in positions]
+
+
+def test_small_and_large_gaps_mixed_in_one_read() -> None:
+    postings = [[0, 1, 2], [5], [0, 300, 70_000], [3, 4], [100_000]]
+    counts, flat = _decode_positions([ENCODE(p) for p in postings])
+    assert counts.tolist() == [3, 1, 3, 2, 1]
+    assert flat.tolist() == [0, 1, 2, 5, 0, 300, 70_000, 3, 4, 100_000]
