@@ -13,8 +13,8 @@ import numpy as np
 from whoosh import query
 from whoosh.searching import Searcher
 
-from archive.postings import (POSITION_SHIFT, FacetColumns, intersect_sorted, position_keys,
-                              segment_expansions)
+from archive.postings import (POSITION_SHIFT, FacetColumns, expansions_by_segment, intersect_sorted,
+                              position_keys)
 
 K1, B = 1.2, 0.75  # Whoosh's BM25F defaults: ranking is what searcher.search() gives
 
@@ -91,10 +91,7 @@ class Matcher:
         parts: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         mask: np.ndarray | None = None
         for i, sub in subs:
-            if mask is None or within is None:
-                narrowed = within if mask is None else mask
-            else:
-                narrowed = mask & within
+            narrowed = within if mask is None else mask if within is None else mask & within
             m, sc = self.run(sub, narrowed)
             parts[i] = (m, sc)
             mask = m.copy() if mask is None else mask & m
@@ -140,8 +137,8 @@ class Matcher:
         mask = np.zeros(self.size, dtype=bool)
         score = np.zeros(self.size)
         boost = float(q.boost)
-        for segment, (leaf, offset) in enumerate(self.reader.leaf_readers()):
-            btexts = segment_expansions(q, leaf, segment, self.columns)
+        by_segment = expansions_by_segment(q, self.searcher, self.columns)
+        for btexts, (leaf, offset) in zip(by_segment, self.reader.leaf_readers()):
             if not btexts:
                 continue
             end = offset + leaf.doc_count_all()
@@ -154,11 +151,9 @@ class Matcher:
                 seg_mask[ids - offset] = True
                 seg_score[ids - offset] += self._bm25(q.fieldname, btext, ids, weights)
             n = len(btexts)
-            if n == 1:
-                pass
-            elif n == 2 or (n < query.Or.TOO_MANY_CLAUSES and end - offset > 5000):
+            if n == 2 or (2 < n < query.Or.TOO_MANY_CLAUSES and end - offset > 5000):
                 seg_score *= boost
-            else:
+            elif n > 2:
                 seg_score = seg_mask * boost
             mask[offset:end] = seg_mask
             score[offset:end] = seg_score

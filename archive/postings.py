@@ -145,6 +145,12 @@ class Postings:
                 self._held -= len(old)
         return ids, weights, all_ids, raw
 
+    def forget(self) -> None:
+        """Drop every kept array."""
+        with self._lock:
+            self._cache.clear()
+            self._held = 0
+
     def cached(self, fieldname: str, btext: bytes) -> bool:
         with self._lock:
             return (fieldname, btext) in self._cache
@@ -256,8 +262,7 @@ def build_facet_columns(searcher: Searcher) -> FacetColumns:
             doc_parts.append(ids)
             ord_parts.append(np.full(len(ids), ordinal, dtype=np.int32))
         names[name], docs[name], ords[name] = values, np.concatenate(doc_parts), np.concatenate(ord_parts)
-    postings._cache.clear()  # the facet terms were read once: do not keep them
-    postings._held = 0
+    postings.forget()  # the facet terms were read once: do not keep them
     lengths = {}
     for name in SCORED_FIELDS:
         lengths[name] = np.zeros(size)
@@ -285,22 +290,19 @@ def build_facet_columns(searcher: Searcher) -> FacetColumns:
                         postings=postings)
 
 
-def expansions(leaf: query.PatternQuery, searcher: Searcher, columns: FacetColumns) -> list[bytes]:
-    """The index terms a prefix or wildcard stands for (at most MAX_EXPANSION + 1), once a generation.
+def expansions_by_segment(q: query.PatternQuery, searcher: Searcher, columns: FacetColumns
+                          ) -> list[list[bytes]]:
+    """Each segment's terms a prefix or wildcard stands for (at most MAX_EXPANSION + 1 a
+    segment), in the order of the searcher's leaves, as Whoosh expands it per segment;
+    walked once a generation."""
+    def walk() -> list[list[bytes]]:
+        return [list(islice(pattern_terms(q, leaf), MAX_EXPANSION + 1))
+                for leaf, _ in searcher.reader().leaf_readers()]
 
-    Walking the term dictionaries of every segment is most of a prefix query's cost.
-    """
-    def walk() -> list[bytes]:
-        return list(islice(pattern_terms(leaf, searcher.reader()), MAX_EXPANSION + 1))
-
-    return columns.remember(("expand", type(leaf).__name__, leaf.fieldname, leaf.text), walk)
+    return columns.remember(("expand", type(q).__name__, q.fieldname, q.text), walk)
 
 
-def segment_expansions(leaf_query: query.PatternQuery, segment_reader: Any, segment: int,
-                       columns: FacetColumns) -> list[bytes]:
-    """The terms of one segment a prefix or wildcard stands for, as Whoosh expands it there."""
-    def walk() -> list[bytes]:
-        return list(islice(pattern_terms(leaf_query, segment_reader), MAX_EXPANSION + 1))
-
-    return columns.remember(("expand", segment, type(leaf_query).__name__, leaf_query.fieldname,
-                             leaf_query.text), walk)
+def expansions(q: query.PatternQuery, searcher: Searcher, columns: FacetColumns) -> list[bytes]:
+    """The distinct index terms a prefix or wildcard stands for (at most MAX_EXPANSION + 1):
+    a segment with more than MAX_EXPANSION makes the union longer than that too."""
+    return sorted(set(chain.from_iterable(expansions_by_segment(q, searcher, columns))))[:MAX_EXPANSION + 1]

@@ -69,7 +69,7 @@ def _nesting(text: str) -> int:
     return deepest
 
 
-def _canonical_value(name: str, value: str, columns: FacetColumns) -> str:
+def canonical_value(name: str, value: str, columns: FacetColumns) -> str:
     known = columns.canonical.get(name, {})
     if name == "exemption" and value not in known.values():
         value = law.parse_code(value) or value  # already a section
@@ -79,7 +79,7 @@ def _canonical_value(name: str, value: str, columns: FacetColumns) -> str:
 def _fix_terms(q: query.Query, columns: FacetColumns) -> query.Query:
     """Exact-value fields typed in the query box match whatever their case."""
     if isinstance(q, query.Term) and q.fieldname in FACET_FIELDS + KEYWORD_FIELDS:
-        return query.Term(q.fieldname, _canonical_value(q.fieldname, q.text, columns), boost=q.boost)
+        return query.Term(q.fieldname, canonical_value(q.fieldname, q.text, columns), boost=q.boost)
     if q.is_leaf():
         return q
     return q.apply(lambda child: _fix_terms(child, columns))

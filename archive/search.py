@@ -28,7 +28,7 @@ from archive.index import FACET_FIELDS
 from archive.matcher import Matcher
 from archive.models import NOT_READ
 from archive.postings import FacetColumns
-from archive.query import MAX_QUERY_LENGTH, QueryError, _canonical_value, parse_query
+from archive.query import MAX_QUERY_LENGTH, QueryError, canonical_value, parse_query
 from archive.reader import IndexReader
 from archive.snippets import highlight_text, plain_snippet, query_words
 from archive.suggest import suggest
@@ -250,7 +250,7 @@ def _positive_int(text: str, name: str) -> int:
 
 def _filter_sets(filters: Mapping[str, list[str]], columns: FacetColumns) -> dict[str, set[str]]:
     return {
-        name: {_canonical_value(name, v, columns) for v in values}
+        name: {canonical_value(name, v, columns) for v in values}
         for name, values in filters.items()
         if values
     }
@@ -371,10 +371,9 @@ def _counted(selected: Mapping[str, set[str]], columns: FacetColumns) -> np.ndar
     return failed <= 1
 
 
-def _match(reader: IndexReader, searcher: Searcher, params: SearchParams
+def _match(columns: FacetColumns, searcher: Searcher, params: SearchParams
            ) -> tuple[query.Query, np.ndarray, dict[str, Counter[str]], dict[str, set[str]]]:
     """The query, the documents in the order asked for, the facet counts, the selections."""
-    columns = reader.facet_columns(searcher)
     q = parse_query(params.q, searcher, columns)
     selected = _filter_sets(params.filters, columns)
     mask, score = Matcher(searcher, columns).run(q, _counted(selected, columns))
@@ -393,19 +392,19 @@ def _match(reader: IndexReader, searcher: Searcher, params: SearchParams
 def search(reader: IndexReader, params: SearchParams) -> SearchResult:
     """Run one search: the page of hits, the exact total and every facet's counts."""
     with reader.searcher() as searcher:
-        q, docs, counters, selected = _match(reader, searcher, params)
+        columns = reader.facet_columns(searcher)
+        q, docs, counters, selected = _match(columns, searcher, params)
         total = len(docs)
         facets = _facets(counters, selected)
         hits: list[Hit] = []
         start = (params.page - 1) * params.per_page
-        words = query_words(searcher, q) if params.q else frozenset()
+        words = query_words(searcher, q, columns) if params.q else frozenset()
         for docnum in docs[start:start + params.per_page]:
             stored = searcher.stored_fields(int(docnum))
             snippet = highlight_text(words, stored.get("text", ""))
             if not snippet:
                 snippet = plain_snippet(stored.get("text", ""))
             hits.append(hit_from_stored(stored, snippet))
-        columns = reader.facet_columns(searcher)
         suggestion = (suggest(searcher, params.q, columns.remember)
                       if params.q and total < SUGGEST_BELOW else None)
         return SearchResult(params=params, total=total, hits=hits, facets=facets,
@@ -415,7 +414,7 @@ def search(reader: IndexReader, params: SearchParams) -> SearchResult:
 def iter_hits(reader: IndexReader, params: SearchParams) -> Iterator[Hit]:
     """Every hit of a search, in its order, without snippets: for exports and feeds."""
     with reader.searcher() as searcher:
-        _, docs, _, _ = _match(reader, searcher, params)
+        _, docs, _, _ = _match(reader.facet_columns(searcher), searcher, params)
         for docnum in docs:
             yield hit_from_stored(searcher.stored_fields(int(docnum)), Markup(""))
 

@@ -61,6 +61,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, STORED_COLUMN, WHOOSH3_HEADER_M
 from whoosh.columns import CompressedBytesColumn, NumericColumn, VarBytesColumn
 from whoosh.filedb.filetables import OrderedHashReader
 from whoosh.matching.wrappers import FilterMatcher
+from whoosh.query import Prefix
 from whoosh.reading import SegmentReader, TermNotFound
 from whoosh.system import pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
@@ -750,7 +751,12 @@ def prefix_terms(leaf: Any, fieldname: str, prefix: bytes) -> list[bytes] | None
 
 
 def pattern_terms(q: Any, reader: Any) -> Iterator[bytes]:
-    """The index terms a prefix or wildcard query stands for in ``reader``, in order."""
+    """The index terms a prefix or wildcard query stands for in ``reader``, in order (a
+    prefix's from the segment's terms file in one piece, as ``prefix_terms`` reads them)."""
+    if type(q) is Prefix:
+        found = prefix_terms(reader, q.fieldname, reader._text_to_bytes(q.fieldname, q.text))
+        if found is not None:
+            return iter(found)
     return q._btexts(reader)
 
 

@@ -23,6 +23,8 @@ from whoosh.analysis import Token
 from whoosh.lang.porter import stem as porter_stem
 from whoosh.searching import Searcher
 
+from archive.postings import FacetColumns, expansions
+
 SNIPPET_CHARS = 300  # the longest passage
 SURROUND = 60  # characters of context before and after a match
 FIRST_MATCHES = 6  # windows opened around the earliest matches
@@ -180,8 +182,9 @@ def best_fragments(fragments: list[Any], count: int = 2) -> list[Any]:
                   key=lambda f: f.startchar)
 
 
-def query_words(searcher: Searcher, q: query.Query) -> frozenset[str]:
-    """The words of the text field the query looks for (prefixes expanded) that the index has."""
+def query_words(searcher: Searcher, q: query.Query, columns: FacetColumns) -> frozenset[str]:
+    """The words of the text field the query looks for (prefixes expanded, as the matcher
+    expanded them) that the index has."""
     # Not Query.existing_terms: its loop variable shadows its fieldname argument, so
     # after the first leaf of Or(title:x, text:x, ...) it skips the rest.
     reader, field_ = searcher.reader(), searcher.schema["text"]
@@ -190,9 +193,10 @@ def query_words(searcher: Searcher, q: query.Query) -> frozenset[str]:
     for leaf in leaves:
         if leaf.field() != "text":
             continue
+        if isinstance(leaf, query.PatternQuery):
+            words.update(field_.from_bytes(b) for b in expansions(leaf, searcher, columns))
+            continue
         for _, text in leaf.expanded_terms(reader, phrases=True):
-            # A prefix's expansions come as the index's bytes, a term's as text.
-            btext = text if isinstance(text, bytes) else field_.to_bytes(text)
-            if ("text", btext) in reader:
-                words.add(field_.from_bytes(btext))
+            if ("text", field_.to_bytes(text)) in reader:
+                words.add(text)
     return frozenset(words)
