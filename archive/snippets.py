@@ -197,6 +197,8 @@ def query_words(searcher: Searcher, q: query.Query, columns: FacetColumns) -> fr
             words.update(field_.from_bytes(b) for b in expansions(leaf, searcher, columns))
             continue
         for _, text in leaf.expanded_terms(reader, phrases=True):
-            if ("text", field_.to_bytes(text)) in reader:
-                words.add(text)
+            # A range's expansions come as the index's bytes, a term's as text.
+            btext = text if isinstance(text, bytes) else field_.to_bytes(text)
+            if ("text", btext) in reader:
+                words.add(field_.from_bytes(btext))
     return frozenset(words)
