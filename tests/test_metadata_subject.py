@@ -58,3 +58,49 @@ def test_the_sources_title_wins_and_a_bare_letter_gets_who_answered() -> None:
     assert meta.title == "Bin collection complaints 2023"
     letter = "Kent Police\nOur ref: FOI 1234/23\nDate: 4 May 2023\n\nDear Sir\nWe do not hold the information.\n"
     assert enrich(letter, title="Kent Police").title == "Kent Police: response FOI 1234/23 of 2023-05-04"
+
+
+def test_a_source_title_in_capitals_with_a_reference_says_its_subject() -> None:
+    assert source("F0013056 - FREEDOM OF INFORMATION ACT - REQUEST FOR INFORMATION HELD ON THE CRASH OF "
+                  "PIPER LANCE 9H-ABU") == "The crash of piper lance 9H-ABU"
+    assert source("Freedom of Information Act 2000") == "Freedom of Information Act 2000"  # nothing left: as written
+
+
+@pytest.mark.parametrize("text, title", [
+    # A lead-in that asks for "the following", a list number, "the total number of" and
+    # words addressed to the body go; a comma inside "in, or on," is no place to stop.
+    ("Dear Ms Robinson,\n\nI note you seek access to the following information:\n\nUnder the provisions of the "
+     "FOI Act, please can you provide the following: \n1.  The total number of crimes logged by your force that "
+     "happened in, or on, hospital grounds in the years \n2019/20 to 2023/24.\n\nYour request has now been "
+     "considered.\n", "Number of crimes that happened in, or on, hospital grounds in the years 2019/20…"),
+    # A way of asking that says nothing: "Could you answer if X" is "Whether X".
+    ("Your request:\nCould you answer if the library service completes annual CIPFA library stats. If yes, "
+     "please send them.\n\nOur response:\nWe do not.\n", "Whether the library service completes annual CIPFA library stats"),
+    # The line under the greeting is the letter's subject heading.
+    ("Dear Mr Boomer\n\nMaltese Investigation to Piper Lance 9H-ABU on 3rd December 1995\n\nThank you for your "
+     "email.\n", "Maltese Investigation to Piper Lance 9H-ABU on 3rd December 1995"),
+    # What a decision notice says the complainant asked for.
+    ("Decision notice\n\nThe complainant asked the council to provide information on the council’s standing "
+     "orders and its code of conduct.\n", "The council’s standing orders and its code of conduct"),
+    # A table sent as an attachment: its heading, not the force's name above it.
+    ("Hertfordshire Constabulary\nReported Crimes Committed on Hospital Grounds/Premises\nDate - 01/04/19 - "
+     "31/03/24\n\nTotal\n883\n", "Reported Crimes Committed on Hospital Grounds/Premises"),
+])
+def test_a_title_made_from_the_words_of_the_request(text: str, title: str) -> None:
+    assert enrich(text, title="FOIA Response").title == title
+
+
+def test_a_subject_that_points_elsewhere_is_no_title() -> None:
+    # "the specifics of this policy" says nothing read on its own; nor does a form's
+    # placeholder. Who answered, with the reference and date, is more honest.
+    letter = ("NHS Greater Glasgow and Clyde\nOur Ref: FOI 16358\n13 November 2020\n\nDear Uma\n\nThank you for "
+              "your request. I would like to know more about the specifics of this policy.\n")
+    meta = enrich(letter, title="Name and address of recipient")
+    assert meta.title == "NHS Greater Glasgow and Clyde: response FOI 16358 of 2020-11-13"
+
+
+def test_lines_of_an_address_or_a_wrapped_sentence_are_no_heading() -> None:
+    letter = ("Your right to appeal\n\nIf you are dissatisfied, you can ask us\nto conduct an internal review. "
+              "The internal review will be conducted by\nsomeone who was not involved in the processing of your "
+              "original request, in accordance with\nthe complaints procedure.\nJ B Russell House\n")
+    assert enrich(letter, title="Your right to appeal").title == "Your right to appeal"

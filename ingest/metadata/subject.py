@@ -27,6 +27,7 @@ _GENERIC = frozenset("""
     signature legal docx doc pdf google docs page date dear sir madam requester protection service
     services enquiry enquiries case disclosure log information-request informationrequest via
     rights compliance governance records management department directorate division access
+    name address recipient addressee
     """.split())
 # Words that carry no subject: what is left of "The questions we asked" or "The contract was".
 _EMPTY = frozenset("""
@@ -40,7 +41,8 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _CODE = re.compile(r"\b[A-Z]{0,6}[/\-.]?[A-Z0-9]*\d[A-Z0-9/\-.]*\b|\b[A-Z]{2,6}/[A-Z0-9]{3,}\b")
 _FILE_NAME = re.compile(r"\.(?:docx?|pdf|xlsx?|html?|txt|odt|msg|eml)\b", re.IGNORECASE)
 _SALUTATION = re.compile(r"^\s*(?:dear|good\s+(?:morning|afternoon|evening)|hello|hi)\b", re.IGNORECASE)
-_SENTENCE = re.compile(r"^\s*(?:you|we|i|our|thank|please|this|if|as|further)\b", re.IGNORECASE)
+_SENTENCE = re.compile(r"^\s*(?:you|your|we|i|my|our|thank|please|this|if|as|further|following|in\s+(?:response|reply)"
+                       r"|with\s+(?:reference|regard)|on\s+\d)\b", re.IGNORECASE)
 
 # "Thank you for your request for information (received on ...) relating to X".
 _NAMED = re.compile(
@@ -56,12 +58,25 @@ _ABOUT = re.compile(
     |on\s+the\s+subject\s+of|(?:request|enquiry)\s+concerns)\s+(?P<what>[^.\n?]{4,240})""",
     re.VERBOSE | re.IGNORECASE,
 )
+# "The complainant asked the council to provide information on X"; "requested copies of X".
+_ASKED = re.compile(
+    r"""\b(?:asked|requested|sought)\s+(?:[^.\n]{0,60}?\bto\s+(?:provide|disclose|supply|release)\s+)?
+    (?:(?:all|any|the|copies\s+of|a\s+copy\s+of|details\s+of)\s+)?(?:information|details|data|documents|records)\s+
+    (?:on|about|regarding|concerning|relating\s+to|in\s+relation\s+to|held\s+on)\s+(?P<what>(?:[^.\n]|\n(?![ \t]*\n)){4,240})""",
+    re.VERBOSE | re.IGNORECASE,
+)
+# The line under "Dear ...": in a British letter, the subject heading.
+_AFTER_GREETING = re.compile(r"^[ \t]*dear\b[^\n]{0,60}\n(?:[ \t]*\n)*[ \t]*(?P<what>[^\n.]{8,200}?)[ \t]*\n",
+                             re.IGNORECASE | re.MULTILINE)
+# Lines of an address block or a signature, never a heading.
+_NOT_HEADING = re.compile(r"@|https?:|www\.|\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b|\d{5,}|\b\d{3,5}\s\d{3,}\b|[:|;]|[.,]$|\b(?:and|or|of|to|the)$"
+                          r"|\b(?:road|street|lane|avenue|square|house|building|campus|floor|suite|po\s+box)\b", re.IGNORECASE)
 _LIST_START = re.compile(r"^\W*(?:\d{1,2}|[a-z])[.)]\s+")
 _SUBJECT_LINE = re.compile(r"^[ \t]*(?:re|subject|title)[ \t]*[:\-–][ \t]*(?P<what>[^\n]{4,200})$",
                            re.IGNORECASE | re.MULTILINE)
 # Where the subject's words stop: what follows is the request's handling, not its subject.
 _CUT = re.compile(
-    r"""\s+(?:which|that)\s+(?:we|was|were|you)\b|\s+(?:received|dated|sent|submitted|made)\s+(?:on|by|to)\b
+    r"""\s+(?:which|that)\s+(?:we|was|were|you)\b|\s+(?:received|dated|sent|submitted|made)\s+(?:on|by)\b|\s+(?:sent|submitted|made)\s+to\s+(?:us|you|this)\b
     |\s+(?:has|have)\s+been\b|\s+is\s+(?:now|being|as)\b|\s+under\s+the\s+(?:freedom|environmental|foi)
     |\s+(?:and|but)\s+(?:we|i|our|your|the\s+(?:council|force|trust))\b|\s*[;(]|\s+-\s+|\s+–\s+
     |\s+(?:we|i)\s+(?:are|am|have|would|can|will)\b|,\s+(?:we|i|please|which|as|our|this)\b
@@ -73,9 +88,26 @@ _OPENING = re.compile(
     r"""^\W*(?:(?:dear\s+[^\n,]*,?\s*)?(?:we|i)\s+(?:are|am)\s+(?:submitting|writing|making)[^.:\n]*?(?:request|to\s+request)\s*(?:for\s+)?
     |(?:i|we)\s+(?:would\s+like|wish|want)\s+to\s+(?:request|ask\s+for|know|see|obtain|receive)\s+
     |(?:please|could\s+you|can\s+you|would\s+you)\s+(?:please\s+)?(?:provide|send|supply|tell|let)\s+(?:me|us)\s+(?:with\s+)?
-    |under\s+the\s+freedom\s+of\s+information\s+act[^,\n]*,\s*)""",
+    |under\s+the\s+(?:provisions\s+of\s+the\s+)?(?:freedom\s+of\s+information|foi)\s+act[^,\n]*,\s*
+    |[^:\n]{0,120}?\b(?:provide|send|supply|let\s+me\s+know|tell\s+me)\b[^:\n]{0,40}?\bfollowing\b[^:\n]{0,20}:\s*)+""",
     re.VERBOSE | re.IGNORECASE,
 )
+# Ways of asking that say nothing of what is asked: "Could you answer if X" is "Whether X".
+_ASKING = (
+    (re.compile(r"^(?:could|can|would|will)\s+you\s+(?:please\s+)?(?:answer|confirm|tell\s+me|advise|state|let\s+me\s+know)\s+(?:if|whether)\s+",
+                re.IGNORECASE), "Whether "),
+    (re.compile(r"^(?:please\s+)?(?:(?:could|can|would)\s+you\s+)?(?:please\s+)?(?:provide|send|supply|disclose)\s+(?:me\s+|us\s+)?(?:with\s+)?"
+                r"(?:(?:a\s+)?cop(?:y|ies)\s+of\s+|details\s+of\s+|information\s+(?:on|about|regarding)\s+)?", re.IGNORECASE), ""),
+    (re.compile(r"^the\s+total\s+number\s+of\s+", re.IGNORECASE), "Number of "),
+    (re.compile(r"^(?:various\s+matters|a\s+number\s+of\s+(?:matters|issues))\s+(?:including|such\s+as)\s+", re.IGNORECASE), ""),
+)
+# Words addressed to the body, which say nothing of the subject: "crimes logged by your force".
+_TO_YOU = re.compile(r"\s+(?:(?:held|kept|recorded|logged)\s+)?by\s+(?:your|the)\s+(?:force|council|authority|organisation|organization|"
+                     r"trust|department|constabulary|service|board)\b|\s+held\s+by\s+you\b", re.IGNORECASE)
+# A subject that points elsewhere ("the specifics of this policy", "the data in the attached
+# file") says nothing read on its own.
+_POINTS_ELSEWHERE = re.compile(
+    r"\b(?:this|these|those|the\s+above|above|the\s+attached|attached|the\s+following|said)\s+(?:\w+\s+)?\w+", re.IGNORECASE)
 
 
 def says_what(title: str | None, names: tuple[str, ...] = (), *, letterhead: bool = False) -> bool:
@@ -105,7 +137,7 @@ def find_title(text: str, title: str | None, *, source_title: str | None = None,
     if source_title and says_what(source(source_title), names):
         return source(source_title)
     for made in _candidates(text):
-        if says_what(made, names) and sum(1 for w in _WORD.findall(made) if w.lower() not in _EMPTY | _GENERIC) >= 2:
+        if says_what(made, names) and _content_words(_POINTS_ELSEWHERE.sub(" ", made)) >= 2:
             return made
     if says_what(title, names, letterhead=True):
         return title
@@ -114,10 +146,17 @@ def find_title(text: str, title: str | None, *, source_title: str | None = None,
     return None
 
 
+def _content_words(text: str) -> int:
+    return sum(1 for w in _WORD.findall(_CODE.sub(" ", text)) if w.lower() not in _EMPTY | _GENERIC)
+
+
 def _candidates(text: str):  # type: ignore[no-untyped-def]
     head = text[:6000]
     for m in _SUBJECT_LINE.finditer(head[:1500]):
         yield source(m["what"])
+    for m in _AFTER_GREETING.finditer(head[:3000]):
+        if not _SENTENCE.match(m["what"]) and not m["what"].rstrip().endswith(":"):
+            yield _shorten(source(m["what"]))
     for m in _NAMED.finditer(head):
         what = _tidy(m["what"])
         if what:
@@ -129,20 +168,36 @@ def _candidates(text: str):  # type: ignore[no-untyped-def]
             what = _tidy(m["what"])
             if what:
                 yield what
-        first = _tidy(_OPENING.sub("", _LIST_START.sub("", request.strip()))[:300])
+        first = _tidy(_LIST_START.sub("", _OPENING.sub("", _LIST_START.sub("", request.strip())))[:300])
         if first:
             yield first
+    # A decision notice or a letter that tells the request: "the complainant asked the
+    # council to provide information on X".
+    for m in _ASKED.finditer(head):
+        what = _tidy(m["what"])
+        if what:
+            yield what
     # No request quoted: what the top of the letter says it is about.
     for m in _ABOUT.finditer(head[:1500]):
         what = _tidy(m["what"])
         if what:
             yield what
+    # Nor that: a heading among the first lines, in capitals or title case, as a table or
+    # form sent as an attachment has one ("Reported Crimes Committed on Hospital Grounds").
+    for line in [line.strip() for line in head[:1200].splitlines() if line.strip()][:8]:
+        long_words = [w for w in _WORD.findall(line) if len(w) > 3]
+        if (len(line.split()) <= 16 and not _NOT_HEADING.search(line) and says_what(line, letterhead=True)
+                and sum(1 for w in long_words if w.lower() not in _GENERIC) >= 4
+                and sum(1 for w in long_words if w[0].isupper()) >= 0.8 * len(long_words)):
+            yield source(line)
 
 
 _FORWARDED = re.compile(r"^(?:\s*(?:re|fw|fwd|aw|wg|subject)\s*:\s*)+", re.IGNORECASE)
 _REQUEST_WORDS = re.compile(
-    r"^(?:(?:freedom\s+of\s+information|foi|eir|environmental\s+information)(?:\s+(?:act|regulations))?"
-    r"(?:\s+\d{4})?\s*(?:request|response)?\s*[-–:]\s*)+", re.IGNORECASE)
+    r"^(?:[A-Z]{0,4}\d{4,}\s*[-–:]\s*)?"  # a leading reference: "F0013056 - "
+    r"(?:(?:(?:freedom\s+of\s+information|foi|eir|environmental\s+information)(?:\s+(?:act|regulations))?"
+    r"(?:\s+\d{4})?\s*(?:request|response)?|request\s+for\s+information)\s*[-–:]\s*"
+    r"|request\s+for\s+information(?:\s+held)?\s+(?:on|about|regarding|concerning)\s+)+", re.IGNORECASE)
 
 
 def source(title: str) -> str:
@@ -150,24 +205,45 @@ def source(title: str) -> str:
     "Freedom of Information request –"."""
     title = " ".join(title.split())
     title = _REQUEST_WORDS.sub("", _FORWARDED.sub("", title)).strip().removesuffix(".") or title
+    if title.isupper():  # a heading in capitals reads better as a sentence; "9H-ABU" stays
+        title = re.sub(r"(?<![\w-])[A-Z]+(?![\w-])", lambda m: m[0].lower(), title)
     return title[0].upper() + title[1:]
+
+
+_SENTENCE_END = re.compile(r"[.!](?=\s+[A-Z])")
+_FUNCTION_WORD = re.compile(r"\b(?:in|on|of|or|and|to|for|the|a|an|at|by|with)$", re.IGNORECASE)
+
+
+def _shorten(what: str) -> str:
+    """At most MAX_WORDS words: stopped at a clause break within the limit, else at the
+    limit; never at the comma of "in, or on,"."""
+    words = what.split()
+    if len(words) <= MAX_WORDS:
+        return what
+    head = " ".join(words[:MAX_WORDS])
+    for comma in reversed([i for i, c in enumerate(head) if c == ","]):
+        if comma <= len(head) // 2:
+            break
+        if not _FUNCTION_WORD.search(head[:comma]):
+            return head[:comma]
+    return head.rstrip(",;:") + "…"
 
 
 def _tidy(what: str) -> str | None:
     what = " ".join(what.split())
+    for asking, instead in _ASKING:
+        what = asking.sub(instead, what, count=1)
+    what = _TO_YOU.sub("", what)
     question = what.find("?")
     if question > 0:
         what = what[:question + 1]  # a question is whole at its question mark
     cut = _CUT.search(what)
     if cut:
         what = what[:cut.start()]
-    what = what.strip(" ,.:;\"“”‘-–")
-    words = what.split()
-    if len(words) > MAX_WORDS:
-        # Stop at a clause break within the limit, else at the limit.
-        head = " ".join(words[:MAX_WORDS])
-        comma = head.rfind(",")
-        what = head[:comma] if comma > len(head) // 2 else head + "…"
+    sentence = _SENTENCE_END.search(what)
+    if sentence:
+        what = what[:sentence.start()]
+    what = _shorten(what.strip(" ,.:;\"“”‘-–"))
     if not what:
         return None
     if what.isupper():
