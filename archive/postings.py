@@ -61,8 +61,9 @@ def _decode_positions(raw: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
     counts = np.frombuffer(b"".join([v[:4] for v in raw]), dtype=">u4").astype(np.int64)
     deltas: np.ndarray | None = None
     if all(v.startswith(_PICKLED_LIST, 4) for v in raw):
-        # After the prefix: MARK, the items, APPENDS (several) or the item, APPEND (one).
-        body = b"".join([v[11 if v[10] == 40 else 10:-2 if v[-1] == 46 else -1] for v in raw])
+        # After the 4-byte count and the prefix (bytes 4-8): MARK, the items, APPENDS
+        # (several) or the item, APPEND (one); a STOP at the end, or not.
+        body = b"".join([v[10 if v[9] == 40 else 9:-2 if v[-1] == 46 else -1] for v in raw])
         try:
             flat = pickle.loads(b"\x80\x02(" + body + b"l.")
         except Exception:  # framing not as expected: the general way below

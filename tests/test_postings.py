@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import formats
@@ -33,3 +34,13 @@ def test_small_and_large_gaps_mixed_in_one_read() -> None:
     counts, flat = _decode_positions([ENCODE(p) for p in postings])
     assert counts.tolist() == [3, 1, 3, 2, 1]
     assert flat.tolist() == [0, 1, 2, 5, 0, 300, 70_000, 3, 4, 100_000]
+
+
+@pytest.mark.parametrize("position", [0, 5, 40, 46, 75, 78, 93, 125, 255, 256, 70_000])
+def test_a_lone_position_whose_byte_is_also_an_opcode(position: int) -> None:
+    # A posting of one position pickles as BININT1 <byte> APPEND: the byte is data,
+    # however it reads as an opcode ('(' 40, 'N' 78, '}' 125).
+    postings = [[position], [3, position + 4], [position]]
+    counts, flat = _decode_positions([ENCODE(p) for p in postings])
+    assert counts.tolist() == [1, 2, 1]
+    assert flat.tolist() == [position, 3, position + 4, position]
