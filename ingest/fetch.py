@@ -548,9 +548,13 @@ class Fetcher:
             remaining = self.deadline - (time.monotonic() - start)
             if remaining <= 0:
                 raise FetchError("timeout", f"over the {self.deadline}s deadline", url=url)
+            if response.isclosed():
+                # Python 3.12.2 and later (CPython gh-113199): read1() closes the response,
+                # and with it the socket, as soon as Content-Length bytes are read.
+                break
             # Each read waits at most until the deadline: a drip of one byte every
             # 50 ms cannot keep us past it.
-            if sock is not None:
+            if sock is not None and sock.fileno() != -1:
                 sock.settimeout(min(self.timeout, remaining))
             chunk = response.read1(CHUNK)
             if not chunk:

@@ -299,3 +299,24 @@ def test_connection_refused_is_a_connection_error() -> None:
     with pytest.raises(FetchError) as info:
         f.get(f"http://{host}/x")
     assert info.value.reason == "connection"
+
+
+def test_a_response_closed_once_its_length_is_read(local_http: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Python 3.12.2 and later (CPython gh-113199): read1() closes the response and its
+    # socket as soon as Content-Length bytes are read. Here that behaviour is given to
+    # this interpreter's http.client, whatever its version, so the fetcher is held to it.
+    import http.client
+
+    read1 = http.client.HTTPResponse.read1
+
+    def closing_read1(self: http.client.HTTPResponse, n: int = -1) -> bytes:
+        data = read1(self, n)
+        if self.length == 0 and not self.chunked and self.fp is not None:
+            self._close_conn()
+        return data
+
+    monkeypatch.setattr(http.client.HTTPResponse, "read1", closing_read1)
+    body = b"%PDF-1.4\n" + b"x" * 200_000
+    local_http.route("/big.pdf", Reply(200, {"Content-Type": "application/pdf"}, body))
+    result = fetcher(local_http).get(local_http.url("/big.pdf"))
+    assert result.status == 200 and result.body == body
