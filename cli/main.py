@@ -58,12 +58,15 @@ def main(verbose: bool) -> None:
               help="Run every configured source not marked enabled = false.")
 @click.option("--retry-failed", is_flag=True,
               help="Only redo what failed last time (fetches and extractions) in the sources chosen.")
+@click.option("--only", "only_urls", multiple=True, metavar="URL",
+              help="With one --source: take just these URLs (responses, listings to follow), "
+                   "not the whole log (repeatable).")
 @click.option("--follow-symlinks", is_flag=True,
               help="Also take links that lead out of a folder given, hard links to files "
                    "outside it and other mounts inside it (skipped by default).")
 def ingest(paths: tuple[str, ...], config_path: str | None, progress: bool | None,
            source_names: tuple[str, ...], all_sources: bool, retry_failed: bool,
-           follow_symlinks: bool) -> None:
+           only_urls: tuple[str, ...], follow_symlinks: bool) -> None:
     """Take files and folders (recursively), or configured sources, into the archive.
 
     Every original is kept write-once under its sha256 with a record of where it
@@ -87,7 +90,9 @@ def ingest(paths: tuple[str, ...], config_path: str | None, progress: bool | Non
     names = list(source_names) or (enabled_sources(config) if all_sources or retry_failed else [])
     if not names:
         raise click.UsageError("give PATHS, --source NAME or --all")
-    _ingest_sources(config, names, show, retry_failed)
+    if only_urls and (len(source_names) != 1 or all_sources or retry_failed):
+        raise click.UsageError("--only is for one --source NAME")
+    _ingest_sources(config, names, show, retry_failed, set(only_urls) or None)
 
 
 def _ingest_paths(config: Config, paths: tuple[str, ...], show: bool, follow_symlinks: bool) -> None:
@@ -106,7 +111,8 @@ def _ingest_paths(config: Config, paths: tuple[str, ...], show: bool, follow_sym
     click.echo(summary.line())
 
 
-def _ingest_sources(config: Config, names: list[str], show: bool, retry_failed: bool) -> None:
+def _ingest_sources(config: Config, names: list[str], show: bool, retry_failed: bool,
+                    only: set[str] | None = None) -> None:
     from ingest.sources.runner import run_source
     from ingest.sources.web import SourceError
 
@@ -114,7 +120,7 @@ def _ingest_sources(config: Config, names: list[str], show: bool, retry_failed: 
         try:
             line = _FetchLine(name)
             summary = run_source(config, name, progress=_progress_bar(line.end) if show else None,
-                                 retry_failed=retry_failed, fetch_progress=line if show else None)
+                                 retry_failed=retry_failed, fetch_progress=line if show else None, only=only)
             line.end()
         except SourceError as exc:
             raise click.ClickException(str(exc)) from None
@@ -127,15 +133,25 @@ def _ingest_sources(config: Config, names: list[str], show: bool, retry_failed: 
 
 @main.command("sources")
 @config_option
-def sources_command(config_path: str | None) -> None:
-    """List the configured sources, their kind and their last run.
+@click.option("--check", "check_name", default=None, metavar="NAME",
+              help="Say what source NAME does with each URL given, and why.")
+@click.argument("urls", nargs=-1)
+def sources_command(config_path: str | None, check_name: str | None, urls: tuple[str, ...]) -> None:
+    """List the configured sources, their kind, their evidence and their last run; or,
+    with --check NAME URL..., whether the source would take each URL as a response,
+    follow it as a listing, take it with a response as an attachment, or ignore it.
 
     Example: foi-archive sources
+
+    Example: foi-archive sources --check met_police https://www.met.police.uk/foi-ai/...
     """
     from archive.store import Store
     from ingest.crawlstate import CrawlState
 
     config = load_config(config_path)
+    if check_name is not None or urls:
+        _check_urls(config, check_name, urls)
+        return
     if not config.sources:
         click.echo("no sources configured (add [sources.NAME] tables to the config file)")
         return
@@ -145,6 +161,8 @@ def sources_command(config_path: str | None) -> None:
         for name, settings in config.sources.items():
             off = "" if settings.get("enabled", True) else " (disabled)"
             click.echo(f"{name}: {settings.get('kind', '?')}{off}")
+            if settings.get("evidence"):
+                click.echo(f"  evidence: {settings['evidence']}")
             run = state.last_run(name) if state else None
             if run is None:
                 click.echo("  never run")
@@ -156,6 +174,26 @@ def sources_command(config_path: str | None) -> None:
     finally:
         if store:
             store.close()
+
+
+def _check_urls(config: Config, name: str | None, urls: tuple[str, ...]) -> None:
+    from ingest.sources.runner import make_source
+    from ingest.sources.web import SourceError
+
+    if not name or not urls:
+        raise click.UsageError("give --check NAME and one or more URLs")
+    if name not in config.sources:
+        raise click.ClickException(f"no source {name!r} in the configuration "
+                                   f"(configured: {', '.join(config.sources) or 'none'})")
+    try:
+        source = make_source(name, config.sources[name], config)
+    except SourceError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not hasattr(source, "check"):
+        raise click.ClickException(f"{name} is a {source.kind} source: it reads files, not URLs")
+    for url in urls:
+        verdict = source.check(url)
+        click.echo(f"{verdict.action:<10} {url}\n{'':<10} {verdict.reason}")
 
 
 @main.command("failures")

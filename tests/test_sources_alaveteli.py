@@ -148,3 +148,18 @@ def test_list_pages_reach_requests_older_than_the_feed(tmp_path: Path, wdtk: Sit
 def test_an_unknown_feed_kind_is_a_config_error(tmp_path: Path, wdtk: Site) -> None:
     with pytest.raises(ValueError, match="feed must be one of"):
         run_source(make_config(tmp_path, wdtk, feed="rss"), "wdtk")
+
+
+def test_only_takes_request_urls_as_people_copy_them(tmp_path: Path, wdtk: Site) -> None:
+    # A request's address with a locale, a query and a fragment, and an attachment of it,
+    # as real WhatDoTheyKnow links carry them: one request, one record; a request named by
+    # its number is not guessed at.
+    config = make_config(tmp_path, wdtk)
+    only = {wdtk.url("/cy/request/housing_data?utm_campaign=alaveteli-experiments-87&utm_source=x"),
+            wdtk.url("/request/housing_data#incoming-1982253"),
+            wdtk.url("/request/housing_data/response/1000437/attach/html/2/Response.pdf.html"),
+            wdtk.url("/request/412769/response/1000437/attach/html/4/Notice.pdf.html")}
+    summary = run_source(config, "wdtk", only=only)
+    assert (summary.new, summary.failed) == (1, 0), summary
+    assert wdtk.hits("/request/housing_data.json") == 1 and wdtk.hits("/request/412769.json") == 0
+    assert wdtk.hits("/feed/body/mhclg.json") == 0  # just those URLs, not the body's feed

@@ -96,3 +96,32 @@ def test_progress_shows_the_fetching_then_the_extraction(tmp_path: Path, log_sit
     # The last fetch line counts every page and file stored, then extraction takes over.
     assert err.index("Fetching swp:") < err.index("Extracting")
     assert "swp: 3 new" in result.stdout
+
+
+def test_sources_check_says_what_a_source_does_with_each_url(tmp_path: Path, log_site: Site) -> None:
+    conf = write_config(tmp_path, log_site)
+    out = run("sources", "--config", str(conf), "--check", "swp",
+              log_site.url(ITEM.format(ref="34625")), log_site.url(LOG + "?page=2"),
+              log_site.url("/files/costs.csv"), log_site.url("/about/"),
+              "https://www.example.org/foi-ai/south-wales-police/disclosure-log/2025/april/foi-1/")
+    lines = out.splitlines()
+    assert [line.split()[0] for line in lines[::2]] == ["response", "listing", "attachment", "ignore", "ignore"]
+    assert lines[1].strip() == "matches item_pattern"
+    assert lines[3].strip() == "matches follow_pattern"
+    assert lines[7].strip() == "matches neither item_pattern nor follow_pattern"
+    assert lines[9].strip().startswith("host www.example.org is not one of this source's (127.0.0.1:")
+
+
+def test_sources_check_refuses_an_unknown_source_or_no_urls(tmp_path: Path, log_site: Site) -> None:
+    conf = write_config(tmp_path, log_site)
+    result = CliRunner().invoke(main, ["sources", "--config", str(conf), "--check", "nope", "https://x.org/"])
+    assert result.exit_code == 1 and "no source 'nope' in the configuration" in result.output
+    result = CliRunner().invoke(main, ["sources", "--config", str(conf), "--check", "swp"])
+    assert result.exit_code == 2 and "give --check NAME and one or more URLs" in result.output
+
+
+def test_sources_lists_each_source_s_evidence(tmp_path: Path, log_site: Site) -> None:
+    conf = write_config(tmp_path, log_site)
+    conf.write_text(conf.read_text().replace('authority = "Nobody"', 'authority = "Nobody"\nevidence = "none seen"'))
+    out = run("sources", "--config", str(conf))
+    assert "live: disclosure_log (disabled)\n  evidence: none seen\n" in out

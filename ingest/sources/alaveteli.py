@@ -16,22 +16,28 @@ import re
 import xml.etree.ElementTree as ElementTree
 from collections import Counter
 from typing import Any
+from urllib.parse import urlsplit
 
 from archive.config import Config
 from archive.store import document_id
 from ingest.pipeline import Ingester, Item
-from ingest.sources.web import (ATTACHMENT_EXTS, CRAWL_KEYS, check_settings, collect_records,
-                                fetch_attachments, make_crawl, page_links, url_ext)
+from ingest.sources.web import (ATTACHMENT, ATTACHMENT_EXTS, CRAWL_KEYS, IGNORE, LISTING, RESPONSE, Verdict,
+                                check_settings, collect_records, fetch_attachments, foreign_host, make_crawl,
+                                page_links, source_hosts, url_ext)
 
 log = logging.getLogger(__name__)
 
 KEYS = CRAWL_KEYS | {"base_url", "bodies", "max_requests", "feed", "list_pages"}
 FEEDS = ("json", "atom")
 ATOM = "{http://www.w3.org/2005/Atom}"
-#: A request's page, as linked from feeds and lists (fragments and queries aside).
-REQUEST_LINK_RE = re.compile(r"/request/([a-z0-9_]+)(?:[?#/].*)?$")
 #: A response's attachment download (not its "View as HTML" rendering).
 ATTACHMENT_RE = re.compile(r"/request/\d+/response/\d+/attach/\d+/")
+# The path of an Alaveteli page, after an optional locale ("/cy/", "/en_GB/"); a query
+# (utm_*, unfold=1) and a fragment (#incoming-1982253) never change which page it is.
+_REQUEST_PATH = re.compile(r"^(?:/[a-z]{2}(?:_[A-Z]{2})?)?/request/(?P<title>[a-z0-9_]+)(?:\.json)?/?$")
+_ATTACHMENT_PATH = re.compile(
+    r"^(?:/[a-z]{2}(?:_[A-Z]{2})?)?/request/(?P<title>[a-z0-9_]+)/response/\d+/attach/(?:html/)?\d+/")
+_BODY_PATH = re.compile(r"^(?:/[a-z]{2}(?:_[A-Z]{2})?)?/(?:feed/)?body/(?P<body>[a-z0-9_]+)(?:\.json)?(?:/.*)?$")
 #: Requests no longer public on the site: marked gone, never deleted here.
 HIDDEN = {"hidden", "requester_only"}
 URL_TITLE_RE = re.compile(r"^[a-z0-9_]+$")
@@ -57,6 +63,7 @@ class Alaveteli:
             raise ValueError(f"[sources.{name}] feed must be one of {', '.join(FEEDS)}, not {self.feed!r}")
         self.list_pages = int(settings.get("list_pages", 0))
         self.hints: dict[str, Any] = {}
+        self.hosts = source_hosts(settings, [self.base])
 
     def collect(self, ingester: Ingester, only: set[str] | None = None
                 ) -> tuple[list[Item], Counter[str]]:
@@ -71,11 +78,48 @@ class Alaveteli:
                 for title in found[: self.max_requests]:
                     titles.setdefault(title, None)
         else:
-            for url in only:
-                match = re.search(r"/request/([a-z0-9_]+)(\.json)?$", url)
-                if match:
-                    titles.setdefault(match.group(1), None)
+            for url in sorted(only):
+                title = self.request_of(url)
+                if title:
+                    titles.setdefault(title, None)
+                else:
+                    log.warning("%s: %s: %s", self.name, url, self.check(url).reason)
         return collect_records(ingester, crawl, titles, self._record)
+
+    def request_of(self, url: str) -> str | None:
+        """The url_title of the request a URL is, or is an attachment of; None for another
+        page, another site or a request named by its number (Alaveteli's own redirect
+        is the only way from a number to its url_title)."""
+        verdict = self.check(url)
+        if verdict.action not in (RESPONSE, ATTACHMENT):
+            return None
+        match = _REQUEST_PATH.match(urlsplit(url).path) or _ATTACHMENT_PATH.match(urlsplit(url).path)
+        return match["title"] if match else None
+
+    def check(self, url: str) -> Verdict:
+        """What this source does with ``url``, and why (``foi-archive sources --check``)."""
+        foreign = foreign_host(url.strip(), self.hosts)
+        if foreign:
+            return Verdict(url, IGNORE, foreign)
+        path = urlsplit(url.strip()).path
+        request, attachment = _REQUEST_PATH.match(path), _ATTACHMENT_PATH.match(path)
+        if request or attachment:
+            title = (request or attachment)["title"]  # type: ignore[index]
+            if title.isdigit():
+                return Verdict(url, IGNORE, f"names request number {title}, not its url_title: use the "
+                                            "address the site redirects it to (/request/<url_title>)")
+            if title in NOT_REQUESTS:
+                return Verdict(url, IGNORE, f"/request/{title} is a page of the site, not a request")
+            if attachment:
+                return Verdict(url, ATTACHMENT, f"an attachment of request {title}: taken with the request")
+            return Verdict(url, RESPONSE, f"request {title}")
+        body = _BODY_PATH.match(path)
+        if body:
+            name = body["body"]
+            if name in self.bodies:
+                return Verdict(url, LISTING, f"the requests of body {name}, one of this source's bodies")
+            return Verdict(url, IGNORE, f"body {name} is not in this source's bodies (add it to bodies)")
+        return Verdict(url, IGNORE, "neither a request, an attachment of one nor a body's list of requests")
 
     def _feed(self, crawl: Any, body: str) -> list[str]:
         """The url_titles a body feed names, newest first (Atom or JSON, as configured)."""
@@ -152,11 +196,21 @@ NOT_REQUESTS = {"new", "search_ahead", "select_authority"}
 
 
 def _unique(titles: list[str]) -> list[str]:
-    return [t for t in dict.fromkeys(titles) if URL_TITLE_RE.match(t) and t not in NOT_REQUESTS]
+    # A number is a request's id, never its url_title (Alaveteli redirects it to that).
+    return [t for t in dict.fromkeys(titles) if URL_TITLE_RE.match(t) and not t.isdigit()
+            and t not in NOT_REQUESTS]
 
 
 def _link_titles(urls: list[str]) -> list[str]:
-    return [m.group(1) for m in (REQUEST_LINK_RE.search(u) for u in urls) if m]
+    """The url_titles of the requests that links lead to: a request's page (any locale,
+    query or fragment) or an attachment of one."""
+    found = []
+    for url in urls:
+        path = urlsplit(url).path
+        match = _REQUEST_PATH.match(path) or _ATTACHMENT_PATH.match(path)
+        if match:
+            found.append(match["title"])
+    return found
 
 
 def json_feed_titles(body: bytes) -> list[str]:

@@ -11,8 +11,9 @@ from typing import Any
 from archive.config import Config
 from archive.store import document_id
 from ingest.pipeline import Ingester, Item
-from ingest.sources.web import (ATTACHMENT_EXTS, CRAWL_KEYS, SourceError, check_settings, collect_records,
-                                fetch_attachments, header_date, make_crawl, page_links, page_name, url_ext)
+from ingest.sources.web import (ATTACHMENT, ATTACHMENT_EXTS, CRAWL_KEYS, IGNORE, LISTING, RESPONSE, SourceError,
+                                Verdict, check_settings, collect_records, fetch_attachments, foreign_host,
+                                header_date, make_crawl, page_links, page_name, source_hosts, url_ext)
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +44,27 @@ class DisclosureLog:
         self.authority = str(settings["authority"])
         self.max_pages = int(settings.get("max_pages", 50))
         self.hints = {"authority": self.authority}
+        self.hosts = source_hosts(settings, self.start_urls)
 
     def is_attachment(self, url: str) -> bool:
         return url_ext(url) in ATTACHMENT_EXTS or bool(self.attachment and self.attachment.search(url))
+
+    def check(self, url: str) -> Verdict:
+        """What a crawl of this log does with ``url`` (a link's fragment is dropped, as
+        links on a page are), and why."""
+        link = url.strip().split("#", 1)[0]
+        foreign = foreign_host(link, self.hosts)
+        if foreign:
+            return Verdict(url, IGNORE, foreign)
+        if self.item.search(link):
+            return Verdict(url, RESPONSE, "matches item_pattern")
+        if self.is_attachment(link):
+            return Verdict(url, ATTACHMENT, "a document: taken with the response page that links to it")
+        if link in self.start_urls:
+            return Verdict(url, LISTING, "a start URL")
+        if self.follow.search(link):
+            return Verdict(url, LISTING, "matches follow_pattern")
+        return Verdict(url, IGNORE, "matches neither item_pattern nor follow_pattern")
 
     def collect(self, ingester: Ingester, only: set[str] | None = None) -> tuple[list[Item], Counter[str]]:
         """Crawl the log (or, with ``only``, just those URLs) and return its records."""
@@ -55,11 +74,13 @@ class DisclosureLog:
             queue = deque(self.start_urls)
             items: dict[str, None] = {}
         else:
-            items = {u: None for u in sorted(only) if self.item.search(u)}
-            queue = deque(u for u in sorted(only) if u not in items
-                          and (u in self.start_urls or self.follow.search(u)))
-            for url in sorted(only - set(items) - set(queue)):
-                crawl.fetch(url)  # a lone document link that failed: its state is brought up to date
+            verdicts = [self.check(u) for u in sorted(only)]
+            items = {v.url.split("#", 1)[0]: None for v in verdicts if v.action == RESPONSE}
+            queue = deque(v.url.split("#", 1)[0] for v in verdicts if v.action == LISTING)
+            for v in verdicts:
+                if v.action in (ATTACHMENT, IGNORE):
+                    # A lone document link that failed: its state is brought up to date.
+                    crawl.fetch(v.url.split("#", 1)[0])
         seen = set(queue)
         pages = 0
         while queue and pages < self.max_pages:

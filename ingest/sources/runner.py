@@ -82,8 +82,10 @@ FetchProgress = Callable[[str, Counter[str]], None]
 
 
 def run_source(config: Config, name: str, *, progress: Progress | None = None,
-               retry_failed: bool = False, fetch_progress: FetchProgress | None = None) -> RunSummary:
+               retry_failed: bool = False, fetch_progress: FetchProgress | None = None,
+               only: set[str] | None = None) -> RunSummary:
     """Collect one source's records and ingest them; a re-run adds only what changed.
+    With ``only``, just those URLs (as ``foi-archive sources --check`` judges them).
 
     ``fetch_progress(url, counts)`` is called after every fetch; ``progress`` then
     counts the extraction of the records found.
@@ -98,7 +100,6 @@ def run_source(config: Config, name: str, *, progress: Progress | None = None,
         state = CrawlState(ingester.store)
         run_id = state.start_run(name)
         started = (state.last_run(name) or {}).get("started", "")
-        only: set[str] | None = None
         redo: list[Item] = []
         if retry_failed:
             only = {row.url for row in state.failures(name)}

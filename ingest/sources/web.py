@@ -7,6 +7,7 @@ import email.utils
 import logging
 import os
 import re
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -33,12 +34,43 @@ TRANSIENT = {"failed", "deferred"}
 
 
 #: Settings every web source takes (fetching and politeness), besides its own.
-CRAWL_KEYS = {"kind", "enabled", "delay", "allow_private_addresses", "allowed_hosts", "timeout",
+CRAWL_KEYS = {"kind", "enabled", "evidence", "delay", "allow_private_addresses", "allowed_hosts", "timeout",
               "deadline", "retries", "backoff_base", "retry_after_cap", "refetch_days"}
 
 
 class SourceError(Exception):
     """A source's settings are missing or wrong."""
+
+
+#: What a source does with a URL (``foi-archive sources --check``).
+RESPONSE, LISTING, ATTACHMENT, IGNORE = "response", "listing", "attachment", "ignore"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a source would take a URL as a response, follow it as a listing, take it
+    with a response as an attachment, or ignore it; and why."""
+
+    url: str
+    action: str
+    reason: str
+
+
+def source_hosts(settings: dict[str, Any], urls: list[str]) -> set[str]:
+    """The hosts a source may fetch from: its start URLs' and its ``allowed_hosts``
+    (a log often answers on both ``www.`` and the bare name)."""
+    return {host_of(u) for u in urls} | {str(h) for h in settings.get("allowed_hosts", [])}
+
+
+def foreign_host(url: str, hosts: set[str]) -> str | None:
+    """Why a URL's host is not one of ``hosts``, or None if it is."""
+    try:
+        host = host_of(url)
+    except SourceError as exc:
+        return str(exc)
+    if host in hosts:
+        return None
+    return f"host {host} is not one of this source's ({', '.join(sorted(hosts))}); add it to allowed_hosts"
 
 
 def check_settings(name: str, settings: dict[str, Any], keys: set[str], required: tuple[str, ...]) -> None:
@@ -63,7 +95,7 @@ def host_of(url: str) -> str:
 def make_crawl(config: Config, name: str, settings: dict[str, Any], store: Store,
                urls: list[str], progress: Any = None) -> Crawl:
     """A Crawl for a source: its own hosts only, its delay, the configured User-Agent."""
-    hosts = {host_of(u) for u in urls} | set(settings.get("allowed_hosts", []))
+    hosts = source_hosts(settings, urls)
     fetcher = Fetcher(
         config.ingest.user_agent, allowed_hosts=hosts,
         delay=float(settings.get("delay", 1.0)),
