@@ -469,12 +469,15 @@ class Store:
                        sha256: str | None = None, final_url: str | None = None,
                        status: int | None = None, headers: dict[str, str] | None = None,
                        size: int | None = None, crawler: str | None = None,
-                       robots: str | None = None, redirects: list[str] | None = None) -> None:
+                       robots: str | None = None, redirects: list[str] | None = None,
+                       at: str | None = None) -> None:
+        """Record where bytes came from; ``at`` is when they were captured (now, unless
+        they come from a web archive made earlier)."""
         self.db.execute(
             "INSERT INTO provenance (doc_id, sha256, source, locator, final_url, at, event,"
             " status, headers, size, crawler, robots, redirects)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (doc_id, sha256, source, locator, final_url, utcnow(), event, status,
+            (doc_id, sha256, source, locator, final_url, at or utcnow(), event, status,
              json.dumps(headers) if headers else None, size, crawler, robots,
              json.dumps(redirects) if redirects else None),
         )

@@ -61,12 +61,15 @@ def main(verbose: bool) -> None:
 @click.option("--only", "only_urls", multiple=True, metavar="URL",
               help="With one --source: take just these URLs (responses, listings to follow), "
                    "not the whole log (repeatable).")
+@click.option("--warc", "warc", is_flag=True,
+              help="PATHS are web archives (WARC files, gzipped or not) made by any tool: take the "
+                   "responses in them that the configured sources' patterns recognise.")
 @click.option("--follow-symlinks", is_flag=True,
               help="Also take links that lead out of a folder given, hard links to files "
                    "outside it and other mounts inside it (skipped by default).")
 def ingest(paths: tuple[str, ...], config_path: str | None, progress: bool | None,
            source_names: tuple[str, ...], all_sources: bool, retry_failed: bool,
-           only_urls: tuple[str, ...], follow_symlinks: bool) -> None:
+           only_urls: tuple[str, ...], warc: bool, follow_symlinks: bool) -> None:
     """Take files and folders (recursively), or configured sources, into the archive.
 
     Every original is kept write-once under its sha256 with a record of where it
@@ -76,11 +79,21 @@ def ingest(paths: tuple[str, ...], config_path: str | None, progress: bool | Non
     Example: foi-archive ingest ../shared/corpus/docs
 
     Example: foi-archive ingest --source met_police    (or --all, --retry-failed)
+
+    Example: foi-archive ingest --warc crawl.warc.gz    (web archives made by any tool)
     """
     config = load_config(config_path)
     show = sys.stderr.isatty() if progress is None else progress
     if paths and (source_names or all_sources):
         raise click.UsageError("give PATHS or --source/--all, not both")
+    if warc:
+        if not paths or source_names or all_sources or retry_failed or only_urls or follow_symlinks:
+            raise click.UsageError("--warc FILE... takes WARC files, and no --source, --all or --only")
+        missing = [p for p in paths if not Path(p).is_file()]
+        if missing:
+            raise click.UsageError(f"not a file: {', '.join(missing)}")
+        _ingest_warcs(config, list(paths), show)
+        return
     if paths:
         _ingest_paths(config, paths, show, follow_symlinks)
         return
@@ -108,6 +121,19 @@ def _ingest_paths(config: Config, paths: tuple[str, ...], show: bool, follow_sym
         click.echo(f"skipped: {name}: {reason}: {detail}", err=True)
     for name, reason, detail in summary.failures:
         click.echo(f"failed: {name}: {reason}{': ' + detail if detail else ''}", err=True)
+    click.echo(summary.line())
+
+
+def _ingest_warcs(config: Config, warcs: list[str], show: bool) -> None:
+    from ingest.sources.warc_input import ingest_warcs
+    from ingest.sources.web import SourceError
+
+    try:
+        summary = ingest_warcs(config, warcs, progress=_progress_bar() if show else None)
+    except SourceError as exc:
+        raise click.ClickException(str(exc)) from None
+    for what, reason, detail in summary.failures:
+        click.echo(f"failed: {what}: {reason}{': ' + detail if detail else ''}", err=True)
     click.echo(summary.line())
 
 

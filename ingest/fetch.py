@@ -21,6 +21,7 @@ import socket
 import ssl
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from urllib.parse import unquote, urljoin, urlsplit
@@ -56,6 +57,21 @@ class FetchError(Exception):
         self.final_url = final_url
         self.retry_at = retry_at  # epoch seconds, for "deferred"
         self.redirects = redirects or []
+
+
+@dataclass
+class Exchange:
+    """One HTTP request and its response, as sent and received (the body decoded of its
+    Content-Encoding; None when it was not read: any status but 200)."""
+
+    url: str
+    ip: str
+    request_headers: list[tuple[str, str]]
+    status: int
+    reason: str
+    response_headers: list[tuple[str, str]]
+    body: bytes | None
+    at: datetime
 
 
 @dataclass
@@ -323,6 +339,8 @@ class Fetcher:
         self._robots: dict[tuple[str, str, int], Robots] = {}
         self._last_request: dict[tuple[str, int], float] = {}
         self.requests = 0  # HTTP requests sent, robots.txt included
+        #: Called with every complete HTTP exchange (ingest/warc.py writes them as WARC).
+        self.recorder: Callable[[Exchange], None] | None = None
 
     # -- checks ------------------------------------------------------------------------
 
@@ -502,12 +520,15 @@ class Fetcher:
         conn = cls(host, port, ip, timeout=min(self.timeout, self.deadline))
         parts = urlsplit(url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        name = f"[{host}]" if ":" in host else host  # an IPv6 literal, as http.client writes it
+        sent = [("Host", name if port == DEFAULT_PORTS[scheme] else f"{name}:{port}")] + list(
+            {"User-Agent": self.user_agent, "Accept": "*/*", "Accept-Encoding": "gzip, deflate",
+             "Connection": "close", **headers}.items())
+        at = datetime.now(timezone.utc)
         try:
             self.requests += 1
-            conn.putrequest("GET", target, skip_accept_encoding=True)
-            for name, value in {"User-Agent": self.user_agent, "Accept": "*/*",
-                                "Accept-Encoding": "gzip, deflate", "Connection": "close",
-                                **headers}.items():
+            conn.putrequest("GET", target, skip_host=True, skip_accept_encoding=True)
+            for name, value in sent:
                 conn.putheader(name, value)
             conn.endheaders()
             # Keep the socket: http.client hands it to the response and forgets it.
@@ -517,13 +538,16 @@ class Fetcher:
             for name, value in response.getheaders():
                 key = name.lower()
                 resp_headers[key] = f"{resp_headers[key]}, {value}" if key in resp_headers else value
-            if response.status != 200:
-                return response.status, resp_headers, None
-            declared = resp_headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > max_bytes and not truncate:
-                raise FetchError("too_large", f"Content-Length {declared} > {max_bytes}", url=url,
-                                 status=200, headers=resp_headers)
-            body = self._read_body(sock, response, resp_headers, max_bytes, truncate, start, url)
+            body = None
+            if response.status == 200:
+                declared = resp_headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > max_bytes and not truncate:
+                    raise FetchError("too_large", f"Content-Length {declared} > {max_bytes}", url=url,
+                                     status=200, headers=resp_headers)
+                body = self._read_body(sock, response, resp_headers, max_bytes, truncate, start, url)
+            if self.recorder is not None:
+                self.recorder(Exchange(url, ip, sent, response.status, response.reason,
+                                       response.getheaders(), body, at))
             return response.status, resp_headers, body
         except FetchError:
             raise

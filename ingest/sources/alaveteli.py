@@ -31,7 +31,7 @@ KEYS = CRAWL_KEYS | {"base_url", "bodies", "max_requests", "feed", "list_pages"}
 FEEDS = ("json", "atom")
 ATOM = "{http://www.w3.org/2005/Atom}"
 #: A response's attachment download (not its "View as HTML" rendering).
-ATTACHMENT_RE = re.compile(r"/request/\d+/response/\d+/attach/\d+/")
+ATTACHMENT_RE = re.compile(r"/request/[a-z0-9_]+/response/\d+/attach/\d+/")
 # The path of an Alaveteli page, after an optional locale ("/cy/", "/en_GB/"); a query
 # (utm_*, unfold=1) and a fragment (#incoming-1982253) never change which page it is.
 _REQUEST_PATH = re.compile(r"^(?:/[a-z]{2}(?:_[A-Z]{2})?)?/request/(?P<title>[a-z0-9_]+)(?:\.json)?/?$")
@@ -156,13 +156,20 @@ class Alaveteli:
         known = ingester.store.document_by_locator(self.name, page_url)
         doc_id = known.id if known else document_id(self.name, page_url)
         meta = crawl.fetch(f"{page_url}.json", doc_id=doc_id)
-        if meta is None:
+        info: dict[str, Any] = {}
+        if meta is None and not getattr(crawl, "offline", False):
             return None
-        try:
-            info = json.loads(meta.body)
-        except ValueError as exc:
-            crawl.failed(f"{page_url}.json", f"feed_parse_error: {exc}")
-            return None
+        # A web archive made elsewhere may hold the thread page without its .json: the
+        # record is then the page and its attachments, with no requester's status.
+        if meta is not None:
+            try:
+                info = json.loads(meta.body)
+            except ValueError as exc:
+                crawl.failed(f"{page_url}.json", f"feed_parse_error: {exc}")
+                return None
+            if not isinstance(info, dict):
+                crawl.failed(f"{page_url}.json", "feed_parse_error: not a JSON object")
+                return None
         if info.get("prominence") in HIDDEN:
             from ingest.crawlstate import mark_gone
             crawl.state.set(self.name, page_url, "gone", reason=f"prominence {info['prominence']}")

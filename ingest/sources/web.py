@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+from datetime import datetime, timezone
 import os
 import re
 from dataclasses import dataclass
@@ -15,8 +16,9 @@ from bs4 import BeautifulSoup
 
 from archive.config import Config
 from archive.store import Store
-from ingest.crawlstate import Crawl
+from ingest.crawlstate import CRAWLER_VERSION, Crawl
 from ingest.fetch import DEFAULT_PORTS, Fetcher, FetchError, _host_port
+from ingest.warc import WarcRecorder, warc_path
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +109,9 @@ def make_crawl(config: Config, name: str, settings: dict[str, Any], store: Store
         retry_after_cap=float(settings.get("retry_after_cap", 120)))
     crawl = Crawl(store, fetcher, name, refetch_days=float(settings.get("refetch_days", 30)))
     crawl.progress = progress
+    # Every exchange is also kept as a web archive, one WARC file a run (ingest/warc.py).
+    fetcher.recorder = WarcRecorder(warc_path(config.store_path, name, datetime.now(timezone.utc)),
+                                    software=f"FOI-Archive crawler {CRAWLER_VERSION} (warcio)")
     return crawl
 
 
