@@ -13,8 +13,8 @@ import numpy as np
 from whoosh import query
 from whoosh.searching import Searcher
 
-from archive.postings import (POSITION_SHIFT, FacetColumns, expansions_by_segment, intersect_sorted,
-                              position_keys)
+from archive.postings import (POSITION_SHIFT, FacetColumns, PositionPart, expansions_by_segment,
+                              intersect_sorted, position_keys)
 
 K1, B = 1.2, 0.75  # Whoosh's BM25F defaults: ranking is what searcher.search() gives
 
@@ -167,7 +167,7 @@ class Matcher:
         def documents() -> np.ndarray:
             candidates = self.columns.live.copy() if within is None else self.columns.live & within
             frequency = []
-            read: dict[bytes, tuple[np.ndarray, list[bytes]]] = {}
+            read: dict[bytes, list[PositionPart]] = {}
             for btext in btexts:
                 if not postings.cached(q.fieldname, btext):  # one read for ids and positions
                     read[btext] = postings.with_positions(q.fieldname, btext)
@@ -183,9 +183,9 @@ class Matcher:
                 wanted = np.flatnonzero(candidates)
                 if not len(wanted):
                     return wanted.astype(np.int32)
-                all_ids, raw = read.get(btexts[i]) or postings.positions(q.fieldname, btexts[i], wanted)
+                parts = read.get(btexts[i]) or postings.positions(q.fieldname, btexts[i], wanted)
                 # Word i of the phrase sits i places after the first word.
-                found = position_keys(all_ids, raw, candidates) - i
+                found = position_keys(parts, candidates) - i
                 keys = found if keys is None else intersect_sorted(keys, found)
                 candidates = np.zeros(self.size, dtype=bool)
                 candidates[keys >> POSITION_SHIFT] = True

@@ -8,7 +8,6 @@ over a result are one ``numpy.bincount`` (docs/performance.md).
 
 from __future__ import annotations
 
-import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -22,7 +21,8 @@ from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
 from archive.index import FACET_FIELDS, KEYWORD_FIELDS, SCORED_FIELDS
-from archive.segments import column_values, deleted_docs, leaf_postings, length_column, pattern_terms
+from archive.segments import (column_values, decode_positions, deleted_docs, leaf_postings, leaf_side_postings,
+                              length_column, pattern_terms)
 
 MAX_EXPANSION = 2000  # terms a wildcard or prefix may expand to
 
@@ -46,41 +46,6 @@ def first_doc_numbers(leaves: Iterable[tuple[Any, int]], fieldname: str, btext: 
             if len(out) >= limit:
                 return out[:limit]
     return out
-
-
-_PICKLED_LIST = b"\x80\x02]q\x00"  # protocol 2, an empty list, memoised as 0
-
-
-def _decode_positions(raw: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
-    """How many positions each posting has, and all of them, from Whoosh's Positions values.
-
-    A value is a 4-byte count and ``pickle.dumps(deltas, 2)``, its final STOP sometimes
-    left off. The items of every list are cut out of their framing and joined into one
-    flat list, so one ``loads`` and one array conversion decode them all.
-    """
-    counts = np.frombuffer(b"".join([v[:4] for v in raw]), dtype=">u4").astype(np.int64)
-    deltas: np.ndarray | None = None
-    if all(v.startswith(_PICKLED_LIST, 4) for v in raw):
-        # After the 4-byte count and the prefix (bytes 4-8): MARK, the items, APPENDS
-        # (several) or the item, APPEND (one); a STOP at the end, or not.
-        body = b"".join([v[10 if v[9] == 40 else 9:-2 if v[-1] == 46 else -1] for v in raw])
-        try:
-            flat = pickle.loads(b"\x80\x02(" + body + b"l.")
-        except Exception:  # framing not as expected: the general way below
-            flat = None
-        if flat is not None and len(flat) == int(counts.sum()):
-            deltas = np.array(flat, dtype=np.int64)
-    if deltas is None:
-        body = b"".join(v[4:-1] if v.endswith(b".") else v[4:] for v in raw)
-        lists = pickle.loads(b"\x80\x02(" + body + b"l.")
-        counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-        deltas = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(counts.sum()))
-    positions = np.cumsum(deltas)
-    starts = np.cumsum(counts) - counts
-    nonempty = counts > 0
-    restart = np.zeros(len(counts), dtype=np.int64)
-    restart[nonempty] = positions[starts[nonempty]] - deltas[starts[nonempty]]
-    return counts, positions - np.repeat(restart, counts)
 
 
 def intersect_sorted(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -120,22 +85,34 @@ class Postings:
         return self._read(fieldname, btext, values=False)[:2]
 
     def _read(self, fieldname: str, btext: bytes, values: bool
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[bytes]]:
-        """Read a term's postings once: (live ids, weights) are kept; all ids and values returned."""
-        id_parts, weight_parts, raw = [], [], []
+              ) -> tuple[np.ndarray, np.ndarray, list[PositionPart]]:
+        """Read a term's postings once: (live ids, weights) are kept; with ``values``, its
+        positions are returned too, a part a segment."""
+        id_parts, weight_parts, parts = [], [], []
         for reader, offset in self._leaves():
-            for ids, weights, block_values in leaf_postings(reader, fieldname, btext, values):
+            side = leaf_side_postings(reader, fieldname, btext)
+            if side is not None:  # the segment's side file: arrays as they lie
+                ids, weights, counts, positions = side
                 id_parts.append(ids + offset)
                 weight_parts.append(weights)
                 if values:
+                    parts.append((ids + offset, counts, positions))
+                continue
+            leaf_ids, raw = [], []
+            for ids, weights, block_values in leaf_postings(reader, fieldname, btext, values):
+                leaf_ids.append(ids + offset)
+                weight_parts.append(weights)
+                if values:
                     raw.extend(block_values)
+            id_parts += leaf_ids
+            if values and leaf_ids:
+                parts.append((np.concatenate(leaf_ids), None, raw))
         if id_parts:
             all_ids, weights = np.concatenate(id_parts), np.concatenate(weight_parts)
             keep = self.live[all_ids]
             # Kept small: 8 bytes a posting (the index's own weights are 32-bit floats).
             ids, weights = all_ids[keep].astype(np.int32), weights[keep].astype(np.float32)
         else:
-            all_ids = np.zeros(0, dtype=np.int64)
             ids, weights = np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
         with self._lock:
             if (fieldname, btext) not in self._cache:
@@ -144,7 +121,7 @@ class Postings:
             while self._held > self.budget and len(self._cache) > 1:
                 _, (old, _) = self._cache.popitem(last=False)
                 self._held -= len(old)
-        return ids, weights, all_ids, raw
+        return ids, weights, parts
 
     def forget(self) -> None:
         """Drop every kept array."""
@@ -156,39 +133,56 @@ class Postings:
         with self._lock:
             return (fieldname, btext) in self._cache
 
-    def with_positions(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, list[bytes]]:
-        """Every posting's id and encoded positions, read once; the ids and weights are kept."""
-        _, _, all_ids, raw = self._read(fieldname, btext, values=True)
-        return all_ids, raw
+    def with_positions(self, fieldname: str, btext: bytes) -> list[PositionPart]:
+        """Every posting's positions, read once; the ids and weights are kept."""
+        return self._read(fieldname, btext, values=True)[2]
 
-    def positions(self, fieldname: str, btext: bytes, wanted: np.ndarray
-                  ) -> tuple[np.ndarray, list[bytes]]:
-        """Ids and encoded positions of a term's postings, from the blocks that hold any of
-        ``wanted`` (ascending document numbers): a phrase reads only its candidates' blocks."""
-        id_parts, raw = [], []
+    def positions(self, fieldname: str, btext: bytes, wanted: np.ndarray) -> list[PositionPart]:
+        """A term's positions, a part a segment: from the segment's side file, else from the
+        postings blocks that hold any of ``wanted`` (ascending document numbers), so that a
+        phrase reads only its candidates' blocks."""
+        parts: list[PositionPart] = []
         for reader, offset in self._leaves():
             lo, hi = np.searchsorted(wanted, [offset, offset + reader.doc_count_all()])
             if lo == hi:
                 continue
+            side = leaf_side_postings(reader, fieldname, btext)
+            if side is not None:
+                ids, _, counts, positions = side
+                parts.append((ids + offset, counts, positions))
+                continue
             local = wanted[lo:hi] - offset
+            leaf_ids, raw = [], []
             for ids, _, block_values in leaf_postings(reader, fieldname, btext, True, local):
-                id_parts.append(ids + offset)
+                leaf_ids.append(ids + offset)
                 raw.extend(block_values)
-        all_ids = np.concatenate(id_parts) if id_parts else np.zeros(0, dtype=np.int64)
-        return all_ids, raw
+            if leaf_ids:
+                parts.append((np.concatenate(leaf_ids), None, raw))
+        return parts
 
 
-def position_keys(all_ids: np.ndarray, raw: list[bytes], candidates: np.ndarray) -> np.ndarray:
-    """``docnum << 24 | position`` of every occurrence of a term in the candidate documents.
+#: A term's positions in one segment: (document numbers, counts, positions) from a side
+#: file, or (document numbers, None, Whoosh's encoded values) from its postings blocks.
+PositionPart = tuple[np.ndarray, np.ndarray | None, Any]
 
-    Only candidates' positions are decoded (a phrase's candidates are the
-    documents holding all its words).
-    """
-    chosen = np.flatnonzero(candidates[all_ids])
-    if not len(chosen):
-        return np.zeros(0, dtype=np.int64)
-    counts, positions = _decode_positions([raw[i] for i in chosen])
-    return (np.repeat(all_ids[chosen], counts) << POSITION_SHIFT) | positions
+
+def position_keys(parts: list[PositionPart], candidates: np.ndarray) -> np.ndarray:
+    """``docnum << 24 | position`` of every occurrence of a term in the candidate documents,
+    ascending. Only candidates' positions are decoded (a phrase's candidates are the
+    documents holding all its words)."""
+    keys = []
+    for ids, counts, data in parts:
+        chosen = candidates[ids]
+        if not chosen.any():
+            continue
+        if counts is None:  # Whoosh's encoded values
+            at = np.flatnonzero(chosen)
+            counts, positions = decode_positions([data[i] for i in at])
+            keys.append((np.repeat(ids[at], counts) << POSITION_SHIFT) | positions)
+        else:
+            keys.append((np.repeat(ids[chosen], counts[chosen]) << POSITION_SHIFT)
+                        | data[np.repeat(chosen, counts)])
+    return np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
 
 
 @dataclass

@@ -43,13 +43,17 @@ from __future__ import annotations
 
 import heapq
 import io
+import os
 import pickle
 import re
 import struct
+import threading
+import weakref
 import zlib
 from array import array
+from collections import OrderedDict
 from collections.abc import Iterator
-from itertools import accumulate, groupby
+from itertools import accumulate, chain, groupby
 from operator import itemgetter
 from typing import Any
 
@@ -74,8 +78,12 @@ INLINE = 1  # postings: a term with no more is kept in its term info
 MERGE_FACTOR = 10  # segments of one size tier merged into one of the next
 WRITTEN_FOR = (2, 7, 4)  # the Whoosh release whose internals this module reads and writes
 #: What the read side (the site) may take from here: it never writes the index.
-READING = ("column_values", "deleted_docs", "index_segments", "leaf_postings", "length_column",
-           "pattern_terms", "prefix_terms", "term_blocks")
+READING = ("column_values", "decode_positions", "deleted_docs", "index_segments", "leaf_postings",
+           "leaf_side_postings", "length_column", "pattern_terms", "prefix_terms", "term_blocks")
+SIDE_EXT = ".fps"  # a segment's side file of positions (docs/performance.md, "Positions side file")
+SIDE_MIN = BLOCK  # postings a term needs in a segment to be in its side file
+_SIDE_MAGIC = b"FOIPOS1\n"
+_SIDE_TRAILER = struct.Struct("<Q8s")  # where the table starts; the magic again
 
 _INT = struct.Struct("!i")  # a block's length, as StructFile.write_int writes it
 _RECORD = struct.Struct("!ii")  # a term table record's key and value lengths (filetables._lengths)
@@ -207,7 +215,72 @@ def _without_groups(expression: re.Pattern[str]) -> re.Pattern[str]:
     return plain if plain.groups == 0 else expression
 
 
+_PICKLED_LIST = b"\x80\x02]q\x00"  # protocol 2, an empty list, memoised as 0
+_PICKLE_BATCH = 1000  # items pickle writes in one APPENDS (pickle._BATCHSIZE)
+
+
+def decode_positions(raw: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """How many positions each posting has, and all of them, from Whoosh's Positions values.
+
+    A value is a 4-byte count and ``pickle.dumps(deltas, 2)``, its final STOP sometimes
+    left off. The items of every list are cut out of their framing and joined into one
+    flat list, so one ``loads`` and one array conversion decode them all.
+    """
+    counts = np.frombuffer(b"".join([v[:4] for v in raw]), dtype=">u4").astype(np.int64)
+    deltas: np.ndarray | None = None
+    # pickle writes a list of over 1,000 items in batches, each framed: the general way.
+    if (not len(counts) or counts.max() <= _PICKLE_BATCH) and all(v.startswith(_PICKLED_LIST, 4) for v in raw):
+        # After the 4-byte count and the prefix (bytes 4-8): MARK, the items, APPENDS
+        # (several) or the item, APPEND (one); a STOP at the end, or not.
+        body = b"".join([v[10 if v[9] == 40 else 9:-2 if v[-1] == 46 else -1] for v in raw])
+        try:
+            flat = pickle.loads(b"\x80\x02(" + body + b"l.")
+        except Exception:  # framing not as expected: the general way below
+            flat = None
+        if flat is not None and len(flat) == int(counts.sum()):
+            deltas = np.array(flat, dtype=np.int64)
+    if deltas is None:
+        body = b"".join(v[4:-1] if v.endswith(b".") else v[4:] for v in raw)
+        lists = pickle.loads(b"\x80\x02(" + body + b"l.")
+        counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        deltas = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(counts.sum()))
+    positions = np.cumsum(deltas)
+    starts = np.cumsum(counts) - counts
+    nonempty = counts > 0
+    restart = np.zeros(len(counts), dtype=np.int64)
+    restart[nonempty] = positions[starts[nonempty]] - deltas[starts[nonempty]]
+    return counts, positions - np.repeat(restart, counts)
+
+
 # -- writing postings --------------------------------------------------------------------
+
+
+class _SideWriter:
+    """A segment's side file: for each term of a positional field with ``SIDE_MIN`` postings
+    or more, its document numbers, weights, position counts and positions, as little-endian
+    arrays numpy reads as they lie (Whoosh keeps them in zlib-compressed pickles, which cost
+    a ``pickle.loads`` a block and a posting to read); then a table of where each term is.
+    Whoosh's own files are left as they are: its readers never look at this one."""
+
+    def __init__(self, storage: Any, segment: Any) -> None:
+        self.file = segment.create_file(storage, SIDE_EXT)
+        self.file.write(_SIDE_MAGIC)
+        self.table: dict[tuple[str, bytes], tuple[int, int, int]] = {}
+
+    def add(self, fieldname: str, btext: bytes, ids: list[int], weights: list[float],
+            values: list[bytes]) -> None:
+        counts, positions = decode_positions(values)
+        at = self.file.tell()
+        for part in (np.asarray(ids, dtype="<u4"), np.asarray(weights, dtype="<f4"),
+                     counts.astype("<u4"), positions.astype("<u4")):
+            self.file.write(part.tobytes())
+        self.table[(fieldname, btext)] = (at, len(ids), len(positions))
+
+    def close(self) -> None:
+        at = self.file.tell()
+        self.file.write(pickle.dumps(self.table, 4))
+        self.file.write(_SIDE_TRAILER.pack(at, _SIDE_MAGIC))
+        self.file.close()
 
 
 class _TermWriter:
@@ -220,6 +293,10 @@ class _TermWriter:
         self.fieldid = 0
         self.fixedsize: int | None = None
         self.lengths: array | None = None  # quantised length of the field per document
+        self.fieldname = ""
+        self.positional = False
+        self.storage, self.segment = fieldwriter._storage, fieldwriter._segment
+        self.side: _SideWriter | None = None
 
     def start_field(self, fieldname: str, fieldobj: fields.FieldType, lengths: array | None) -> None:
         if fieldname not in self.fieldmap:
@@ -227,12 +304,24 @@ class _TermWriter:
         self.fieldid = self.fieldmap[fieldname]
         self.fixedsize = fieldobj.format.fixed_value_size()
         self.lengths = lengths
+        self.fieldname = fieldname
+        self.positional = type(fieldobj.format) is formats.Positions
+
+    def finish(self) -> None:
+        """Close the segment's side file, if any term went into it."""
+        if self.side is not None:
+            self.side.close()
+            self.side = None
 
     def term(self, btext: bytes, ids: list[int], weights: list[float], values: list[bytes]) -> None:
         """Write one term's postings (ascending ids) in blocks, as W3PostingsWriter does."""
         n = len(ids)
         lengths = self.lengths
         info = W3TermInfo()
+        if self.positional and n >= SIDE_MIN:
+            if self.side is None:
+                self.side = _SideWriter(self.storage, self.segment)
+            self.side.add(self.fieldname, btext, ids, weights, values)
         if n <= INLINE:
             self._inline(info, btext, ids, weights, values)
             return
@@ -322,6 +411,7 @@ def _write_fields(fieldwriter: Any, schema: fields.Schema,
         for btext in sorted(terms):
             ids, weights, values = map(list, zip(*terms[btext]))
             out.term(btext, ids, weights, values)
+    out.finish()
 
 
 # -- the writer ---------------------------------------------------------------------------
@@ -552,7 +642,9 @@ def merge_segments(writer: SegmentWriter, group: list[Any]) -> Any:
             return None
         newseg.set_doc_count(count)
         fieldwriter = codec.field_writer(storage, newseg)
-        _merge_terms(_TermWriter(fieldwriter), schema, readers, docmaps, lengths)
+        out = _TermWriter(fieldwriter)
+        _merge_terms(out, schema, readers, docmaps, lengths)
+        out.finish()
         fieldwriter.close()
         if newseg.should_assemble():
             newseg.create_compound_file(storage)
@@ -767,6 +859,89 @@ def _block_weights(raw: Any, n: int) -> np.ndarray:
     if isinstance(raw, float):
         return np.full(n, raw)
     return np.asarray(raw, dtype=np.float64)
+
+
+_SIDE_TABLES: "OrderedDict[tuple[Any, ...], dict[tuple[str, bytes], tuple[int, int, int]]]" = OrderedDict()
+_SIDE_TABLES_MAX = 256  # segments whose tables a process keeps (a segment never changes)
+_SIDE_FILES: "weakref.WeakKeyDictionary[Any, tuple[Any, threading.Lock, int, Any] | None]" = weakref.WeakKeyDictionary()
+_SIDE_READER_TABLES: "weakref.WeakKeyDictionary[Any, dict[tuple[str, bytes], tuple[int, int, int]]]" = \
+    weakref.WeakKeyDictionary()
+_SIDE_LOCK = threading.Lock()
+
+
+def _side_file(reader: Any) -> tuple[Any, threading.Lock, dict[tuple[str, bytes], tuple[int, int, int]]] | None:
+    """A segment reader's side file and its table: opened once a reader; the table read
+    once a segment file (kept by the file's identity on disk: a segment never changes)."""
+    segment = getattr(reader, "_segment", None)
+    storage = getattr(reader, "_storage", None)
+    if segment is None or storage is None:
+        return None
+    with _SIDE_LOCK:
+        if reader in _SIDE_FILES:
+            opened = _SIDE_FILES[reader]
+        else:
+            name = segment.make_filename(SIDE_EXT)
+            opened = (storage.open_file(name), threading.Lock(), storage.file_length(name),
+                      _file_identity(storage, segment)) if storage.file_exists(name) else None
+            _SIDE_FILES[reader] = opened
+    if opened is None:
+        return None
+    file, lock, size, identity = opened
+    with _SIDE_LOCK:
+        table = _SIDE_TABLES.get(identity) if identity else _SIDE_READER_TABLES.get(reader)
+    if table is None:
+        with lock:
+            at, magic = _SIDE_TRAILER.unpack(file.get(size - _SIDE_TRAILER.size, _SIDE_TRAILER.size))
+            if magic != _SIDE_MAGIC:
+                raise ValueError(f"{segment.segment_id()}{SIDE_EXT}: not a side file")
+            table = pickle.loads(file.get(at, size - _SIDE_TRAILER.size - at))
+        with _SIDE_LOCK:
+            if identity:
+                _SIDE_TABLES[identity] = table
+                while len(_SIDE_TABLES) > _SIDE_TABLES_MAX:
+                    _SIDE_TABLES.popitem(last=False)
+            else:
+                _SIDE_READER_TABLES[reader] = table
+    return file, lock, table
+
+
+def _file_identity(storage: Any, segment: Any) -> tuple[Any, ...] | None:
+    """Which file on disk holds a segment's side file (its compound file, or itself): device,
+    inode, size and modification time; None for a storage in memory."""
+    folder = getattr(getattr(storage, "b", storage), "folder", None)  # an OverlayStorage's files
+    if folder is None:
+        return None
+    for ext in (segment.COMPOUND_EXT if segment.is_compound() else None, SIDE_EXT):
+        if ext is None:
+            continue
+        try:
+            st = os.stat(os.path.join(folder, segment.make_filename(ext)))
+        except OSError:
+            continue
+        return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    return None
+
+
+def leaf_side_postings(reader: Any, fieldname: str, btext: bytes
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """(ids, weights, position counts, positions) of one segment's postings for a term, from
+    the segment's side file in one read; None where the side file does not hold the term
+    (fewer than ``SIDE_MIN`` postings, a segment written by Whoosh's own writer, or none)."""
+    side = _side_file(reader)
+    if side is None:
+        return None
+    file, lock, table = side
+    entry = table.get((fieldname, btext))
+    if entry is None:
+        return None
+    at, n, total = entry
+    with lock:
+        raw = file.get(at, 12 * n + 4 * total)
+    ids = np.frombuffer(raw, dtype="<u4", count=n).astype(np.int64)
+    weights = np.frombuffer(raw, dtype="<f4", count=n, offset=4 * n).astype(np.float64)
+    counts = np.frombuffer(raw, dtype="<u4", count=n, offset=8 * n).astype(np.int64)
+    positions = np.frombuffer(raw, dtype="<u4", count=total, offset=12 * n).astype(np.int64)
+    return ids, weights, counts, positions
 
 
 def leaf_postings(reader: Any, fieldname: str, btext: bytes, values: bool,

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from archive import segments
 from archive.index import IndexWriter
 from archive.reader import IndexReader
 from archive.search import Matcher, SearchParams, parse_query, search
@@ -102,6 +103,24 @@ def assert_same_ranks(ours: list[int], expected: list[tuple[int, float]], q: str
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan=plans, q=queries)
 def test_ranks_are_whooshs(plan, q: str) -> None:
+    check_ranks(plan, q)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plan=plans, q=queries)
+def test_ranks_are_whooshs_with_postings_from_side_files(plan, q: str) -> None:
+    # Every term of two postings or more in a segment's side file (archive/segments.py),
+    # so that terms, phrases and prefixes are read from there, beside segments read from
+    # Whoosh's blocks (a term in one document of a segment).
+    kept = segments.SIDE_MIN
+    segments.SIDE_MIN = 2
+    try:
+        check_ranks(plan, q)
+    finally:
+        segments.SIDE_MIN = kept
+
+
+def check_ranks(plan, q: str) -> None:
     folder = Path(tempfile.mkdtemp(prefix="rank-"))
     try:
         build(folder, plan)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from whoosh import formats
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.qparser import QueryParser
@@ -256,3 +257,52 @@ def test_a_merge_of_segments_whose_documents_are_all_deleted_leaves_none(tmp_pat
     assert ix._segments() == [] or all(s.doc_count() == 0 for s in ix._segments())
     with ix.searcher() as s:
         assert s.doc_count() == 0
+
+
+@pytest.mark.parametrize("merged", [False, True])
+def test_a_side_file_holds_each_term_s_postings_as_whoosh_reads_them(
+        tmp_path: Path, docs: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch, merged: bool) -> None:
+    monkeypatch.setattr(segments, "SIDE_MIN", 3)
+    ix = new_index(tmp_path / "a")
+    write(ix, BulkWriter, [docs[:50], docs[50:90], docs[90:]], merge=False)
+    if merged:  # a merge writes its side file from the merged postings, deletions left out
+        writer = BulkWriter(ix)
+        for docnum in (0, 3, 49, 50, 89, 90):
+            writer.delete_document(docnum)
+        writer.commit(optimize=True)
+    checked = absent = 0
+    with ix.reader() as r:
+        leaves = [leaf for leaf, _ in r.leaf_readers()]
+        assert len(leaves) == (1 if merged else 3)
+        for leaf in leaves:
+            for fieldname, btext in leaf.all_terms():
+                if type(leaf.schema[fieldname].format) is not formats.Positions:
+                    continue
+                side = segments.leaf_side_postings(leaf, fieldname, btext)
+                matcher = leaf.postings(fieldname, btext)
+                ids, weights, positions = [], [], []
+                while matcher.is_active():
+                    ids.append(matcher.id())
+                    weights.append(matcher.weight())
+                    positions.append(matcher.value_as("positions"))
+                    matcher.next()
+                if len(ids) < 3:
+                    assert side is None, (fieldname, btext)
+                    absent += 1
+                    continue
+                side_ids, side_weights, counts, flat = side
+                assert side_ids.tolist() == ids, (fieldname, btext)
+                assert side_weights.tolist() == weights, (fieldname, btext)
+                assert counts.tolist() == [len(p) for p in positions], (fieldname, btext)
+                assert flat.tolist() == [p for ps in positions for p in ps], (fieldname, btext)
+                checked += 1
+    assert checked > 300 and absent > 300
+
+
+def test_a_segment_without_a_side_file_is_read_from_its_blocks(tmp_path: Path, docs: list[dict[str, Any]]) -> None:
+    # Whoosh's own writer (or a release before side files) writes none: nothing changes.
+    ix = new_index(tmp_path / "a")
+    write(ix, whoosh_writer, [docs[:60]])
+    with ix.reader() as r:
+        leaf = r.leaf_readers()[0][0]
+        assert segments.leaf_side_postings(leaf, "text", b"request") is None
