@@ -79,6 +79,15 @@ def test_a_source_title_in_capitals_with_a_reference_says_its_subject() -> None:
     # The line under the greeting is the letter's subject heading.
     ("Dear Mr Boomer\n\nMaltese Investigation to Piper Lance 9H-ABU on 3rd December 1995\n\nThank you for your "
      "email.\n", "Maltese Investigation to Piper Lance 9H-ABU on 3rd December 1995"),
+    # An aside in brackets goes, not the rest of the question after it.
+    ("You asked:\n1. How many drones (unmanned aerial vehicles) does the force own or lease, and of which "
+     "make and model?\n\nWe hold this.\n", "How many drones does the force own or lease"),
+    # "about" in a question about something else is not the subject; a line a PDF broke is one.
+    ("You asked:\n1. How many complaints were received about Ministry of Justice staff for the financial\n"
+     "years 2013/14 to 2017/18?\n\nWe hold this.\n",
+     "How many complaints were received about Ministry of Justice staff for the financial years…"),
+    ("Your request:\nPlease provide information relating to the Integrated Data Model and\nrelated risk "
+     "assessments.\n\nOur response:\nWe hold this.\n", "The Integrated Data Model and related risk assessments"),
     # What a decision notice says the complainant asked for.
     ("Decision notice\n\nThe complainant asked the council to provide information on the council’s standing "
      "orders and its code of conduct.\n", "The council’s standing orders and its code of conduct"),

@@ -27,7 +27,7 @@ __all__ = ["METADATA_VERSION", "enrich"]
 
 #: Bumped whenever the metadata read from a text changes (rules, registry, taxonomy), so
 #: that re-ingesting re-reads every stored document (see PIPELINE_VERSION in ingest/pipeline.py).
-METADATA_VERSION = "7"
+METADATA_VERSION = "8"
 
 
 def enrich(text: str, *, title: str | None = None, hints: dict[str, Any] | None = None,

@@ -52,10 +52,20 @@ _NAMED = re.compile(
     |on\s+the\s+subject\s+of|which\s+concerns|for\s+information\s+(?:on|about))\s+(?P<what>(?:[^.\n]|\n(?![ \t]*\n)){4,240})""",
     re.VERBOSE | re.IGNORECASE,
 )
-# In the request itself: "documents relating to X", "information about X".
+# At the top of a letter: what it says it is "about" (a line broken by a PDF, going on in
+# lower case, is one line).
 _ABOUT = re.compile(
     r"""\b(?:relating\s+to|related\s+to|regarding|about|concerning|in\s+relation\s+to|in\s+respect\s+of
-    |on\s+the\s+subject\s+of|(?:request|enquiry)\s+concerns)\s+(?P<what>[^.\n?]{4,240})""",
+    |on\s+the\s+subject\s+of|(?:request|enquiry)\s+concerns)\s+(?P<what>(?:[^.\n?]|\n(?=[ \t]*(?-i:[a-z]))){4,240})""",
+    re.VERBOSE | re.IGNORECASE,
+)
+# In the request itself, only what asks for material: "documents relating to X", "information
+# about X"; "complaints received about X" is a question about complaints, not about X.
+_MATERIAL_ABOUT = re.compile(
+    r"""\b(?:information|documents?|data|details|records|correspondence|copies|material|anything|policy|policies
+    |request|enquiry)
+    \s+(?:held\s+|you\s+hold\s+)?(?:relating\s+to|related\s+to|regarding|about|concerning|in\s+relation\s+to
+    |in\s+respect\s+of|on\s+the\s+subject\s+of)\s+(?P<what>(?:[^.\n?]|\n(?=[ \t]*(?-i:[a-z]))){4,240})""",
     re.VERBOSE | re.IGNORECASE,
 )
 # "The complainant asked the council to provide information on X"; "requested copies of X".
@@ -163,7 +173,7 @@ def _candidates(text: str):  # type: ignore[no-untyped-def]
             yield what
     request = request_text(text)
     if request:
-        m = _ABOUT.search(request[:600])
+        m = _MATERIAL_ABOUT.search(request[:600])
         if m:
             what = _tidy(m["what"])
             if what:
@@ -211,6 +221,7 @@ def source(title: str) -> str:
 
 
 _SENTENCE_END = re.compile(r"[.!](?=\s+[A-Z])")
+_ASIDE = re.compile(r"\s*\([^()]{0,80}\)")  # "drones (unmanned aerial vehicles) does": an aside
 _FUNCTION_WORD = re.compile(r"\b(?:in|on|of|or|and|to|for|the|a|an|at|by|with)$", re.IGNORECASE)
 
 
@@ -230,7 +241,7 @@ def _shorten(what: str) -> str:
 
 
 def _tidy(what: str) -> str | None:
-    what = " ".join(what.split())
+    what = " ".join(_ASIDE.sub("", what).split())
     for asking, instead in _ASKING:
         what = asking.sub(instead, what, count=1)
     what = _TO_YOU.sub("", what)
