@@ -244,27 +244,40 @@ def sniff_content_type(body: bytes, declared: str | None) -> str | None:
     return base or None
 
 
-class _PinnedHTTPConnection(http.client.HTTPConnection):
-    """Connects to an address we already checked, whatever DNS says now."""
+def _connect(addresses: list[str], port: int, timeout: float | None) -> socket.socket:
+    """A connection to the first of the checked addresses that answers, in DNS order, as
+    ``socket.create_connection`` tries a name's addresses (a name with an IPv6 address
+    that refuses, "localhost" as ::1 on most systems, is still reached over IPv4)."""
+    error: OSError | None = None
+    for address in addresses:
+        try:
+            return socket.create_connection((address, port), timeout)
+        except OSError as exc:
+            error = exc
+    raise error or OSError("no address to connect to")
 
-    def __init__(self, host: str, port: int, ip: str, timeout: float) -> None:
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to addresses we already checked, whatever DNS says now."""
+
+    def __init__(self, host: str, port: int, addresses: list[str], timeout: float) -> None:
         super().__init__(host, port, timeout=timeout)
-        self._ip = ip
+        self._addresses = addresses
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((self._ip, self.port), self.timeout)
+        self.sock = _connect(self._addresses, self.port, self.timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    """TLS to a checked address, still verifying the certificate for the host name."""
+    """TLS to checked addresses, still verifying the certificate for the host name."""
 
-    def __init__(self, host: str, port: int, ip: str, timeout: float) -> None:
+    def __init__(self, host: str, port: int, addresses: list[str], timeout: float) -> None:
         super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
-        self._ip = ip
+        self._addresses = addresses
 
     def connect(self) -> None:
-        sock = socket.create_connection((self._ip, self.port), self.timeout)
+        sock = _connect(self._addresses, self.port, self.timeout)
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
@@ -357,7 +370,7 @@ class Fetcher:
         # A bare host name allows the scheme's usual port only.
         return host in self.allowed_hosts and port == DEFAULT_PORTS[scheme]
 
-    def _resolve(self, host: str, port: int, url: str) -> str:
+    def _resolve(self, host: str, port: int, url: str) -> list[str]:
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError) as exc:
@@ -369,7 +382,7 @@ class Fetcher:
                 ip = ipaddress.ip_address(address.split("%", 1)[0])
                 if not self.is_public_address(ip):
                     raise FetchError("private_address", f"{host} resolves to {ip}", url=url)
-        return addresses[0]
+        return list(dict.fromkeys(addresses))
 
     def is_public_address(self, ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
         """Whether we may connect to ``ip``: no private, loopback, link-local or reserved."""
@@ -513,11 +526,11 @@ class Fetcher:
     def _request(self, url: str, scheme: str, host: str, port: int, headers: dict[str, str],
                  max_bytes: int, truncate: bool) -> tuple[int, dict[str, str], bytes | None]:
         """One HTTP exchange; the body is read only for a 200."""
-        ip = self._resolve(host, port, url)
+        addresses = self._resolve(host, port, url)
         self._wait_turn(host, port)
         start = time.monotonic()
         cls = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
-        conn = cls(host, port, ip, timeout=min(self.timeout, self.deadline))
+        conn = cls(host, port, addresses, timeout=min(self.timeout, self.deadline))
         parts = urlsplit(url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         name = f"[{host}]" if ":" in host else host  # an IPv6 literal, as http.client writes it
@@ -533,6 +546,7 @@ class Fetcher:
             conn.endheaders()
             # Keep the socket: http.client hands it to the response and forgets it.
             sock = conn.sock
+            peer = sock.getpeername()[0] if sock is not None else addresses[0]
             response = conn.getresponse()
             resp_headers: dict[str, str] = {}
             for name, value in response.getheaders():
@@ -546,7 +560,7 @@ class Fetcher:
                                      status=200, headers=resp_headers)
                 body = self._read_body(sock, response, resp_headers, max_bytes, truncate, start, url)
             if self.recorder is not None:
-                self.recorder(Exchange(url, ip, sent, response.status, response.reason,
+                self.recorder(Exchange(url, peer, sent, response.status, response.reason,
                                        response.getheaders(), body, at))
             return response.status, resp_headers, body
         except FetchError:

@@ -320,3 +320,21 @@ def test_a_response_closed_once_its_length_is_read(local_http: Site, monkeypatch
     local_http.route("/big.pdf", Reply(200, {"Content-Type": "application/pdf"}, body))
     result = fetcher(local_http).get(local_http.url("/big.pdf"))
     assert result.status == 200 and result.body == body
+
+
+def test_a_name_whose_first_address_refuses_is_reached_at_the_next(local_http: Site,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # Stock /etc/hosts maps localhost to ::1 first; a server on 127.0.0.1 alone refuses
+    # there. The fetcher tries the checked addresses in order, as create_connection does.
+    import socket
+
+    port = int(local_http.base.rsplit(":", 1)[1].rstrip("/"))
+    answers = [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("::1", port, 0, 0)),
+               (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+    real = socket.getaddrinfo
+    monkeypatch.setattr(socket, "getaddrinfo",
+                        lambda host, *a, **k: answers if host == "localhost" else real(host, *a, **k))
+    local_http.route("/a.txt", Reply(200, {"Content-Type": "text/plain"}, b"hello"))
+    result = fetcher(local_http, allowed_hosts={f"localhost:{port}"}, robots=False).get(
+        f"http://localhost:{port}/a.txt")
+    assert result.body == b"hello"
