@@ -78,7 +78,7 @@ def get_group(reader: IndexReader, group_id: str,
                  outcomes=outcomes)
 
 
-def list_groups(reader: IndexReader, limit: int = 100, min_size: int = 2) -> list[GroupSummary]:
+def list_groups(reader: IndexReader, limit: int | None = 100, min_size: int = 2) -> list[GroupSummary]:
     """The largest groups, from the group field's term list (one pass over the terms)."""
     with reader.searcher() as searcher:
         r = searcher.reader()

@@ -99,6 +99,34 @@ def test_opensearch_and_sitemap(client) -> None:
     assert sum("/documents/" in u for u in urls) == 6
 
 
+def test_past_the_limit_the_sitemap_is_an_index_of_sitemaps(client, monkeypatch) -> None:
+    from archive.web import views
+
+    ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    whole = [e.text for e in ET.fromstring(client.get("/sitemap.xml").data).iter(ns + "loc")]
+    monkeypatch.setattr(views, "SITEMAP_LIMIT", 4)
+    index = ET.fromstring(client.get("/sitemap.xml").data)
+    assert index.tag == ns + "sitemapindex"
+    parts = [e.text for e in index.iter(ns + "loc")]
+    assert len(parts) == (len(whole) + 3) // 4 and parts[0].endswith("/sitemaps/1.xml")
+    listed = []
+    for part in parts:
+        urls = [e.text for e in ET.fromstring(client.get(part.split("localhost", 1)[1]).data).iter(ns + "loc")]
+        assert 0 < len(urls) <= 4
+        listed += urls
+    assert listed == whole
+    assert client.get(f"/sitemaps/{len(parts) + 1}.xml").status_code == 404
+    assert client.get("/sitemaps/0.xml").status_code == 404
+
+
+def test_robots_txt_keeps_crawlers_out_of_searches_and_drafts(client) -> None:
+    response = client.get("/robots.txt")
+    assert response.mimetype == "text/plain"
+    lines = response.get_data(as_text=True).splitlines()
+    assert lines[:4] == ["User-agent: *", "Disallow: /search", "Disallow: /prior", "Allow: /"]
+    assert lines[5] == "Sitemap: http://localhost/sitemap.xml"
+
+
 def test_help_page_explains_the_syntax(client) -> None:
     html = client.get("/help/search").get_data(as_text=True)
     assert "exemption:s40" in html and "year:[2018 TO 2020]" in html

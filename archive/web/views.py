@@ -544,40 +544,63 @@ def opensearch():  # type: ignore[no-untyped-def]
     return Response(xml_text(body), mimetype="application/opensearchdescription+xml")
 
 
-SITEMAP_LIMIT = 50000  # the most URLs one sitemap file may list
+SITEMAP_LIMIT = 50000  # the most URLs one sitemap file may list (sitemaps.org)
+
+
+def _sitemap_entries():  # type: ignore[no-untyped-def]
+    """Every page worth listing, with its date where it has one, in a stable order."""
+    store = _store()
+    yield url_for("site.home", _external=True), None
+    yield url_for("site.prior_page", _external=True), None
+    with _reader().searcher() as searcher:
+        columns = _reader().facet_columns(searcher)
+        for value in columns.canonical["force"].values():
+            yield url_for("site.force_page", slug=slugify(value), _external=True), None
+        for value in columns.canonical["authority"].values():
+            yield url_for("site.authority_page", slug=slugify(value), _external=True), None
+        for value in columns.canonical["exemption"].values():
+            yield url_for("site.exemption_page", slug=law.slug(value), _external=True), None
+        yield url_for("site.groups_index", _external=True), None
+        for found in list_groups(_reader(), limit=None):
+            yield url_for("site.group_page", group_id=found.id, _external=True), None
+        hidden = {d.id for d in store.documents() if d.hidden} if store is not None else set()
+        for fields in searcher.all_stored_fields():
+            if fields["id"] not in hidden:
+                date = fields.get("date")
+                yield (url_for("site.document_page", doc_id=fields["id"], _external=True),
+                       date.date().isoformat() if date else None)
 
 
 @bp.get("/sitemap.xml")
 def sitemap():  # type: ignore[no-untyped-def]
-    store = _store()
+    """The sitemap; past SITEMAP_LIMIT URLs, a sitemap index of numbered sitemaps."""
+    entries = list(_sitemap_entries())
+    if len(entries) <= SITEMAP_LIMIT:
+        return Response(xml_text(render_template("sitemap.xml", entries=entries)), mimetype="application/xml")
+    parts = [url_for("site.sitemap_part", number=n + 1, _external=True)
+             for n in range((len(entries) + SITEMAP_LIMIT - 1) // SITEMAP_LIMIT)]
+    return Response(xml_text(render_template("sitemap_index.xml", parts=parts)), mimetype="application/xml")
 
-    def urls():  # type: ignore[no-untyped-def]
-        yield url_for("site.home", _external=True), None
-        yield url_for("site.prior_page", _external=True), None
-        with _reader().searcher() as searcher:
-            columns = _reader().facet_columns(searcher)
-            for value in columns.canonical["force"].values():
-                yield url_for("site.force_page", slug=slugify(value), _external=True), None
-            for value in columns.canonical["authority"].values():
-                yield url_for("site.authority_page", slug=slugify(value), _external=True), None
-            for value in columns.canonical["exemption"].values():
-                yield url_for("site.exemption_page", slug=law.slug(value), _external=True), None
-            yield url_for("site.groups_index", _external=True), None
-            for found in list_groups(_reader(), limit=SITEMAP_LIMIT):
-                yield url_for("site.group_page", group_id=found.id, _external=True), None
-            hidden = {d.id for d in store.documents() if d.hidden} if store is not None else set()
-            for fields in searcher.all_stored_fields():
-                if fields["id"] not in hidden:
-                    date = fields.get("date")
-                    yield (url_for("site.document_page", doc_id=fields["id"], _external=True),
-                           date.date().isoformat() if date else None)
 
-    entries = []
-    for n, entry in enumerate(urls()):
-        if n >= SITEMAP_LIMIT:
-            break
-        entries.append(entry)
-    return Response(xml_text(render_template("sitemap.xml", entries=entries)), mimetype="application/xml")
+@bp.get("/sitemaps/<int:number>.xml")
+def sitemap_part(number: int):  # type: ignore[no-untyped-def]
+    """One of the numbered sitemaps a sitemap index lists (from 1)."""
+    entries = list(_sitemap_entries())
+    start = (number - 1) * SITEMAP_LIMIT
+    if number < 1 or start >= len(entries) or len(entries) <= SITEMAP_LIMIT:
+        abort(404)
+    chunk = entries[start:start + SITEMAP_LIMIT]
+    return Response(xml_text(render_template("sitemap.xml", entries=chunk)), mimetype="application/xml")
+
+
+@bp.get("/robots.txt")
+def robots_txt():  # type: ignore[no-untyped-def]
+    """Crawlers may read every response and body page (the sitemap lists them); searches,
+    whose combinations of words and facets never end, and drafts checked before filing,
+    which are private, are not for them."""
+    lines = ["User-agent: *", "Disallow: /search", "Disallow: /prior", "Allow: /",
+             "", f"Sitemap: {url_for('site.sitemap', _external=True)}", ""]
+    return Response("\n".join(lines), mimetype="text/plain")
 
 
 # -- round robins: one request, many bodies ---------------------------------------------
