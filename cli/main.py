@@ -37,6 +37,7 @@ def load_config(path: str | None, *, optional: bool = False) -> Config:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="foi-archive", prog_name="foi-archive", message="%(prog)s %(version)s")
 @click.option("-v", "--verbose", is_flag=True, help="Log what happens, to stderr.")
 def main(verbose: bool) -> None:
     """FOI Archive: a searchable archive of UK freedom-of-information responses."""
@@ -122,6 +123,14 @@ def _ingest_paths(config: Config, paths: tuple[str, ...], show: bool, follow_sym
     for name, reason, detail in summary.failures:
         click.echo(f"failed: {name}: {reason}{': ' + detail if detail else ''}", err=True)
     click.echo(summary.line())
+    _exit_if_failed(summary.failures)
+
+
+def _exit_if_failed(failures: list[tuple[str, str, str]]) -> None:
+    """Exit 1 when anything failed, so a scheduled run can tell; the "failed:" lines on
+    stderr say which, and the summary how many."""
+    if failures:
+        sys.exit(1)
 
 
 def _ingest_warcs(config: Config, warcs: list[str], show: bool) -> None:
@@ -135,6 +144,7 @@ def _ingest_warcs(config: Config, warcs: list[str], show: bool) -> None:
     for what, reason, detail in summary.failures:
         click.echo(f"failed: {what}: {reason}{': ' + detail if detail else ''}", err=True)
     click.echo(summary.line())
+    _exit_if_failed(summary.failures)
 
 
 def _ingest_sources(config: Config, names: list[str], show: bool, retry_failed: bool,
@@ -142,6 +152,7 @@ def _ingest_sources(config: Config, names: list[str], show: bool, retry_failed: 
     from ingest.sources.runner import run_source
     from ingest.sources.web import SourceError
 
+    failures: list[tuple[str, str, str]] = []
     for name in names:
         try:
             line = _FetchLine(name)
@@ -155,6 +166,8 @@ def _ingest_sources(config: Config, names: list[str], show: bool, retry_failed: 
         for what, reason, detail in summary.failures:
             click.echo(f"failed: {what}: {reason}{': ' + detail if detail else ''}", err=True)
         click.echo(summary.line())
+        failures += summary.failures
+    _exit_if_failed(failures)
 
 
 @main.command("sources")

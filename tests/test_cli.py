@@ -103,3 +103,19 @@ def test_every_command_takes_config() -> None:
         if name == "samples":
             continue
         assert any(o.name == "config_path" for o in command.params), name
+
+
+def test_version_and_the_exit_status_of_a_failed_file(tmp_path: Path, conf: Path) -> None:
+    from importlib.metadata import version
+
+    assert run("--version").strip() == f"foi-archive {version('foi-archive')}"
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "good.txt").write_text("Dear Sir, the information you asked for is not held. Yours, Kent Police")
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.4\n this is not a PDF at all")
+    result = CliRunner().invoke(main, ["ingest", str(folder), "--config", str(conf)], catch_exceptions=False)
+    assert result.exit_code == 1, result.output
+    assert "failed: " in result.output and "broken.pdf" in result.output
+    assert result.output.strip().endswith("1 failed, 0 skipped")
+    (folder / "broken.pdf").unlink()
+    assert run("ingest", str(folder), "--config", str(conf)).strip().endswith("0 failed, 0 skipped")

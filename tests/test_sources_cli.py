@@ -46,11 +46,20 @@ authority = "Nobody"
     return conf
 
 
+def ingest_failing(*args: str) -> str:
+    """``foi-archive ingest`` where something fails: exit status 1, the output all the same."""
+    result = CliRunner().invoke(main, ["ingest", *args], catch_exceptions=False)
+    assert result.exit_code == 1, result.output
+    return result.output
+
+
 def test_ingest_source_then_sources_and_failures(tmp_path: Path, log_site: Site) -> None:
     conf = write_config(tmp_path, log_site)
     assert "never run" in run("sources", "--config", str(conf))
-    out = run("ingest", "--source", "swp", "--config", str(conf))
+    # The dead document link fails: the run says which, and exits 1 so that cron can tell.
+    out = ingest_failing("--source", "swp", "--config", str(conf))
     assert "swp: 3 new, 0 changed, 0 unchanged, 1 failed, 0 skipped by robots, 0 deferred" in out
+    assert "failed: " + log_site.url("/files/missing.pdf") + ": failed: wrong_type" in out
     listing = run("sources", "--config", str(conf))
     assert "swp: disclosure_log" in listing and "3 new" in listing
     assert "live: disclosure_log (disabled)" in listing
@@ -59,7 +68,7 @@ def test_ingest_source_then_sources_and_failures(tmp_path: Path, log_site: Site)
 
     # --all runs only the enabled sources: the "live" one would go to the internet.
     log_site.clear_log()
-    out = run("ingest", "--all", "--config", str(conf))
+    out = ingest_failing("--all", "--config", str(conf))
     assert "swp: 0 new, 0 changed, 3 unchanged" in out and "live" not in out
 
 
@@ -67,7 +76,7 @@ def test_retry_failed_fetches_only_the_failures(tmp_path: Path, log_site: Site) 
     conf = write_config(tmp_path, log_site)
     url = ITEM.format(ref="34627")
     log_site.route(url, Reply(500, {}, b"oops"))
-    out = run("ingest", "--source", "swp", "--config", str(conf))
+    out = ingest_failing("--source", "swp", "--config", str(conf))
     assert "2 new" in out and f"{log_site.url(url)}: failed" in out
     log_site.page(url, "<html><body><main><p>South Wales Police: drones. FOI 34627.</p></main></body></html>")
     log_site.clear_log()
@@ -90,7 +99,7 @@ def test_progress_shows_the_fetching_then_the_extraction(tmp_path: Path, log_sit
     conf = write_config(tmp_path, log_site)
     result = CliRunner().invoke(
         main, ["ingest", "--source", "swp", "--progress", "--config", str(conf)], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # the dead document link
     err = result.stderr
     assert "Fetching swp:" in err and "skipped by robots" in err
     # The last fetch line counts every page and file stored, then extraction takes over.
