@@ -90,3 +90,33 @@ def test_prior_page_and_json(small_archive) -> None:
     assert client.get("/prior").status_code == 200  # the empty form
     assert client.get("/prior.json").status_code == 400
     assert client.get("/prior.json", query_string={"text": "x" * 6000}).status_code == 400
+
+
+def test_a_draft_is_sent_by_post_at_any_length_the_form_allows(small_archive) -> None:
+    # 4,900 characters: as a GET, its request line was past gunicorn's 4,094 (a bare 414).
+    long_draft = DRAFT + " " + ("Please include the make and model of each camera. " * 100)[:4900 - len(DRAFT) - 1]
+    assert len(long_draft) == 4900
+    client = create_app(small_archive).test_client()
+    page = client.get("/prior").get_data(as_text=True)
+    assert '<form class="prior" action="/prior" method="post">' in page
+    response = client.post("/prior", data={"text": long_draft, "authority": "Kent Police"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Similar requests have been answered" in html
+    assert "2018080000612" in html and response.headers["Referrer-Policy"] == "no-referrer"
+    data = client.post("/prior.json", data={"text": long_draft}).get_json()
+    assert data["results"][0]["reference"] == "2018080000612"
+    # A link to a short draft still works, and answers as the form does.
+    linked = client.get("/prior.json", query_string={"text": DRAFT}).get_json()
+    assert linked == client.post("/prior.json", data={"text": DRAFT}).get_json()
+
+
+def test_the_access_log_never_holds_a_draft_or_a_search() -> None:
+    # gunicorn's line has the path, not the query string, and no Referer (which would carry
+    # a /prior?text=... address from the page a visitor came from).
+    from archive.config import Config
+    from archive.web.server import gunicorn_settings
+
+    settings = gunicorn_settings(Config.for_directory("/tmp/x"), "127.0.0.1", 5000)
+    fmt = settings["access_log_format"]
+    assert "%(U)s" in fmt
+    assert not any(atom in fmt for atom in ("%(r)s", "%(q)s", "%(f)s", "%(u)s?"))

@@ -11,7 +11,7 @@ import io
 import json
 import re
 
-from flask import (Blueprint, Response, abort, current_app, g, jsonify, render_template,
+from flask import (Blueprint, Response, abort, current_app, g, jsonify, make_response, render_template,
                    request, send_file, stream_with_context, url_for)
 from werkzeug.exceptions import HTTPException
 
@@ -300,23 +300,34 @@ def _authorities() -> list[str]:
         columns.canonical["authority"].values(), key=str.lower))
 
 
+def _prior_input() -> tuple[str, str]:
+    """The draft and the body: from the form (POST: any length, never in a URL or a log),
+    or from the query string (GET: a link to a short draft still works)."""
+    values = request.form if request.method == "POST" else request.args
+    return values.get("text", ""), values.get("authority", "")
+
+
 def _run_prior():  # type: ignore[no-untyped-def]
-    text = request.args.get("text", "")
+    text, authority = _prior_input()
     if not text.strip():
         return None
-    return prior(_reader(), text, request.args.get("authority"))
+    return prior(_reader(), text, authority or None)
 
 
-@bp.get("/prior")
+@bp.route("/prior", methods=["GET", "POST"])
 def prior_page():  # type: ignore[no-untyped-def]
     result = _run_prior()
     groups = {p.hit.id: _group_link(p.hit.id) for p in result.hits} if result else {}
-    return render_template("prior.html", result=result, text=request.args.get("text", ""),
-                           authority=request.args.get("authority", ""),
-                           authorities=_authorities(), doc_url=_doc_url, groups=groups)
+    text, authority = _prior_input()
+    response = make_response(render_template(
+        "prior.html", result=result, text=text, authority=authority,
+        authorities=_authorities(), doc_url=_doc_url, groups=groups))
+    # A draft in the address bar must not travel on as a Referer to the pages linked.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
-@bp.get("/prior.json")
+@bp.route("/prior.json", methods=["GET", "POST"])
 def prior_json():  # type: ignore[no-untyped-def]
     result = _run_prior()
     if result is None:
