@@ -27,7 +27,7 @@ def evaluate_command(labels: str, config_path: str | None, as_json: bool, by_sou
     from ingest.evaluate import (evaluate, evaluate_by_source, format_report, format_sources, records_for,
                                  report_dict)
 
-    config = load_config(config_path, optional=True)
+    config = load_config(config_path)
     try:
         records = records_for(config, labels)
         report = evaluate(labels, records)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import sys
 import time
@@ -21,14 +22,17 @@ from archive.config import Config, ConfigError
 
 config_option = click.option(
     "--config", "config_path", type=click.Path(dir_okay=False), default=None,
-    help="Configuration file (default: $FOI_ARCHIVE_CONFIG, else ./config.toml).",
+    help="Configuration file (default: $FOI_ARCHIVE_CONFIG, else ./config.toml, else the defaults "
+         "with the archive in ./data).",
 )
 
 
-def load_config(path: str | None, *, optional: bool = False) -> Config:
-    """The configuration; with ``optional`` (commands that store nothing), the defaults
-    when no file was named and there is none where it is looked for."""
-    if optional and not path and not config_mod.resolve_path(None).exists():
+def load_config(path: str | None, *, optional: bool = True) -> Config:
+    """The configuration. When no file is named (--config, $FOI_ARCHIVE_CONFIG) and there
+    is no ./config.toml, the defaults, with the archive in ./data: an installed
+    ``foi-archive`` works in any folder. A file named but missing is an error."""
+    if optional and not path and not os.environ.get(config_mod.ENV_VAR) \
+            and not config_mod.resolve_path(None).exists():
         return Config.for_directory(Path.cwd() / "data")
     try:
         return config_mod.load(path)
@@ -335,7 +339,7 @@ def extract(files: tuple[str, ...], config_path: str | None, as_json: bool) -> N
     """
     from ingest.pipeline import extract_paths
 
-    config = load_config(config_path, optional=True)
+    config = load_config(config_path)
     for record in extract_paths(config, list(files)):
         if as_json:
             click.echo(json.dumps(record, ensure_ascii=False))

@@ -9,7 +9,9 @@ from flask import Flask
 from archive.config import Config
 from archive.reader import IndexReader
 
-ROOT = Path(__file__).resolve().parents[2]
+# The pages and stylesheet: in a checkout these are links to the repository's templates/
+# and static/; in an installed wheel, copies inside the package.
+HERE = Path(__file__).resolve().parent
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -27,8 +29,8 @@ def create_app(config: Config) -> Flask:
     """Build the site for one configuration (tests pass one on a temporary folder)."""
     app = Flask(
         __name__,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        template_folder=str(HERE / "templates"),
+        static_folder=str(HERE / "static"),
     )
     app.config.update(
         MAX_CONTENT_LENGTH=64 * 1024,  # the site takes no uploads
