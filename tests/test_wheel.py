@@ -55,6 +55,9 @@ def test_the_wheel_installed_in_a_fresh_venv_serves_the_site(tmp_path: Path) -> 
                            cwd=work, env=env, capture_output=True, text=True, check=True).stdout
     assert where.startswith(str(venv)), where  # the installed copy, not the checkout
     assert run("--version").startswith("foi-archive 0.1.0")
+    by_module = subprocess.run([str(venv / "bin" / "python"), "-m", "foi_archive", "--version"], cwd=work,
+                               env=env, capture_output=True, text=True, timeout=60)
+    assert by_module.stdout.startswith("foi-archive 0.1.0"), by_module.stderr
     assert "wrote 6 sample files" in run("samples", "s", "--count", "6")
     assert run("ingest", "s").strip().endswith("6 new, 0 changed, 0 unchanged, 0 failed, 0 skipped")
     port = free_port()

@@ -1,0 +1,1 @@
+"""``python -m foi_archive``: the ``foi-archive`` command by its package name."""
