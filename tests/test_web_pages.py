@@ -148,3 +148,26 @@ def test_body_pages_link_their_disclosure_log_from_the_sources(small_archive) ->
     sheffield = client.get("/authorities/sheffield-city-council").get_data(as_text=True)
     assert 'href="https://www.whatdotheyknow.com/body/sheffield_city_council"' in sheffield
     assert "publishes its responses" not in client.get("/forces/greater-manchester-police").get_data(as_text=True)
+
+
+def test_a_script_walks_search_json_by_its_own_links(client) -> None:
+    first = client.get("/search.json?per_page=2").get_json()
+    assert first["prev_url"] is None and first["results"][0]["url"].startswith("http://localhost/documents/")
+    seen, page = [], first
+    while True:
+        seen += [r["id"] for r in page["results"]]
+        if page["next_url"] is None:
+            break
+        assert page["next_url"].startswith("http://localhost/search.json?")
+        page = client.get(page["next_url"].removeprefix("http://localhost")).get_json()
+        assert page["prev_url"] is not None
+    assert len(seen) == len(set(seen)) == first["total"]
+    # A facet value's toggle_url selects it (back on page 1); the same value's URL there clears it.
+    force = first["facets"]["force"][0]
+    assert not force["selected"]
+    narrowed = client.get(force["toggle_url"].removeprefix("http://localhost")).get_json()
+    assert narrowed["filters"] == {"force": [force["value"]]} and narrowed["total"] == force["count"]
+    again = next(v for v in narrowed["facets"]["force"] if v["value"] == force["value"])
+    assert again["selected"]
+    cleared = client.get(again["toggle_url"].removeprefix("http://localhost")).get_json()
+    assert cleared["filters"] == {} and cleared["total"] == first["total"]

@@ -115,11 +115,11 @@ class FacetLink:
     toggle_url: str
 
 
-def _search_url(params: SearchParams, endpoint: str = "site.search_page") -> str:
+def _search_url(params: SearchParams, endpoint: str = "site.search_page", external: bool = False) -> str:
     query = params.to_query()
     if params.per_page != _config().site.page_size:
         query.append(("per_page", str(params.per_page)))
-    base = url_for(endpoint)
+    base = url_for(endpoint, _external=external)
     return f"{base}?{urlencode(query)}" if query else base
 
 
@@ -185,9 +185,20 @@ def _with(params: SearchParams, **changes: object) -> SearchParams:
 
 @bp.get("/search.json")
 def search_json():  # type: ignore[no-untyped-def]
+    """The search as JSON a script can walk: absolute URLs, the next and previous pages,
+    and each facet value's URL with that value selected or cleared (docs/site.md)."""
     result = _run_search()
-    data = search_dict(result, _doc_url)
+    params = result.params
+    data = search_dict(result, lambda doc_id: url_for("site.document_page", doc_id=doc_id, _external=True))
     data["suggestion"] = result.suggestion
+    data["prev_url"] = (_search_url(_with(params, page=params.page - 1), "site.search_json", True)
+                        if params.page > 1 else None)
+    data["next_url"] = (_search_url(_with(params, page=params.page + 1), "site.search_json", True)
+                        if params.page < result.pages else None)
+    for facet in result.facets:
+        for value, entry in zip(facet.values, data["facets"][facet.name]):
+            entry["toggle_url"] = _search_url(params.with_filter(facet.name, value.value, not value.selected),
+                                              "site.search_json", True)
     return jsonify(data)
 
 
