@@ -171,3 +171,10 @@ def test_a_script_walks_search_json_by_its_own_links(client) -> None:
     assert again["selected"]
     cleared = client.get(again["toggle_url"].removeprefix("http://localhost")).get_json()
     assert cleared["filters"] == {} and cleared["total"] == first["total"]
+
+
+@pytest.mark.parametrize("path", ["/search.csv", "/search.jsonl", "/search.atom"])
+def test_an_error_on_a_data_path_is_plain_text(client, path: str) -> None:
+    response = client.get(path, query_string={"sort": "sideways"})
+    assert response.status_code == 400 and response.mimetype == "text/plain"
+    assert response.get_data(as_text=True).startswith("400 That search could not be run: Unknown sort 'sideways'")

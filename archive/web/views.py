@@ -100,6 +100,9 @@ def _server_error(exc: Exception):  # type: ignore[no-untyped-def]
 def _error(status: int, title: str, message: str):  # type: ignore[no-untyped-def]
     if _wants_json():
         return jsonify({"error": {"status": status, "title": title, "message": message}}), status
+    if request.path.endswith((".csv", ".jsonl", ".atom", ".xml", ".txt")):
+        # A data path read by a script or a feed reader: the message as plain text, not a page.
+        return Response(f"{status} {title}: {message}\n", status=status, mimetype="text/plain"), status
     return render_template("error.html", status=status, title=title, message=message), status
 
 
