@@ -90,23 +90,12 @@ class Postings:
         positions are returned too, a part a segment."""
         id_parts, weight_parts, parts = [], [], []
         for reader, offset in self._leaves():
-            side = leaf_side_postings(reader, fieldname, btext)
-            if side is not None:  # the segment's side file: arrays as they lie
-                ids, weights, counts, positions = side
-                id_parts.append(ids + offset)
+            ids, weights, part = _leaf(reader, offset, fieldname, btext, values)
+            if ids is not None:
+                id_parts.append(ids)
                 weight_parts.append(weights)
-                if values:
-                    parts.append((ids + offset, counts, positions))
-                continue
-            leaf_ids, raw = [], []
-            for ids, weights, block_values in leaf_postings(reader, fieldname, btext, values):
-                leaf_ids.append(ids + offset)
-                weight_parts.append(weights)
-                if values:
-                    raw.extend(block_values)
-            id_parts += leaf_ids
-            if values and leaf_ids:
-                parts.append((np.concatenate(leaf_ids), None, raw))
+            if part is not None:
+                parts.append(part)
         if id_parts:
             all_ids, weights = np.concatenate(id_parts), np.concatenate(weight_parts)
             keep = self.live[all_ids]
@@ -146,19 +135,32 @@ class Postings:
             lo, hi = np.searchsorted(wanted, [offset, offset + reader.doc_count_all()])
             if lo == hi:
                 continue
-            side = leaf_side_postings(reader, fieldname, btext)
-            if side is not None:
-                ids, _, counts, positions = side
-                parts.append((ids + offset, counts, positions))
-                continue
-            local = wanted[lo:hi] - offset
-            leaf_ids, raw = [], []
-            for ids, _, block_values in leaf_postings(reader, fieldname, btext, True, local):
-                leaf_ids.append(ids + offset)
-                raw.extend(block_values)
-            if leaf_ids:
-                parts.append((np.concatenate(leaf_ids), None, raw))
+            _, _, part = _leaf(reader, offset, fieldname, btext, True, wanted[lo:hi] - offset)
+            if part is not None:
+                parts.append(part)
         return parts
+
+
+def _leaf(reader: Any, offset: int, fieldname: str, btext: bytes, values: bool,
+          wanted: np.ndarray | None = None) -> tuple[Any, Any, PositionPart | None]:
+    """One segment's postings of a term, numbered for the whole index: (ids, weights, its
+    positions part if ``values``), from the segment's side file where it holds the term,
+    else from Whoosh's blocks (only those holding ``wanted``, if given); None for none."""
+    side = leaf_side_postings(reader, fieldname, btext)
+    if side is not None:  # arrays as they lie in the file
+        ids, weights, counts, positions = side
+        ids = ids + offset
+        return ids, weights, (ids, counts, positions) if values else None
+    id_parts, weight_parts, raw = [], [], []
+    for ids, weights, block_values in leaf_postings(reader, fieldname, btext, values, wanted):
+        id_parts.append(ids + offset)
+        weight_parts.append(weights)
+        if values:
+            raw.extend(block_values)
+    if not id_parts:
+        return None, None, None
+    ids = np.concatenate(id_parts)
+    return ids, np.concatenate(weight_parts), (ids, None, raw) if values else None
 
 
 #: A term's positions in one segment: (document numbers, counts, positions) from a side

@@ -32,6 +32,11 @@ def letter(ref: str, subject: str, links: str = "") -> str:
             f"{links}</main></body></html>")
 
 
+def serve_letters(site: Site, paths: list[str]) -> None:
+    for n, path in enumerate(paths):
+        site.page(path, letter(f"{n}", f"Request {n}"))
+
+
 def listing(*links: str) -> str:
     return "<!doctype html><html><body><ul>" + "".join(f'<li><a href="{u}">{u}</a></li>' for u in links) \
         + "</ul></body></html>"
@@ -71,8 +76,7 @@ def test_the_met_s_log_both_item_shapes_and_links_without_a_final_slash(tmp_path
     s.page("/foi-ai/af/accessing-information/published-items/?q=ulez", listing(items[2]))
     s.page("/foi-ai/af/accessing-information/publication-scheme/",
            listing("/foi-ai/metropolitan-police/disclosure-2020/december-2020/never-linked-but-here/"))
-    for n, path in enumerate(items):
-        s.page(path, letter(f"01.FOI.23.0{n}", f"Request {n}"))
+    serve_letters(s, items)
     config = local("met_police", s, r"(www\.)?met\.police\.uk", r"127\.0\.0\.1", tmp_path)
     summary = run_source(config, "met_police")
     assert (summary.new, summary.failed) == (3, 0), summary
@@ -87,8 +91,7 @@ def test_cleveland_s_log_by_year_and_month(tmp_path: Path, local_http: Site) -> 
              "/foi-ai/cleveland-police/disclosure/2025/june/foi-63025-unanswered-media-requests/"]
     s.page("/foi-ai/af/accessing-information/published-items/", listing(year))
     s.page(year, listing(*items))
-    for n, path in enumerate(items):
-        s.page(path, letter(f"{n}-25", f"Request {n}"))
+    serve_letters(s, items)
     config = local("cleveland_police", s, r"(www\.)?cleveland\.police\.uk", r"127\.0\.0\.1", tmp_path)
     summary = run_source(config, "cleveland_police")
     assert (summary.new, summary.failed) == (2, 0), summary
@@ -102,8 +105,7 @@ def test_north_yorkshire_linked_from_both_its_hosts(tmp_path: Path, local_http: 
     items = ["/foi-ai/north-yorkshire-police/foi-disclosure-2021-22/july-2025/foi-0320-202526-stop-and-search/",
              "/foi-ai/north-yorkshire-police/foi-disclosure-2021-22/february-2025/foi-sold-fleet-vehicles-0723-202425/"]
     s.page("/foi-ai/af/accessing-information/published-items/", listing(bare + items[0], items[1]))
-    for n, path in enumerate(items):
-        s.page(path, letter(f"{n}", f"Request {n}"))
+    serve_letters(s, items)
     config = local("north_yorkshire_police", s, r"(www\.)?northyorkshire\.police\.uk",
                    r"(127\.0\.0\.1|localhost)", tmp_path)
     summary = run_source(config, "north_yorkshire_police")
@@ -117,8 +119,7 @@ def test_west_midlands_wordpress_log(tmp_path: Path, local_http: Site) -> None:
     s.page("/", listing(items[0], "/2019/08/page/3/", "/category/uncategorized/feed/", "/about/"))
     s.page("/2019/08/page/3/", listing(items[1], items[2]))
     s.page("/category/uncategorized/feed/", "<rss></rss>", "application/rss+xml")
-    for n, path in enumerate(items):
-        s.page(path, letter(f"{n}", f"Request {n}"))
+    serve_letters(s, items)
     config = local("west_midlands_police", s, r"foi\.west-midlands\.police\.uk", r"127\.0\.0\.1", tmp_path)
     summary = run_source(config, "west_midlands_police")
     assert (summary.new, summary.failed) == (3, 0), summary

@@ -20,7 +20,7 @@ from typing import Any
 
 from archive.config import Config
 from archive.store import Store
-from ingest.crawlstate import CrawlState, Page
+from ingest.crawlstate import Crawl, CrawlState, Page
 from ingest.fetch import sniff_content_type
 from ingest.isolation import IsolatedPool
 from ingest.pipeline import Ingester, Item, Progress
@@ -29,10 +29,6 @@ from ingest.sources.web import RESPONSE, SourceError, collect_records
 from ingest.warc import Capture, WarcError, read_captures
 
 log = logging.getLogger(__name__)
-
-#: Headers kept in provenance, as a crawl keeps them (ingest/crawlstate.py).
-KEEP_HEADERS = ("etag", "last-modified", "content-type", "content-disposition", "content-length", "date")
-
 
 def _plain(url: str) -> str:
     """An address without its scheme, fragment, query and final slash."""
@@ -77,7 +73,7 @@ class ArchiveCrawl:
         self.store.add_provenance(
             source=self.source, locator=url, event="from_warc", doc_id=doc_id, sha256=capture.sha256,
             final_url=capture.url, status=200, size=capture.size, at=capture.at,
-            headers={k: v for k, v in capture.headers.items() if k in KEEP_HEADERS},
+            headers={k: v for k, v in capture.headers.items() if k in Crawl.KEEP_HEADERS},
             crawler=f"warc:{capture.warc}@{capture.offset}")
         self.counts["from_warc"] += 1
         return Page(url, capture.url, body, capture.sha256, content_type, capture.headers, fresh=True)
