@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,12 @@ def test_the_wheel_installed_in_a_fresh_venv_serves_the_site(tmp_path: Path) -> 
                            capture_output=True, text=True, timeout=600)
     assert build.returncode == 0, build.stderr[-2000:]
     [wheel] = wheels.glob("foi_archive-*.whl")
+    with zipfile.ZipFile(wheel) as built:  # the licence travels with the code (PEP 639)
+        names = built.namelist()
+        [licence] = [n for n in names if n.endswith(".dist-info/licenses/LICENSE")]
+        assert built.read(licence).decode().lstrip().startswith("GNU AFFERO GENERAL PUBLIC LICENSE")
+        metadata = built.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+        assert "License-Expression: AGPL-3.0-or-later" in metadata.splitlines()
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     install = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(wheel)],
