@@ -11,7 +11,7 @@ import json
 import logging
 import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +64,10 @@ def make_schema() -> fields.Schema:
         source_url=fields.STORED(),
         format=fields.ID(stored=True),
         status=fields.ID(stored=True),
-        ingested=fields.STORED(),
+        ingested=fields.STORED(),  # when the archive first stored it, as an ISO timestamp
+        # The same moment as a sortable column: feeds list what the archive got most recently,
+        # not what is dated latest (a 2019 response found today is news to a feed reader).
+        ingested_at=fields.DATETIME(sortable=True),
         exemptions_json=fields.STORED(),  # each exemption with its sentence and offset
         # What the page shows beside the facets: the questions and their answers, the
         # outcome's evidence, where the date came from, the fields a person corrected.
@@ -89,6 +92,19 @@ def _parse_date(value: str | None) -> datetime | None:
         return datetime.fromisoformat(value[:10])
     except ValueError:
         return None
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    """An ISO timestamp as naive UTC (how Whoosh's DATETIME columns hold times)."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment
 
 
 def to_fields(doc: Document) -> dict[str, Any]:
@@ -117,6 +133,7 @@ def to_fields(doc: Document) -> dict[str, Any]:
         "format": doc.format,
         "status": doc.status,
         "ingested": doc.ingested,
+        "ingested_at": _parse_time(doc.ingested),
         "exemptions_json": json.dumps([e.to_dict() for e in meta.exemptions], ensure_ascii=False),
         "details_json": json.dumps({**details(meta), "truncated": doc.truncated}, ensure_ascii=False),
         "group": doc.group or "",

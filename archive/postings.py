@@ -204,6 +204,7 @@ class FacetColumns:
     canonical: dict[str, dict[str, str]]
     lengths: dict[str, np.ndarray]  # per scored field: each document's length, as Whoosh scores it
     sort_dates: np.ndarray  # the date column, as Whoosh sorts it
+    sort_ingested: np.ndarray  # when the archive first stored each document (ingested_at)
     postings: Postings
     #: answers computed for this generation (e.g. a phrase's documents), by key
     memo: OrderedDict[Any, Any] = field(default_factory=OrderedDict)
@@ -274,17 +275,27 @@ def build_facet_columns(searcher: Searcher) -> FacetColumns:
             if values is None:
                 values = np.fromiter(column, np.int64, n)
             lengths[name][offset:offset + n] = _BYTE_TO_LENGTH[values.astype(np.int64)]
-    sort_dates = np.zeros(size)  # no date sorts as the oldest
-    for leaf, offset in reader.leaf_readers():
-        if leaf.has_column("date"):
-            n = leaf.doc_count_all()
-            column = leaf.column_reader("date", translate=False)
-            values = column_values(column, n)
-            sort_dates[offset:offset + n] = (values.astype(np.float64) if values is not None else
-                                             np.fromiter(column, dtype=np.float64, count=n))
+    sort_dates = _time_column(reader, "date", size)
+    # An index made before the column existed has none: every document then ties at 0,
+    # and the order falls back to the date (foi-archive rebuild fills it: docs/site.md).
+    sort_ingested = _time_column(reader, "ingested_at", size)
     return FacetColumns(size=size, live=live, names=names, docs=docs, ords=ords,
                         canonical=canonical, lengths=lengths, sort_dates=sort_dates,
-                        postings=postings)
+                        sort_ingested=sort_ingested, postings=postings)
+
+
+def _time_column(reader: Any, name: str, size: int) -> np.ndarray:
+    """A sortable DATETIME field's column for every document, as Whoosh sorts it; a
+    document or segment without one sorts as the oldest."""
+    times = np.zeros(size)
+    for leaf, offset in reader.leaf_readers():
+        if leaf.has_column(name):
+            n = leaf.doc_count_all()
+            column = leaf.column_reader(name, translate=False)
+            values = column_values(column, n)
+            times[offset:offset + n] = (values.astype(np.float64) if values is not None else
+                                        np.fromiter(column, dtype=np.float64, count=n))
+    return times
 
 
 def expansions_by_segment(q: query.PatternQuery, searcher: Searcher, columns: FacetColumns

@@ -71,7 +71,7 @@ ANSWER_LABELS = {
     "not_answered": "Not answered",
 }
 
-SORTS = ("relevance", "date", "date_asc")
+SORTS = ("relevance", "date", "date_asc", "ingested")
 
 
 @dataclass
@@ -162,6 +162,7 @@ class Hit:
     topics: list[str]
     format: str | None
     snippet: Markup
+    ingested: str | None = None  # when the archive first stored it (ISO timestamp)
 
 
 @dataclass
@@ -353,6 +354,7 @@ def hit_from_stored(stored: Mapping[str, Any], snippet: Markup) -> Hit:
         topics=_split(stored.get("topic")),
         format=stored.get("format"),
         snippet=snippet,
+        ingested=stored.get("ingested"),
     )
 
 
@@ -384,6 +386,8 @@ def _match(columns: FacetColumns, searcher: Searcher, params: SearchParams
         order = np.lexsort((docs, -columns.sort_dates[docs]))
     elif params.sort == "date_asc":
         order = np.lexsort((docs, columns.sort_dates[docs]))
+    elif params.sort == "ingested":  # newest in the archive first; the same moment by date
+        order = np.lexsort((docs, -columns.sort_dates[docs], -columns.sort_ingested[docs]))
     else:
         order = np.lexsort((docs, -score[docs]))
     return q, docs[order], counters, selected

@@ -27,6 +27,7 @@ def hit_dict(hit: Hit, doc_url: DocUrl) -> dict[str, Any]:
         "exemptions": [e.code for e in hit.exemptions],
         "topics": hit.topics,
         "reference": hit.reference,
+        "ingested": hit.ingested,
         "snippet": str(hit.snippet),  # HTML: document text escaped, matches in <mark>
         "url": doc_url(hit.id),
     }

@@ -376,7 +376,7 @@ def _print_record(record: dict[str, Any]) -> None:
 @click.option("--topic", "topics", multiple=True, help="Only this topic (repeatable).")
 @click.option("--outcome", "outcomes", multiple=True, help="Only this outcome (repeatable).")
 @click.option("--year", "years", multiple=True, help="Only this year (repeatable).")
-@click.option("--sort", type=click.Choice(["relevance", "date", "date_asc"]), default="relevance")
+@click.option("--sort", type=click.Choice(["relevance", "date", "date_asc", "ingested"]), default="relevance")
 @click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option("--page", type=click.IntRange(1, 500), default=1)
 @click.option("--json", "as_json", is_flag=True, help="Print the same JSON as /search.json.")

@@ -34,7 +34,8 @@ def config(tmp_path: Path) -> Config:
 def make_doc(n: int, *, title: str, text: str, force: str | None = None,
              authority: str | None = None, exemptions: tuple[str, ...] = (),
              outcome: str | None = None, topics: tuple[str, ...] = (),
-             date: str | None = None, reference: str | None = None, sha256: str | None = None):
+             date: str | None = None, reference: str | None = None, sha256: str | None = None,
+             ingested: str = "2024-01-01T00:00:00+00:00"):
     """A hand-made index document."""
     from archive.models import Document, Exemption, Metadata
 
@@ -47,7 +48,7 @@ def make_doc(n: int, *, title: str, text: str, force: str | None = None,
     )
     return Document(id=f"{n:016x}", sha256=sha256 or f"{n:064x}", title=title, text=text,
                     format="txt", source="test", source_url=f"file:///doc{n}.txt",
-                    ingested="2024-01-01T00:00:00+00:00", meta=meta)
+                    ingested=ingested, meta=meta)
 
 
 SMALL = [

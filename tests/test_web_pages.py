@@ -58,6 +58,53 @@ def test_atom_feed_for_a_search(client) -> None:
     assert "<script>" in hostile.find(f"{ATOM}entry/{ATOM}title").text
 
 
+def test_feeds_list_what_the_archive_got_last_whatever_its_date(small_archive) -> None:
+    from archive.index import IndexWriter
+    from tests.conftest import make_doc
+
+    writer = IndexWriter(small_archive.index_path)
+    writer.update(make_doc(60, title="Old letter found today", text="taser", force="Kent Police",
+                           date="2019-03-04", ingested="2026-12-06T09:30:00+00:00"))
+    writer.commit()
+    client = create_app(small_archive).test_client()
+    feed = ET.fromstring(client.get("/search.atom?force=Kent+Police").data)
+    entries = feed.findall(f"{ATOM}entry")
+    assert [e.find(f"{ATOM}title").text for e in entries] == [
+        "Old letter found today", "Taser use 2023", "Body worn video retention"]
+    assert entries[0].find(f"{ATOM}updated").text == "2026-12-06T09:30:00Z"  # when it arrived
+    assert entries[0].find(f"{ATOM}published").text == "2019-03-04T00:00:00Z"  # its own date
+    assert feed.find(f"{ATOM}updated").text == "2026-12-06T09:30:00Z"
+    # The same order is a sort of the search and its JSON; by date it is last of the three.
+    titles = [r["title"] for r in client.get("/search.json?force=Kent+Police&sort=ingested").get_json()["results"]]
+    assert titles[0] == "Old letter found today"
+    titles = [r["title"] for r in client.get("/search.json?force=Kent+Police&sort=date").get_json()["results"]]
+    assert titles[-1] == "Old letter found today"
+
+
+def test_an_index_from_before_the_ingested_column_orders_its_feed_by_date(config) -> None:
+    from whoosh.filedb.filestore import FileStorage
+
+    from archive.index import INDEX_NAME, IndexWriter, make_schema, to_fields
+    from tests.conftest import make_doc
+
+    old = make_schema()
+    old.remove("ingested_at")  # as an earlier version made it
+    config.index_path.mkdir(parents=True)
+    ix = FileStorage(str(config.index_path)).create_index(old, indexname=INDEX_NAME)
+    writer = ix.writer()
+    # The one added last is the older response: by ingestion it would come first.
+    for n, (title, date) in enumerate([("Newer", "2022-01-01"), ("Older", "2020-01-01")]):
+        values = to_fields(make_doc(n + 1, title=title, text="drones", force="Kent Police", date=date,
+                                    ingested=f"2026-0{n + 1}-01T00:00:00+00:00"))
+        del values["ingested_at"]
+        writer.add_document(**values)
+    writer.commit()
+    IndexWriter(config.index_path)  # an upgraded ingest adds the field; these documents lack it
+    assert "ingested_at" in FileStorage(str(config.index_path)).open_index(INDEX_NAME).schema
+    feed = ET.fromstring(create_app(config).test_client().get("/search.atom").data)
+    assert [e.find(f"{ATOM}title").text for e in feed.findall(f"{ATOM}entry")] == ["Newer", "Older"]
+
+
 def test_csv_and_jsonl_exports_stream_the_whole_result_set(client) -> None:
     response = client.get("/search.csv?per_page=1")
     assert response.headers["Content-Disposition"].startswith("attachment")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
+from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 import csv
@@ -164,7 +165,7 @@ def search_page():  # type: ignore[no-untyped-def]
     ]
     sorts = [(key, label, _search_url(_with(params, sort=key, page=1)))
              for key, label in (("relevance", "Relevance"), ("date", "Newest"),
-                                ("date_asc", "Oldest"))]
+                                ("date_asc", "Oldest"), ("ingested", "Recently added"))]
     prev_url = _search_url(_with(params, page=params.page - 1)) if params.page > 1 else None
     next_url = (_search_url(_with(params, page=params.page + 1))
                 if params.page < result.pages else None)
@@ -371,13 +372,26 @@ def prior_json():  # type: ignore[no-untyped-def]
 
 @bp.get("/search.atom")
 def search_atom():  # type: ignore[no-untyped-def]
-    """An Atom feed of a search, newest first, so a feed reader alerts on new matches."""
-    params = _with(_params(), sort="date", page=1, per_page=50)
+    """An Atom feed of a search, most recently added to the archive first, so a feed
+    reader alerts on new matches, whatever their date (docs/api.md)."""
+    params = _with(_params(), sort="ingested", page=1, per_page=50)
     result = search(_reader(), params)
     body = render_template("search.atom.xml", result=result, params=params,
                            feed_url=request.url, page_url=_search_url(_with(params, per_page=_config().site.page_size)),
-                           doc_url=lambda i: url_for("site.document_page", doc_id=i, _external=True))
+                           doc_url=lambda i: url_for("site.document_page", doc_id=i, _external=True),
+                           atom_time=_atom_time)
     return Response(xml_text(body), mimetype="application/atom+xml")
+
+
+def _atom_time(hit) -> str:  # type: ignore[no-untyped-def]
+    """An entry's <updated>: when the archive got it (RFC 3339, UTC), else its date."""
+    try:
+        moment = datetime.fromisoformat(hit.ingested or "")
+    except ValueError:
+        return f"{hit.date or '1970-01-01'}T00:00:00Z"
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 EXPORT_FIELDS = ("id", "title", "authority", "force", "date", "reference", "outcome",
