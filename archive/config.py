@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -33,6 +34,8 @@ class SiteConfig:
     trusted_proxies: tuple[str, ...] = ()
     # The shared counter file; "" means ratelimit.sqlite beside the store folder.
     rate_limit_file: str = ""
+    # Origins whose pages may read the data API from a browser ("*" for any); none by default.
+    cors_origins: tuple[str, ...] = ()
 
 
 RATE_WINDOWS = {"second": 1, "minute": 60, "hour": 3600}
@@ -133,6 +136,12 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
     proxies = site.trusted_proxies
     if isinstance(proxies, str) or not all(isinstance(p, str) for p in proxies):
         raise ConfigError("[site] trusted_proxies must be a list of addresses")
+    origins = site.cors_origins
+    if isinstance(origins, str) or not all(isinstance(o, str) for o in origins):
+        raise ConfigError('[site] cors_origins must be a list of origins, like ["https://example.org"] or ["*"]')
+    for origin in origins:
+        if origin != "*" and not re.fullmatch(r"https?://[^/\s]+", origin):
+            raise ConfigError(f"[site] cors_origins: {origin!r} is not an origin (scheme and host, no path)")
     for proxy in proxies:
         try:
             ipaddress.ip_network(proxy, strict=False)
@@ -141,7 +150,7 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
     limit_file = site.rate_limit_file
     if limit_file and not os.path.isabs(os.path.expanduser(limit_file)):
         limit_file = str(base / limit_file)
-    site = replace(site, trusted_proxies=tuple(proxies), rate_limit_file=limit_file)
+    site = replace(site, trusted_proxies=tuple(proxies), cors_origins=tuple(origins), rate_limit_file=limit_file)
     ingest = _section(data, "ingest", IngestConfig)
     for name in ("store", "index"):
         extra = set(data.get(name, {})) - {"path"}

@@ -15,11 +15,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from whoosh import fields, index
+from whoosh import columns, fields, index
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemmingAnalyzer
 from whoosh.filedb.filestore import FileStorage
 
-from archive import law
+from archive import law, workdays
 from archive.models import NOT_READ, Document
 from archive.segments import TIDY_MIN, BulkWriter, index_segments, tiers_to_merge
 
@@ -68,6 +68,9 @@ def make_schema() -> fields.Schema:
         # The same moment as a sortable column: feeds list what the archive got most recently,
         # not what is dated latest (a 2019 response found today is news to a feed reader).
         ingested_at=fields.DATETIME(sortable=True),
+        # Working days from receipt to response (archive/workdays.py), -1 where either date
+        # is unknown: a column only, for the bodies' statistics (archive/statistics.py).
+        working_days=fields.COLUMN(columns.NumericColumn("i", default=NO_DAYS)),
         exemptions_json=fields.STORED(),  # each exemption with its sentence and offset
         # What the page shows beside the facets: the questions and their answers, the
         # outcome's evidence, where the date came from, the fields a person corrected.
@@ -107,6 +110,10 @@ def _parse_time(value: str | None) -> datetime | None:
     return moment
 
 
+#: The working_days column's value for a document whose time taken is not known.
+NO_DAYS = -1
+
+
 def to_fields(doc: Document) -> dict[str, Any]:
     """The Whoosh fields of one document."""
     meta = doc.meta
@@ -134,6 +141,7 @@ def to_fields(doc: Document) -> dict[str, Any]:
         "status": doc.status,
         "ingested": doc.ingested,
         "ingested_at": _parse_time(doc.ingested),
+        "working_days": workdays.time_taken(meta.received, meta.date, meta.date_source, meta.regime),
         "exemptions_json": json.dumps([e.to_dict() for e in meta.exemptions], ensure_ascii=False),
         "details_json": json.dumps({**details(meta), "truncated": doc.truncated}, ensure_ascii=False),
         "group": doc.group or "",

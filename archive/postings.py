@@ -20,7 +20,7 @@ from whoosh import query
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from archive.index import FACET_FIELDS, KEYWORD_FIELDS, SCORED_FIELDS
+from archive.index import FACET_FIELDS, KEYWORD_FIELDS, NO_DAYS, SCORED_FIELDS
 from archive.segments import (column_values, decode_positions, deleted_docs, leaf_postings, leaf_side_postings,
                               length_column, pattern_terms)
 
@@ -205,6 +205,7 @@ class FacetColumns:
     lengths: dict[str, np.ndarray]  # per scored field: each document's length, as Whoosh scores it
     sort_dates: np.ndarray  # the date column, as Whoosh sorts it
     sort_ingested: np.ndarray  # when the archive first stored each document (ingested_at)
+    working_days: np.ndarray  # receipt to response (archive/workdays.py); NO_DAYS if unknown
     postings: Postings
     #: answers computed for this generation (e.g. a phrase's documents), by key
     memo: OrderedDict[Any, Any] = field(default_factory=OrderedDict)
@@ -275,27 +276,27 @@ def build_facet_columns(searcher: Searcher) -> FacetColumns:
             if values is None:
                 values = np.fromiter(column, np.int64, n)
             lengths[name][offset:offset + n] = _BYTE_TO_LENGTH[values.astype(np.int64)]
-    sort_dates = _time_column(reader, "date", size)
-    # An index made before the column existed has none: every document then ties at 0,
-    # and the order falls back to the date (foi-archive rebuild fills it: docs/site.md).
-    sort_ingested = _time_column(reader, "ingested_at", size)
+    sort_dates = _column(reader, "date", np.zeros(size))  # no date sorts as the oldest
+    # An index made before these columns has none: every document then ties at 0 (the order
+    # falls back to the date) or has no time taken, until foi-archive rebuild (docs/site.md).
+    sort_ingested = _column(reader, "ingested_at", np.zeros(size))
+    working_days = _column(reader, "working_days", np.full(size, NO_DAYS, dtype=np.int32))
     return FacetColumns(size=size, live=live, names=names, docs=docs, ords=ords,
                         canonical=canonical, lengths=lengths, sort_dates=sort_dates,
-                        sort_ingested=sort_ingested, postings=postings)
+                        sort_ingested=sort_ingested, working_days=working_days, postings=postings)
 
 
-def _time_column(reader: Any, name: str, size: int) -> np.ndarray:
-    """A sortable DATETIME field's column for every document, as Whoosh sorts it; a
-    document or segment without one sorts as the oldest."""
-    times = np.zeros(size)
+def _column(reader: Any, name: str, values: np.ndarray) -> np.ndarray:
+    """A numeric column of every document, into ``values`` (which keeps its fill where a
+    segment has no such column)."""
     for leaf, offset in reader.leaf_readers():
         if leaf.has_column(name):
             n = leaf.doc_count_all()
             column = leaf.column_reader(name, translate=False)
-            values = column_values(column, n)
-            times[offset:offset + n] = (values.astype(np.float64) if values is not None else
-                                        np.fromiter(column, dtype=np.float64, count=n))
-    return times
+            read = column_values(column, n)
+            values[offset:offset + n] = (read if read is not None else
+                                         np.fromiter(column, dtype=values.dtype, count=n))
+    return values
 
 
 def expansions_by_segment(q: query.PatternQuery, searcher: Searcher, columns: FacetColumns

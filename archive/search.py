@@ -23,7 +23,7 @@ from markupsafe import Markup
 from whoosh import query
 from whoosh.searching import Searcher
 
-from archive import law
+from archive import law, workdays
 from archive.index import FACET_FIELDS
 from archive.matcher import Matcher
 from archive.models import NOT_READ
@@ -206,6 +206,11 @@ class DocumentView:
     date_source: str | None = None
     corrected: list[str] = field(default_factory=list)
     truncated: dict[str, int] | None = None
+
+    @property
+    def working_days(self) -> int | None:
+        """Working days from receipt to response, as the Acts count them, where known."""
+        return workdays.time_taken(self.received, self.date, self.date_source, self.regime)
 
 
 def parse_params(args: Mapping[str, Sequence[str]], *, page_size: int = 20,

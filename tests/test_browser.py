@@ -204,6 +204,7 @@ def test_the_journey_through_every_page_type(site, browser) -> None:
 
     for kind, path in (("authority", "/authorities/sheffield-city-council"),
                        ("exemption", "/exemptions/foia-s40"), ("exemptions", "/exemptions"),
+                       ("statistics", "/statistics"), ("force", "/forces/kent-police"),
                        ("help", "/help/search"), ("not-found", "/documents/nosuchdocument"),
                        ("bad-query", "/search?q=%22unclosed+AND")):
         d.get(site + path)

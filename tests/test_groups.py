@@ -113,6 +113,9 @@ def test_ingest_groups_a_round_robin_and_the_site_shows_it(config, tmp_path: Pat
     group_url = listing.split('href="/groups/', 1)[1].split('"', 1)[0]
     data = client.get(f"/groups/{group_url}.json").get_json()
     assert data["size"] == 2 and data["bodies"] == 2
+    [listed] = client.get("/groups.json").get_json()["groups"]  # the index as JSON
+    assert listed["id"] == group_url and listed["size"] == 2
+    assert listed["json_url"] == f"http://localhost/groups/{group_url}.json"
     assert {r["force"] for r in data["results"]} == {"Kent Police", "Durham Constabulary"}
     assert data["request"].startswith("1. How many drones")
     page = client.get(f"/groups/{group_url}").get_data(as_text=True)

@@ -13,7 +13,8 @@ ALLOWED_ENDPOINTS = {
     "site.health", "site.prior_page", "site.prior_json", "site.force_page",
     "site.authority_page", "site.exemption_page", "site.exemptions_index", "site.search_help",
     "site.opensearch", "site.sitemap", "site.sitemap_part", "site.robots_txt", "site.group_page",
-    "site.groups_index",
+    "site.groups_index", "site.groups_json", "site.exemptions_json", "site.statistics_page",
+    "site.statistics_json",
 }
 
 

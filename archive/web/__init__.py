@@ -47,6 +47,10 @@ def create_app(config: Config) -> Flask:
 
     install_rate_limit(app, config)  # [site] rate_limit, shared by every worker
 
+    from archive.web.cors import install_cors
+
+    install_cors(app, config)  # [site] cors_origins: off unless set
+
     @app.context_processor
     def site_context() -> dict[str, object]:
         return {"site_title": config.site.title}

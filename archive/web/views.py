@@ -16,7 +16,7 @@ from flask import (Blueprint, Response, abort, current_app, g, jsonify, make_res
                    request, send_file, stream_with_context, url_for)
 from werkzeug.exceptions import HTTPException
 
-from archive import law
+from archive import law, statistics, workdays
 from archive.config import Config
 from archive.reader import IndexMissing, IndexReader, IndexUnavailable
 from archive.search import (ANSWER_LABELS, FACET_FIELDS, OUTCOME_LABELS, QueryError, SearchParams,
@@ -517,39 +517,108 @@ def disclosure_logs(name: str) -> list[tuple[str, str]]:
             if url.startswith(("https://", "http://"))]
 
 
-def _body_page(field: str, slug: str):  # type: ignore[no-untyped-def]
+def _columns():  # type: ignore[no-untyped-def]
+    with _reader().searcher() as searcher:
+        return _reader().facet_columns(searcher)
+
+
+def _values(values) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+    return [{"value": v.value, "label": v.label, "count": v.count} for v in values]
+
+
+def _timing_dict(timing) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    return {"answered": timing.answered, "median_working_days": timing.median,
+            "within_limit": timing.within,
+            "share_within_limit": round(timing.share, 4) if timing.share is not None else None}
+
+
+def _body_url(name: str, external: bool = False) -> str:
+    """A body's page: under /forces/ when the name is a police force's, else /authorities/."""
+    is_force = name.lower() in _columns().canonical["force"]
+    return url_for("site.force_page" if is_force else "site.authority_page", slug=slugify(name),
+                   _external=external)
+
+
+def _body_page(field: str, slug: str, as_json: bool = False):  # type: ignore[no-untyped-def]
     value = _value_for_slug(field, slug)
     result = _profile(field, value)
     years = sorted(_facet(result, "year").values, key=lambda v: v.value)
+    timing, timing_years = statistics.body_timing(_columns(), field, value)
+    endpoint = "site.force_page" if field == "force" else "site.authority_page"
+    if as_json:
+        return jsonify({
+            "name": value, "field": field,
+            "url": url_for(endpoint, slug=slug, _external=True),
+            "total": result.total,
+            "years": _values(years),
+            "outcomes": _values(_facet(result, "outcome").values),
+            "exemptions": [{**v, "url": url_for("site.exemption_page", slug=law.slug(str(v["value"])),
+                                                _external=True)}
+                           for v in _values(_facet(result, "exemption").values)],
+            "topics": _values(_facet(result, "topic").values),
+            "timeliness": {**_timing_dict(timing), "limit_working_days": workdays.LIMIT,
+                           "years": [{"year": y.year, **_timing_dict(y.timing)} for y in timing_years]},
+            "disclosure_logs": [{"label": label, "url": url} for label, url in disclosure_logs(value)],
+            "search_url": url_for("site.search_json", _external=True, **{field: value}),
+            "atom_url": url_for("site.search_atom", _external=True, **{field: value}),
+            "recent": [hit_dict(hit, _external_doc_url) for hit in result.hits],
+        })
     return render_template(
         "body.html", name=value, field=field, result=result, years=years,
-        logs=disclosure_logs(value),
+        logs=disclosure_logs(value), timing=timing, timing_years=timing_years, limit=workdays.LIMIT,
         outcomes=_facet(result, "outcome").values, exemptions=_facet(result, "exemption").values,
         topics=_facet(result, "topic").values,
         search_url=url_for("site.search_page", **{field: value}),
         atom_url=url_for("site.search_atom", **{field: value}),
+        json_url=url_for(endpoint, slug=f"{slug}.json"),
         exemption_page=lambda section: url_for("site.exemption_page", slug=law.slug(section)),
         doc_url=_doc_url,
     )
 
 
+def _external_doc_url(doc_id: str) -> str:
+    return url_for("site.document_page", doc_id=doc_id, _external=True)
+
+
+def _json_twin(slug: str) -> tuple[str, bool]:
+    """A page's slug, and whether its .json twin was asked for."""
+    return (slug[:-5], True) if slug.endswith(".json") else (slug, False)
+
+
 @bp.get("/forces/<slug>")
 def force_page(slug: str):  # type: ignore[no-untyped-def]
-    return _body_page("force", slug)
+    return _body_page("force", *_json_twin(slug))
 
 
 @bp.get("/authorities/<slug>")
 def authority_page(slug: str):  # type: ignore[no-untyped-def]
-    return _body_page("authority", slug)
+    return _body_page("authority", *_json_twin(slug))
 
 
 @bp.get("/exemptions/<slug>")
 def exemption_page(slug: str):  # type: ignore[no-untyped-def]
+    slug, as_json = _json_twin(slug)
     section = law.from_slug(slug)
     if section is None or law.provision(section) is None:
         abort(404, "No such provision.")
     result = _profile("exemption", section)
     years = sorted(_facet(result, "year").values, key=lambda v: v.value)
+    if as_json:
+        return jsonify({
+            "section": section, "label": facet_label("exemption", section),
+            "description": law.describe(section), "legislation_url": law.legislation_url(section),
+            "procedural": law.is_procedural(section),
+            "url": url_for("site.exemption_page", slug=slug, _external=True),
+            "total": result.total,
+            "years": _values(years),
+            "bodies": [{**v, "url": _body_url(str(v["value"]), external=True)}
+                       for v in _values(_facet(result, "authority").values)],
+            "outcomes": _values(_facet(result, "outcome").values),
+            "search_url": url_for("site.search_json", exemption=section, _external=True),
+            "atom_url": url_for("site.search_atom", exemption=section, _external=True),
+            "statistics_url": url_for("site.statistics_json", exemption=section, _external=True),
+            "recent": [hit_dict(hit, _external_doc_url) for hit in result.hits],
+        })
     return render_template(
         "exemption.html", section=section, label=facet_label("exemption", section),
         description=law.describe(section), legislation_url=law.legislation_url(section),
@@ -557,7 +626,9 @@ def exemption_page(slug: str):  # type: ignore[no-untyped-def]
         bodies=_facet(result, "authority").values, outcomes=_facet(result, "outcome").values,
         search_url=url_for("site.search_page", exemption=section),
         atom_url=url_for("site.search_atom", exemption=section),
-        body_url=lambda name: url_for("site.authority_page", slug=slugify(name)),
+        json_url=url_for("site.exemption_page", slug=f"{slug}.json"),
+        statistics_url=url_for("site.statistics_page", exemption=section),
+        body_url=_body_url,
         doc_url=_doc_url,
     )
 
@@ -566,7 +637,85 @@ def exemption_page(slug: str):  # type: ignore[no-untyped-def]
 def exemptions_index():  # type: ignore[no-untyped-def]
     result = search(_reader(), SearchParams(per_page=1))
     return render_template("exemptions.html", exemptions=_facet(result, "exemption").values,
-                           exemption_page=lambda s: url_for("site.exemption_page", slug=law.slug(s)))
+                           exemption_page=lambda s: url_for("site.exemption_page", slug=law.slug(s)),
+                           json_url=url_for("site.exemptions_json"))
+
+
+@bp.get("/exemptions.json")
+def exemptions_json():  # type: ignore[no-untyped-def]
+    result = search(_reader(), SearchParams(per_page=1))
+    return jsonify({"exemptions": [
+        {**v, "url": url_for("site.exemption_page", slug=law.slug(str(v["value"])), _external=True),
+         "json_url": url_for("site.exemption_page", slug=law.slug(str(v["value"])) + ".json", _external=True)}
+        for v in _values(_facet(result, "exemption").values)]})
+
+
+# -- statistics: how fast bodies answer, how they use each exemption ----------------------
+
+
+def _minimum() -> int:
+    """How many responses a body needs to be ranked (?minimum=, 1 to 1000)."""
+    value = request.args.get("minimum", str(statistics.MINIMUM))
+    if not value.isdigit() or not 1 <= int(value) <= 1000:
+        raise QueryError("minimum must be a whole number from 1 to 1000.")
+    return int(value)
+
+
+def _statistics(section_asked: str | None, minimum: int):  # type: ignore[no-untyped-def]
+    """The ranking by time taken, and by use of one exemption (the most cited by default)."""
+    columns = _columns()
+    counts = columns.counts("exemption", columns.live)
+    sections = sorted(((int(n), name) for name, n in zip(columns.names["exemption"], counts) if n),
+                      key=lambda x: (-x[0], x[1]))
+    section = None
+    if section_asked:
+        section = law.section_of(section_asked)
+        if section not in columns.names["exemption"]:
+            raise QueryError(f"No response in the archive cites {section_asked!r}.")
+    elif sections:
+        section = sections[0][1]
+    use = statistics.exemption_use(columns, section, minimum=minimum) if section else []
+    return statistics.timeliness(columns, minimum=minimum), sections, section, use
+
+
+def _statistics_url(endpoint: str, minimum: int, **args: object) -> str:
+    if minimum != statistics.MINIMUM:
+        args["minimum"] = minimum
+    return url_for(endpoint, **args)  # type: ignore[arg-type]
+
+
+@bp.get("/statistics")
+def statistics_page():  # type: ignore[no-untyped-def]
+    minimum = _minimum()
+    ranked, sections, section, use = _statistics(request.args.get("exemption"), minimum)
+    return render_template(
+        "statistics.html", ranked=ranked, sections=sections, section=section, use=use,
+        limit=workdays.LIMIT, minimum=minimum, body_url=_body_url,
+        label=lambda s: facet_label("exemption", s),
+        section_url=lambda s: _statistics_url("site.statistics_page", minimum, exemption=s,
+                                              _anchor="exemptions"),
+        everyone_url=_statistics_url("site.statistics_page", 1, exemption=section),
+        exemption_page=lambda s: url_for("site.exemption_page", slug=law.slug(s)),
+        json_url=_statistics_url("site.statistics_json", minimum, exemption=section))
+
+
+@bp.get("/statistics.json")
+def statistics_json():  # type: ignore[no-untyped-def]
+    minimum = _minimum()
+    ranked, sections, section, use = _statistics(request.args.get("exemption"), minimum)
+    return jsonify({
+        "limit_working_days": workdays.LIMIT,
+        "minimum_responses": minimum,
+        "timeliness": [{"name": r.name, "url": _body_url(r.name, external=True), "responses": r.responses,
+                        **_timing_dict(r.timing)} for r in ranked],
+        "exemption": section,
+        "exemptions": [{"section": name, "label": facet_label("exemption", name), "count": n,
+                        "statistics_url": _statistics_url("site.statistics_json", minimum, exemption=name,
+                                                          _external=True)}
+                       for n, name in sections],
+        "exemption_use": [{"name": u.name, "url": _body_url(u.name, external=True), "responses": u.responses,
+                           "count": u.count, "share": round(u.share, 4)} for u in use],
+    })
 
 
 # -- discovery: help, OpenSearch, sitemap ---------------------------------------------------
@@ -663,7 +812,17 @@ def _body_link(hit) -> str | None:  # type: ignore[no-untyped-def]
 @bp.get("/groups")
 def groups_index():  # type: ignore[no-untyped-def]
     return render_template("groups.html", groups=list_groups(_reader()),
-                           group_url=lambda g: url_for("site.group_page", group_id=g))
+                           group_url=lambda g: url_for("site.group_page", group_id=g),
+                           json_url=url_for("site.groups_json"))
+
+
+@bp.get("/groups.json")
+def groups_json():  # type: ignore[no-untyped-def]
+    return jsonify({"groups": [
+        {"id": g.id, "size": g.size, "title": g.title, "request": g.request,
+         "url": url_for("site.group_page", group_id=g.id, _external=True),
+         "json_url": url_for("site.group_page", group_id=f"{g.id}.json", _external=True)}
+        for g in list_groups(_reader())]})
 
 
 @bp.get("/groups/<group_id>")
