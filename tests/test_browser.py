@@ -1,6 +1,6 @@
 """The site in a real headless browser: Debian's chromium driven by Selenium.
 
-The journey of issue 5 (search, two facets, remove one, page on, open a document,
+A visitor's journey (search, two facets, remove one, page on, open a document,
 check before you file, a force page, a group page), keyboard focus, and axe-core
 on every page type, with screenshots at desktop and phone widths written to
 test-output/screenshots/ (listed in .gitignore). Skipped, with the reason, where
@@ -9,6 +9,7 @@ chromium, chromedriver, selenium or axe-core (`make browser-deps`) is missing.
 
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -154,7 +155,8 @@ def test_axe_finds_a_planted_violation(site, browser) -> None:
 def test_the_journey_through_every_page_type(site, browser) -> None:
     d = browser
     d.get(f"{site}/search?q=police")
-    assert "responses" in css(d, "h1.count")[0].text
+    count = css(d, "h1.count")[0].text
+    assert re.match(r"[1-9][\d,]* responses\b", count), count  # never "0 responses"
     check_page(d, "search")
 
     # Two facets, then remove one.

@@ -36,7 +36,10 @@ def test_samples_ingest_search(tmp_path: Path, conf: Path) -> None:
     forces = {f["value"] for f in data["facets"]["force"]}
     assert "Metropolitan Police Service" in forces
     text = run("search", "taser", "--config", str(conf))
-    assert "responses" in text
+    lines = text.splitlines()
+    count = json.loads(run("search", "taser", "--json", "--config", str(conf)))["total"]
+    assert count > 0 and lines[0] == f"{count} responses"
+    assert lines[1].startswith("  1. ") and "taser" in lines[1].lower()
 
 
 def test_search_filters_by_force_and_exemption(tmp_path: Path, conf: Path) -> None:
