@@ -1,6 +1,6 @@
 """The provisions of FOIA 2000, the EIR 2004 and FOISA 2002 that responses cite.
 
-Codes use the normal form of shared/domain.md: ``FOIA s.40(2)``, ``EIR reg.12(5)(b)``,
+Codes use the normal form of docs/metadata.md: ``FOIA s.40(2)``, ``EIR reg.12(5)(b)``,
 ``FOISA s.38(1)(b)``. Facets group codes by *section* (``FOIA s.40``) and, for the
 EIR, by paragraph of regulation 12 (``EIR reg.12(5)(b)``), because each paragraph of
 reg.12 is a distinct exception. The catalogue lives here, not in ``ingest``, because

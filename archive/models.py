@@ -78,7 +78,7 @@ class Question:
 class Exemption:
     """One provision relied on, with the words it was read from.
 
-    ``code`` is the normal form of shared/domain.md (``FOIA s.40(2)``,
+    ``code`` is the normal form of docs/metadata.md (``FOIA s.40(2)``,
     ``EIR reg.12(5)(b)``, ``FOISA s.38(1)(b)``); ``sentence`` is the sentence of
     the document it was found in and ``offset`` the character offset of the
     citation in the document text.
@@ -151,7 +151,7 @@ class Document:
     # needs_ocr | failed (metadata only)
     status: str = "ok"
     error: str | None = None
-    # Round robins (issue 5, ingest/groups.py): the request as the response quotes it,
+    # Round robins (ingest/groups.py, docs/site.md): the request as the response quotes it,
     # its LSH band keys, and the group of near-identical requests it belongs to.
     request: str = ""
     request_bands: list[str] = field(default_factory=list)

@@ -1,7 +1,7 @@
 """Query parsing and its guards: the user's text to a Whoosh query, or a reason not to run it.
 
 Free text goes through Whoosh's query parser (phrases, AND/OR/NOT, ``field:value``)
-behind guards against what would be slow or unbounded (shared/reliability.md Q1-Q5
+behind guards against what would be slow or unbounded (docs/reliability.md Q1-Q5
 is summarised in docs/reliability.md): length, nesting, number of terms, short or
 broad wildcards, fuzzy and regular-expression terms.
 """
@@ -52,7 +52,7 @@ def _parser(schema: Any) -> qparser.QueryParser:
     parser = _Parser(None, schema, group=qparser.AndGroup)
     parser.add_plugin(qparser.MultifieldPlugin(list(SCORED_FIELDS)))
     # Unbounded term expansion and deep nesting are denial-of-service vectors
-    # (shared/reliability.md Q1-Q5): no fuzzy terms, no "*" for everything.
+    # (docs/reliability.md Q1-Q5): no fuzzy terms, no "*" for everything.
     parser.remove_plugin_class(qparser.EveryPlugin)
     parser.remove_plugin_class(qparser.BoostPlugin)
     return parser

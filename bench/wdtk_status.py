@@ -7,7 +7,7 @@ Reads the 500 scraped Sheffield threads of ../shared/corpus/bulk (JSON), renders
 the thread text ingest reads, reads its outcome with ingest.metadata.enrich, and counts
 agreement with the requester's status where it names an outcome (successful, partially
 successful, information not held, refused). Requesters' statuses are often wrong (the
-text decides, shared/domain.md): this is a yardstick, never the truth. The figures are
+text decides, docs/metadata.md): this is a yardstick, never the truth. The figures are
 in docs/metadata.md.
 """
 

@@ -1,7 +1,7 @@
 """Run untrusted work in child processes, each with a time and a memory limit.
 
 A hostile PDF can hang pdfminer, eat gigabytes or raise anything at all
-(shared/reliability.md, E1-E9). Each task therefore runs in a long-lived worker
+(docs/reliability.md, E1-E9). Each task therefore runs in a long-lived worker
 process under RLIMIT_AS; the parent enforces a wall-clock deadline per task,
 kills a worker that overruns or dies, records why, and starts a fresh one. The
 other tasks of the run carry on.

@@ -68,7 +68,7 @@ def process_file(path: str, filename: str, parts: tuple[tuple[str, str], ...] = 
             attachment = extract_attachment(fh.read(), part_name, layout=layout)
         extracted.attachments.append(attachment)
         extracted.text += "\n\n" + attachment_section(attachment)
-    # Source hints (issue 4): what the source itself says, e.g. whose disclosure log
+    # Source hints: what the source itself says, e.g. whose disclosure log
     # it is, or the requester-set WDTK status; enrich() decides how much they weigh.
     extracted.hints = {**extracted.hints, **(hints or {})}
     record = _flatten(extracted)
@@ -110,7 +110,7 @@ class Item:
     main_name: str = ""
     main_sha256: str = ""
     parts: tuple[tuple[str, str], ...] = ()
-    # What the source says about the item (issue 4): "authority", "wdtk_status", ...
+    # What the source says about the item: "authority", "wdtk_status", ...
     hints: dict[str, Any] = field(default_factory=dict)
 
 
@@ -147,7 +147,7 @@ class Ingester:
         # (one syncfs instead of four fsyncs a document), before the catalogue commits.
         self.store = Store(config.store_path, batched=True)
         self.writer = IndexWriter(config.index_path)
-        self.grouper = Grouper(self.writer.ix)  # issue 5: round robins (ingest/groups.py)
+        self.grouper = Grouper(self.writer.ix)  # round robins (ingest/groups.py)
         self.progress = progress
         self.summary = Summary()
         self._new_in_run: dict[str, str] = {}  # sha256 -> doc id, for documents not yet saved
@@ -309,7 +309,7 @@ class Ingester:
         # texts durable first): if we die before the catalogue commits, it does not yet
         # say "done" and the next run redoes the batch (a re-add replaces).
         self.writer.commit()
-        self.grouper.committed()  # issue 5: the index now holds this batch's groups
+        self.grouper.committed()  # the index now holds this batch's groups
         self.store.commit()
 
     def _record(self, item: Item, outcome: Outcome) -> None:
@@ -340,7 +340,7 @@ class Ingester:
         doc = to_document(item, record, existing.first_seen if existing else utcnow(),
                           self.store.corrections(item.doc_id) if existing else ())
         if not hidden:
-            self.grouper.assign(doc)  # issue 5: join the group of an earlier near-identical request
+            self.grouper.assign(doc)  # join the group of an earlier near-identical request
         # Kept with the version, so that a rebuild gives every group the id it has now.
         record["group"] = doc.group
         record["name"] = item.name

@@ -1,6 +1,6 @@
 """Rebuild the index from the store, check it, and swap it in while the site serves.
 
-The index is disposable (shared/reliability.md, I4): everything in it comes from
+The index is disposable (docs/reliability.md, I4): everything in it comes from
 the stored version records and extracted text. A rebuild writes a complete new
 index into a new folder beside the live one, checks it against the store (the
 same document ids, each document's stored fields, canary queries), and only

@@ -80,7 +80,7 @@ AUTHORITIES: tuple[Authority, ...] = (
 AUTHORITY_BY_SHORT = {a.short: a for a in AUTHORITIES}
 AUTHORITY_BY_NAME = {a.name: a for a in AUTHORITIES}
 
-# Provisions each kind of refusal cites, per regime, in the normal form of shared/domain.md.
+# Provisions each kind of refusal cites, per regime, in the normal form of docs/metadata.md.
 CODES: dict[tuple[str, str], tuple[str, ...]] = {
     ("FOIA", "cost"): ("FOIA s.12",),
     ("FOIA", "personal"): ("FOIA s.40(2)",),

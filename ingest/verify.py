@@ -1,6 +1,6 @@
 """Check the archive: re-hash every stored original, and compare the index with the store.
 
-Fixity is about the bytes we stored (shared/reliability.md §4.5, D3): each file
+Fixity is about the bytes we stored (docs/reliability.md D3): each file
 under ``objects/`` is named by the sha256 of its bytes, so re-hashing it says
 whether it is still what was fetched. A mismatch is reported with the expected
 and actual digests and the documents that depend on it, and recorded in the

@@ -1,1 +1,1 @@
-"""Load tests against the production server (issue 7): python -m load.run --help."""
+"""Load tests against the production server (docs/reliability.md, Load): python -m load.run --help."""

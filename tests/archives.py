@@ -1,6 +1,6 @@
 """A small archive ingested through the real pipeline once per session, copied per test.
 
-Used by the rebuild, verify, takedown and integrity tests (issue 7).
+Used by the rebuild, verify, takedown and integrity tests.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The architecture's rules, read from the source (shared/reliability.md I4, W3, W5, W7):
+"""The architecture's rules, read from the source (docs/reliability.md I4, W3, W5, W7):
 data flows one way, only ingest writes the index, Flask stays in the web layer, and
 nothing calls Searcher.refresh() or uses AsyncWriter."""
 

@@ -1,5 +1,5 @@
 """Faults met while crawling a disclosure log on 127.0.0.1, and what each leaves behind
-(shared/reliability.md I2, C7, C15, C16): provenance says who fetched what and on
+(docs/reliability.md I2, C7, C15, C16): provenance says who fetched what and on
 what robots decision; a lying ETag is caught by a periodic whole fetch; a cut
 connection stores nothing and the next run completes; a hostile file name never
 reaches the file system."""

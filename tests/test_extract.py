@@ -1,7 +1,7 @@
 """Extraction: the real corpus end to end, and hostile inputs generated here.
 
 No binary fixtures are committed: PDFs, DOCX zips and e-mails are built by the
-helpers below (shared/reliability.md §3 conventions).
+helpers below (docs/reliability.md, "Hostile input").
 """
 
 from __future__ import annotations

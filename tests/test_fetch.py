@@ -1,4 +1,4 @@
-"""The fetcher against a scripted server on 127.0.0.1 (shared/reliability.md C1-C14)."""
+"""The fetcher against a scripted server on 127.0.0.1 (docs/reliability.md C1-C14)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Hostile PDFs through the real isolated pool (shared/reliability.md E5-E13).
+"""Hostile PDFs through the real isolated pool (docs/reliability.md E5-E13).
 
 Each file is built here, not committed. Every one must end in a known outcome,
 under the child's time and memory limits, with the parent untouched and the

@@ -1,5 +1,5 @@
 """A PDF whose layout analysis runs past the time limit gets one retry without it
-(shared/reliability.md E8), marked degraded; anything else that times out stays failed."""
+(docs/reliability.md E8), marked degraded; anything else that times out stays failed."""
 
 from __future__ import annotations
 

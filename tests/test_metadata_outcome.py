@@ -99,7 +99,7 @@ def test_an_appeals_annex_alone_has_no_outcome() -> None:
     ("Police Scotland is refusing to confirm or deny whether it holds the information, in terms of section 18(1) "
      "of the Act. If the information were held, it would be exempt under sections 31(1) (national security) and "
      "35(1)(a) (prevention and detection of crime) of the Act.", "neither_confirm_nor_deny"),
-    # Released with redactions and one part not held: partially disclosed (shared/domain.md), not mixed.
+    # Released with redactions and one part not held: partially disclosed (docs/metadata.md), not mixed.
     ("Please find attached the emails. The names of staff have been redacted under section 40(2) of the Freedom "
      "of Information Act 2000.\n\nWe do not hold any information about the scrutiny of this email.",
      "partially_disclosed"),

@@ -1,4 +1,4 @@
-"""Rows Q1-Q16 of shared/reliability.md not covered by test_web.py and test_search.py."""
+"""Rows Q1-Q16 of docs/reliability.md not covered by test_web.py and test_search.py."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 library error into an ``ExtractionError`` here, at the one edge.
 
 pdfminer alone raises struct.error, AssertionError, TypeError, RecursionError,
-PSEOF... (shared/reliability.md §4.1), so anything but MemoryError is caught
+PSEOF... (docs/reliability.md E1-E13), so anything but MemoryError is caught
 and named. MemoryError goes up: the isolation layer records it as ``oom``.
 """
 

@@ -2,7 +2,7 @@
 
 The zip's declared sizes are checked before anything is decompressed: a 334 KB
 DOCX declaring a 301 MB ``document.xml`` took python-docx to 626 MB RSS
-(shared/reliability.md E14). XML is parsed by lxml with entities unresolved
+(docs/reliability.md E14). XML is parsed by lxml with entities unresolved
 and no network, so XXE gives nothing and billion-laughs stops at libxml2's limit.
 """
 

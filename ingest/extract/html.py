@@ -3,7 +3,7 @@
 The charset is chosen in a fixed order and recorded (``encoding_source``):
 the HTTP-declared charset, then a byte-order mark, then ``<meta charset>`` or
 http-equiv, then UTF-8 with replacement characters. bs4's own guessing is never
-used (shared/reliability.md §1.6). A BOM wins over a declared charset, as in
+used (docs/reliability.md E17-E18). A BOM wins over a declared charset, as in
 browsers (WHATWG "decode"), because it is in the bytes themselves.
 
 Saved WhatDoTheyKnow (Alaveteli) request pages are read as the FOI thread they

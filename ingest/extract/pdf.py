@@ -1,6 +1,6 @@
 """PDF text with pdfminer.six: the text layer only, page by page.
 
-pdfminer raises almost any exception type on a hostile file (shared/reliability.md
+pdfminer raises almost any exception type on a hostile file (docs/reliability.md
 §4.1); the ones that mean something to us are turned into reasons here and the
 rest are left to the dispatcher's edge. A scanned PDF (no text layer) is read
 by OCR when Tesseract is installed (``ingest.extract.ocr``) and marked so;

@@ -1,7 +1,7 @@
 """Decide a file's format from its bytes; the file name only breaks ties.
 
 Disclosure logs often serve an HTML login or error page as ``application/pdf``
-(shared/reliability.md E2), so the bytes decide, and bytes that contradict a
+(docs/reliability.md E2), so the bytes decide, and bytes that contradict a
 ``.pdf`` name are refused rather than indexed as the response.
 """
 

@@ -2,7 +2,7 @@
 
 The encoding is always chosen by a fixed precedence and recorded, never guessed:
 a guesser turned cp1252 "£10" into "Ł10" and read ``a\\x00b`` as UTF-16
-(shared/reliability.md §1.6).
+(docs/reliability.md E17-E18).
 """
 
 from __future__ import annotations

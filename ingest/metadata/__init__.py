@@ -47,7 +47,7 @@ def enrich(text: str, *, title: str | None = None, hints: dict[str, Any] | None 
     if not notice:
         answered = [q for q in questions if q.answer != "not_answered"]
         if found.specific and len(answered) >= 2:
-            # Answered item by item: the outcome follows from the answers (shared/domain.md).
+            # Answered item by item: the outcome follows from the answers (docs/metadata.md).
             outcome, evidence = from_answers(answered)
         else:
             outcome, evidence = read_outcome(clean, exemptions, substantive=substantive)

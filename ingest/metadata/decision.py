@@ -7,7 +7,7 @@ Sentences that decide nothing are passed over: the appeals paragraph ("if you ar
 unhappy ... internal review"), the re-use licence, words quoted from the request.
 ``read_answer`` reads the answer to one item of a request (questions.py);
 outcome.py reads whole messages with the same patterns. The rules follow the
-wording of FOI letters (shared/domain.md), never one document; docs/metadata.md
+wording of FOI letters (docs/metadata.md), never one document; docs/metadata.md
 lists them.
 """
 
@@ -157,7 +157,7 @@ def gives_information(words: str) -> bool:
     return len(_CONTENT_WORD.findall(words)) >= 6 and not FILLER.search(words) and not _REASONING.search(words)
 
 
-#: Refusals on cost, faceted with the exemptions (shared/domain.md).
+#: Refusals on cost, faceted with the exemptions (docs/metadata.md).
 COST_CODES = ("FOIA s.12", "FOISA s.12")
 
 # The patterns a sentence is read with, the strongest decision first. "unable" (to provide)

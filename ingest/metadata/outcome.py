@@ -382,7 +382,7 @@ def from_answers(questions: list[Question]) -> tuple[str | None, Evidence | None
 
 
 def combine(d: Decision) -> str | None:
-    """One outcome from what the replies did (the definitions of shared/domain.md)."""
+    """One outcome from what the replies did (the definitions of docs/metadata.md)."""
     if not d.decided:
         return None
     if d.disclosed and (d.withheld or d.ncnd):

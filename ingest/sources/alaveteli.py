@@ -241,7 +241,7 @@ def atom_feed_titles(body: bytes) -> list[str]:
     """url_titles from an Atom body feed: each entry's alternate link is the request page.
 
     A feed never needs a DTD, so one is refused outright: no entity can expand
-    (billion laughs) or reach outside (XXE) (shared/reliability.md C17).
+    (billion laughs) or reach outside (XXE) (docs/reliability.md C17).
     """
     head = body[:4096].lower()
     if b"<!doctype" in head or b"<!entity" in body.lower():

@@ -5,7 +5,7 @@ Outcomes: ``stored`` (read and indexed), ``truncated`` (read to the cap, indexed
 ``skipped`` (not taken, with a reason: links out of the folder, pipes), ``failed``
 (kept and indexed by what is known, with the reason). ``budget`` is the child's time
 limit the case runs under: a case that became slower than its budget fails as
-``timeout``. Rows E1-E19 are those of shared/reliability.md; E8 (layout blow-up, retried
+``timeout``. Rows E1-E19 are those of docs/reliability.md; E8 (layout blow-up, retried
 without layout analysis), E11 (OCR) and E13 (a crashing child) need tools or a patched
 child and are tested in test_layout_retry.py, test_ocr.py and test_hostile_pdfs.py.
 """
@@ -28,7 +28,7 @@ SLOW = 60  # the shipped limit ([ingest] timeout)
 
 @dataclass(frozen=True)
 class Case:
-    row: str  # E-row of shared/reliability.md, or "F" for the issue's folder cases
+    row: str  # E-row of docs/reliability.md, or "F" for the issue's folder cases
     name: str
     make: Callable[[Path], None]  # writes the case into the folder
     outcome: str  # stored | truncated | skipped | failed
@@ -117,7 +117,7 @@ CASES = [
     Case("F", "bad-utf16.txt", _bytes("bad-utf16.txt", "\ufeffUtf16ium letter".encode("utf-16-le")[:-1]
                                       + b"\x00\xd8\x00"), "stored", words="Utf16ium"),
     Case("F", "mime300.eml", _bytes("mime300.eml", _nested_mime), "stored", words="Mimeologist"),
-    # shared/reliability.md, E-rows.
+    # docs/reliability.md, E-rows.
     Case("E1", "half.pdf", _bytes("half.pdf", lambda: make_pdf(["Halfium"])[:300]), "failed", "parse_error"),
     Case("E2", "error-page.pdf", _bytes("error-page.pdf", b"<html><head><title>Error</title></head><body>"
                                        b"<p>Sessionium expired</p></body></html>"), "failed", "wrong_type"),
