@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 from whoosh import query
+from whoosh.searching import Searcher
 
 from archive.reader import IndexReader
 from archive.search import OUTCOME_LABELS, Hit, hit_from_stored
@@ -96,3 +97,21 @@ def list_groups(reader: IndexReader, limit: int | None = 100, min_size: int = 2)
             out.append(GroupSummary(term, len(docnums), stored.get("title") or "(untitled)",
                                     stored.get("request") or ""))
         return out
+
+
+def group_sizes(searcher: Searcher, leave_out: frozenset[int] = frozenset(),
+                min_size: int = 2) -> dict[str, int]:
+    """Each group with at least ``min_size`` live documents outside ``leave_out`` (document
+    numbers), and how many it has. Postings are read only for the terms whose document
+    frequency (which still counts deleted documents) allows that many."""
+    r = searcher.reader()
+    if "group" not in r.indexed_field_names():
+        return {}
+    sizes = {}
+    for term in r.field_terms("group"):
+        if r.doc_frequency("group", term) < min_size:
+            continue
+        size = sum(1 for n in searcher.docs_for_query(query.Term("group", term)) if n not in leave_out)
+        if size >= min_size:
+            sizes[term] = size
+    return sizes

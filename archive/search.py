@@ -432,8 +432,11 @@ def get_document(reader: IndexReader, doc_id: str) -> DocumentView | None:
     """One document's stored fields, or None."""
     with reader.searcher() as searcher:
         stored = searcher.document(id=doc_id)
-    if stored is None:
-        return None
+    return None if stored is None else document_from_stored(stored)
+
+
+def document_from_stored(stored: Mapping[str, Any]) -> DocumentView:
+    """A document from its stored fields (the page, its JSON and the whole-archive export)."""
     outcome = stored.get("outcome")
     details = json.loads(stored.get("details_json") or "{}")  # absent in older documents
     return DocumentView(

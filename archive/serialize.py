@@ -9,6 +9,14 @@ from archive.search import DocumentView, ExemptionView, Facet, Hit, SearchResult
 
 DocUrl = Callable[[str], str]
 
+#: What a spreadsheet takes as the start of a formula.
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def csv_cell(value: Any) -> Any:
+    """A value for a CSV cell: text a spreadsheet would run as a formula gets a leading '."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
 
 def exemption_dict(e: ExemptionView) -> dict[str, Any]:
     return {"code": e.code, "section": e.section, "label": e.label,

@@ -169,7 +169,8 @@ class ProvenanceRow:
 PROVENANCE_ADDED = ("crawler", "robots", "redirects")
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make the names just created or replaced in the folder ``path`` durable."""
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError:  # pragma: no cover - platforms without directory fds
@@ -200,7 +201,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def _private(path: str, flags: int) -> int:
@@ -401,6 +402,10 @@ class Store:
             sql += " WHERE hidden = 0"
         for row in self.db.execute(sql + " ORDER BY id"):
             yield _document_row(row)
+
+    def hidden_ids(self) -> set[str]:
+        """The ids of the documents taken down (withdrawn from the site)."""
+        return {row[0] for row in self.db.execute("SELECT id FROM documents WHERE hidden = 1")}
 
     def count_documents(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]

@@ -415,6 +415,41 @@ def search_command(query: tuple[str, ...], config_path: str | None, forces: tupl
         click.echo(f"     {who} · {hit.date or 'no date'} · {badges or 'no decision read'} · id {hit.id}")
 
 
+# -- export ---------------------------------------------------------------------------
+
+
+@main.command("export")
+@config_option
+@click.option("--sqlite", "sqlite_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Write a SQLite file with full-text search (ready for Datasette).")
+@click.option("--csv", "csv_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write one CSV file a table into this folder (made if missing).")
+@click.option("--force", is_flag=True, help="Replace files an earlier export left there.")
+def export_command(config_path: str | None, sqlite_path: Path | None, csv_dir: Path | None,
+                   force: bool) -> None:
+    """Write the whole archive's metadata and text as data: documents, exemptions with their
+    sentences, questions and answers, topics, provenance and round-robin groups. Withdrawn
+    responses are left out. The tables are described in docs/api.md.
+
+    Example: foi-archive export --sqlite foi.db && datasette foi.db
+
+    Example: foi-archive export --csv foi-csv
+    """
+    from archive.export import ExportError, export
+    from archive.reader import IndexMissing
+
+    if sqlite_path is None and csv_dir is None:
+        raise click.UsageError("give --sqlite FILE, --csv DIR or both")
+    config = load_config(config_path)
+    started = time.monotonic()
+    try:
+        summary = export(config, sqlite_path=sqlite_path, csv_dir=csv_dir, force=force)
+    except (ExportError, IndexMissing) as exc:
+        raise click.ClickException(str(exc)) from None
+    where = " and ".join(str(p) for p in (sqlite_path, csv_dir) if p is not None)
+    click.echo(f"wrote {where}: {summary.line()} ({time.monotonic() - started:.1f} s)")
+
+
 # -- serve ----------------------------------------------------------------------------
 
 

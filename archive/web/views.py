@@ -24,7 +24,7 @@ from archive.search import (ANSWER_LABELS, FACET_FIELDS, OUTCOME_LABELS, QueryEr
                             search)
 from archive.groups import get_group, group_of, list_groups
 from archive.prior import prior
-from archive.serialize import document_dict, hit_dict, search_dict
+from archive.serialize import csv_cell, document_dict, hit_dict, search_dict
 from archive.store import SHA256_RE, Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -439,10 +439,7 @@ def search_csv():  # type: ignore[no-untyped-def]
             row = _export_row(hit)
             row["exemptions"] = "; ".join(row["exemptions"])  # type: ignore[arg-type]
             row["topics"] = "; ".join(row["topics"])  # type: ignore[arg-type]
-            # A cell that starts with = + - @ runs as a formula in a spreadsheet.
-            row = {k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" else v)
-                   for k, v in row.items()}
-            writer.writerow(row)
+            writer.writerow({k: csv_cell(v) for k, v in row.items()})
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
