@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from archive.logs import LOG_FORMATS
+
 ENV_VAR = "FOI_ARCHIVE_CONFIG"
 DEFAULT_NAME = "config.toml"
 
@@ -36,6 +38,8 @@ class SiteConfig:
     rate_limit_file: str = ""
     # Origins whose pages may read the data API from a browser ("*" for any); none by default.
     cors_origins: tuple[str, ...] = ()
+    # "text" or "json" (one object per line) for `foi-archive serve`'s logs.
+    log_format: str = "text"
 
 
 RATE_WINDOWS = {"second": 1, "minute": 60, "hour": 3600}
@@ -60,6 +64,8 @@ class IngestConfig:
     memory_mb: int = 1024
     max_file_mb: int = 200
     user_agent: str = "FOI-Archive/0.1"
+    # "text" or "json" for `foi-archive ingest`'s logs and report lines.
+    log_format: str = "text"
 
 
 @dataclass(frozen=True)
@@ -152,6 +158,10 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
         limit_file = str(base / limit_file)
     site = replace(site, trusted_proxies=tuple(proxies), cors_origins=tuple(origins), rate_limit_file=limit_file)
     ingest = _section(data, "ingest", IngestConfig)
+    for name, section in (("site", site), ("ingest", ingest)):
+        if section.log_format not in LOG_FORMATS:
+            raise ConfigError(f"[{name}] log_format: {section.log_format!r} is not "
+                              f"{' or '.join(repr(f) for f in LOG_FORMATS)}")
     for name in ("store", "index"):
         extra = set(data.get(name, {})) - {"path"}
         if extra:

@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from archive import config as config_mod
+from archive import logs
 from archive.config import Config, ConfigError
 
 config_option = click.option(
@@ -45,8 +46,13 @@ def load_config(path: str | None, *, optional: bool = True) -> Config:
 @click.option("-v", "--verbose", is_flag=True, help="Log what happens, to stderr.")
 def main(verbose: bool) -> None:
     """FOI Archive: a searchable archive of UK freedom-of-information responses."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logs.configure("text", logging.INFO if verbose else logging.WARNING)
+
+
+log_format_option = click.option(
+    "--log-format", type=click.Choice(logs.LOG_FORMATS), default=None,
+    help="Logs as text, or as JSON (one object per line) for a log collector "
+         "(default from config: text).")
 
 
 # -- ingest ---------------------------------------------------------------------------
@@ -69,12 +75,14 @@ def main(verbose: bool) -> None:
 @click.option("--warc", "warc", is_flag=True,
               help="PATHS are web archives (WARC files, gzipped or not) made by any tool: take the "
                    "responses in them that the configured sources' patterns recognise.")
+@log_format_option
 @click.option("--follow-symlinks", is_flag=True,
               help="Also take links that lead out of a folder given, hard links to files "
                    "outside it and other mounts inside it (skipped by default).")
 def ingest(paths: tuple[str, ...], config_path: str | None, progress: bool | None,
            source_names: tuple[str, ...], all_sources: bool, retry_failed: bool,
-           only_urls: tuple[str, ...], warc: bool, follow_symlinks: bool) -> None:
+           only_urls: tuple[str, ...], warc: bool, log_format: str | None,
+           follow_symlinks: bool) -> None:
     """Take files and folders (recursively), or configured sources, into the archive.
 
     Every original is kept write-once under its sha256 with a record of where it
@@ -88,6 +96,7 @@ def ingest(paths: tuple[str, ...], config_path: str | None, progress: bool | Non
     Example: foi-archive ingest --warc crawl.warc.gz    (web archives made by any tool)
     """
     config = load_config(config_path)
+    report = _Report(log_format or config.ingest.log_format)
     show = sys.stderr.isatty() if progress is None else progress
     if paths and (source_names or all_sources):
         raise click.UsageError("give PATHS or --source/--all, not both")
@@ -97,10 +106,10 @@ def ingest(paths: tuple[str, ...], config_path: str | None, progress: bool | Non
         missing = [p for p in paths if not Path(p).is_file()]
         if missing:
             raise click.UsageError(f"not a file: {', '.join(missing)}")
-        _ingest_warcs(config, list(paths), show)
+        _ingest_warcs(config, list(paths), show, report)
         return
     if paths:
-        _ingest_paths(config, paths, show, follow_symlinks)
+        _ingest_paths(config, paths, show, follow_symlinks, report)
         return
     if follow_symlinks:
         raise click.UsageError("--follow-symlinks is for PATHS; a folder source sets follow_symlinks = true")
@@ -110,10 +119,39 @@ def ingest(paths: tuple[str, ...], config_path: str | None, progress: bool | Non
         raise click.UsageError("give PATHS, --source NAME or --all")
     if only_urls and (len(source_names) != 1 or all_sources or retry_failed):
         raise click.UsageError("--only is for one --source NAME")
-    _ingest_sources(config, names, show, retry_failed, set(only_urls) or None)
+    _ingest_sources(config, names, show, retry_failed, set(only_urls) or None, report)
 
 
-def _ingest_paths(config: Config, paths: tuple[str, ...], show: bool, follow_symlinks: bool) -> None:
+class _Report:
+    """What an ingest run says: "skipped:" and "failed:" lines on stderr and the summary on
+    stdout as text; as JSON, each a log record on stderr with its parts as fields."""
+
+    log = logging.getLogger("cli.ingest")
+
+    def __init__(self, fmt: str) -> None:
+        self.json = fmt == "json"
+        if self.json:
+            logs.configure("json")
+            self.log.setLevel(logging.INFO)  # the summary is wanted without -v
+
+    def item(self, event: str, what: str, reason: str, detail: str) -> None:
+        if self.json:
+            self.log.warning("%s: %s: %s%s", event, what, reason, ": " + detail if detail else "",
+                             extra={"fields": {"event": event, "item": what, "reason": reason,
+                                               "detail": detail}})
+        else:
+            click.echo(f"{event}: {what}: {reason}{': ' + detail if detail else ''}", err=True)
+
+    def summary(self, line: str, source: str | None = None) -> None:
+        if self.json:
+            fields = {"event": "summary", **({"source": source} if source else {})}
+            self.log.info("%s", line, extra={"fields": fields})
+        else:
+            click.echo(line)
+
+
+def _ingest_paths(config: Config, paths: tuple[str, ...], show: bool, follow_symlinks: bool,
+                  report: _Report) -> None:
     from ingest.sources.files import WalkError
     from ingest.pipeline import ingest_paths
 
@@ -123,10 +161,10 @@ def _ingest_paths(config: Config, paths: tuple[str, ...], show: bool, follow_sym
     except WalkError as exc:
         raise click.ClickException(str(exc)) from None
     for name, reason, detail in summary.skips:
-        click.echo(f"skipped: {name}: {reason}: {detail}", err=True)
+        report.item("skipped", name, reason, detail)
     for name, reason, detail in summary.failures:
-        click.echo(f"failed: {name}: {reason}{': ' + detail if detail else ''}", err=True)
-    click.echo(summary.line())
+        report.item("failed", name, reason, detail)
+    report.summary(summary.line())
     _exit_if_failed(summary.failures)
 
 
@@ -137,7 +175,7 @@ def _exit_if_failed(failures: list[tuple[str, str, str]]) -> None:
         sys.exit(1)
 
 
-def _ingest_warcs(config: Config, warcs: list[str], show: bool) -> None:
+def _ingest_warcs(config: Config, warcs: list[str], show: bool, report: _Report) -> None:
     from ingest.sources.warc_input import ingest_warcs
     from ingest.sources.web import SourceError
 
@@ -146,13 +184,13 @@ def _ingest_warcs(config: Config, warcs: list[str], show: bool) -> None:
     except SourceError as exc:
         raise click.ClickException(str(exc)) from None
     for what, reason, detail in summary.failures:
-        click.echo(f"failed: {what}: {reason}{': ' + detail if detail else ''}", err=True)
-    click.echo(summary.line())
+        report.item("failed", what, reason, detail)
+    report.summary(summary.line())
     _exit_if_failed(summary.failures)
 
 
 def _ingest_sources(config: Config, names: list[str], show: bool, retry_failed: bool,
-                    only: set[str] | None = None) -> None:
+                    only: set[str] | None, report: _Report) -> None:
     from ingest.sources.runner import run_source
     from ingest.sources.web import SourceError
 
@@ -166,10 +204,10 @@ def _ingest_sources(config: Config, names: list[str], show: bool, retry_failed: 
         except SourceError as exc:
             raise click.ClickException(str(exc)) from None
         for what, reason, detail in summary.skips:
-            click.echo(f"skipped: {what}: {reason}: {detail}", err=True)
+            report.item("skipped", what, reason, detail)
         for what, reason, detail in summary.failures:
-            click.echo(f"failed: {what}: {reason}{': ' + detail if detail else ''}", err=True)
-        click.echo(summary.line())
+            report.item("failed", what, reason, detail)
+        report.summary(summary.line(), name)
         failures += summary.failures
     _exit_if_failed(failures)
 
@@ -458,7 +496,9 @@ def export_command(config_path: str | None, sqlite_path: Path | None, csv_dir: P
 @click.option("--host", default=None, help="Address to listen on (default from config: 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default from config: 5000).")
 @click.option("--debug", is_flag=True, help="Flask's debug server instead of gunicorn. Never in production.")
-def serve(config_path: str | None, host: str | None, port: int | None, debug: bool) -> None:
+@log_format_option
+def serve(config_path: str | None, host: str | None, port: int | None, debug: bool,
+          log_format: str | None) -> None:
     """Serve the site (gunicorn; Flask's debug server only with --debug).
 
     Example: foi-archive serve --port 8080
@@ -466,7 +506,8 @@ def serve(config_path: str | None, host: str | None, port: int | None, debug: bo
     from archive.web.server import run
 
     config = load_config(config_path)
-    run(config, host=host or config.site.host, port=port or config.site.port, debug=debug)
+    run(config, host=host or config.site.host, port=port or config.site.port, debug=debug,
+        log_format=log_format)
 
 
 # -- samples --------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import re
 import pytest
 
 from archive.web import create_app
+from tests.archives import damage_index
 
 
 @pytest.fixture
@@ -129,8 +130,46 @@ def test_page_works_on_a_phone(client) -> None:
 
 
 def test_health(client) -> None:
-    data = client.get("/health").get_json()
-    assert data["documents"] == 6 and data["generation"] >= 1
+    response = client.get("/health")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    data = response.get_json()
+    assert data["status"] == "ok" and data["documents"] == 6 and data["generation"] >= 1
+
+
+def test_health_is_503_json_without_an_index(config) -> None:
+    """A monitor polling a site whose index was never built (or was moved away)."""
+    response = create_app(config).test_client().get("/health")
+    assert response.status_code == 503 and response.mimetype == "application/json"
+    data = response.get_json()
+    assert data["status"] == "unavailable" and data["failed"] == "index"
+    assert "foi-archive ingest" in data["reason"]
+
+
+@pytest.mark.parametrize("damage", ["truncate_toc", "remove_segment"])
+def test_health_is_503_json_when_the_index_is_damaged(small_archive, damage: str) -> None:
+    damage_index(small_archive.index_path, damage)
+    response = create_app(small_archive).test_client().get("/health")
+    assert response.status_code == 503
+    assert response.get_json()["status"] == "unavailable"
+    assert response.get_json()["failed"] == "index"
+
+
+@pytest.mark.parametrize("how", ["missing", "garbage"])
+def test_health_is_503_json_when_the_catalogue_cannot_be_read(small_archive, how: str) -> None:
+    catalogue = small_archive.store_path / "catalogue.sqlite"
+    client = create_app(small_archive).test_client()
+    assert client.get("/health").status_code == 200
+    for leftover in small_archive.store_path.glob("catalogue.sqlite-*"):
+        leftover.unlink()
+    if how == "missing":
+        catalogue.unlink()
+    else:
+        catalogue.write_bytes(b"not a database " * 100)
+    response = client.get("/health")
+    assert response.status_code == 503
+    data = response.get_json()
+    assert data == {"status": "unavailable", "failed": "store", "reason": data["reason"]}
+    assert data["reason"]
 
 
 def test_each_exemption_says_how_it_was_used_and_where(client) -> None:

@@ -25,6 +25,26 @@ SECURITY_HEADERS = {
 }
 
 
+class ForwardedScheme:
+    """Behind a TLS proxy, the links the site writes out in full (feeds, sitemap, OpenSearch,
+    JSON ``url``) say https: ``X-Forwarded-Proto`` is taken from a trusted proxy only, as
+    ``X-Forwarded-For`` is by the rate limit; from anyone else it is ignored."""
+
+    def __init__(self, wsgi_app, proxies: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+        from archive.web.ratelimit import parse_networks
+
+        self.wsgi_app = wsgi_app
+        self.proxies = parse_networks(proxies)
+
+    def __call__(self, environ, start_response):  # type: ignore[no-untyped-def]
+        from archive.web.ratelimit import trusted
+
+        proto = environ.get("HTTP_X_FORWARDED_PROTO", "").strip().lower()
+        if proto in ("http", "https") and trusted(environ.get("REMOTE_ADDR", ""), self.proxies):
+            environ["wsgi.url_scheme"] = proto
+        return self.wsgi_app(environ, start_response)
+
+
 def create_app(config: Config) -> Flask:
     """Build the site for one configuration (tests pass one on a temporary folder)."""
     app = Flask(
@@ -46,6 +66,8 @@ def create_app(config: Config) -> Flask:
     from archive.web.ratelimit import install_rate_limit
 
     install_rate_limit(app, config)  # [site] rate_limit, shared by every worker
+    if config.site.trusted_proxies:
+        app.wsgi_app = ForwardedScheme(app.wsgi_app, config.site.trusted_proxies)  # type: ignore[method-assign]
 
     from archive.web.cors import install_cors
 

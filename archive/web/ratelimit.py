@@ -113,7 +113,7 @@ def _bucket(address: str) -> str:
     return str(ip)
 
 
-def _trusted(address: str, proxies: tuple[Network, ...]) -> bool:
+def trusted(address: str, proxies: tuple[Network, ...]) -> bool:
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
@@ -127,12 +127,12 @@ def client_key(peer: str | None, forwarded_for: str | None,
                proxies: tuple[Network, ...]) -> str:
     """Whose allowance a request counts against."""
     address = peer or ""
-    if forwarded_for and _trusted(address, proxies):
+    if forwarded_for and trusted(address, proxies):
         # Walk from the right: each hop appends the address it saw. The first one
         # not ours is the client; anything further left the client could have written.
         for hop in reversed([h.strip() for h in forwarded_for.split(",")]):
             address = hop
-            if not _trusted(hop, proxies):
+            if not trusted(hop, proxies):
                 break
     return _bucket(address)
 

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from archive.config import Config
+from archive.logs import JsonFormatter, configure as configure_logs
 from archive.web import create_app
 
 log = logging.getLogger(__name__)
@@ -27,9 +28,42 @@ def _warm(app: Any) -> None:
 ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)s'
 
 
-def gunicorn_settings(config: Config, host: str, port: int, app: Any = None) -> dict[str, Any]:
+#: Settings newer gunicorn versions have and older ones do without.
+OPTIONAL_SETTINGS = frozenset({"control_socket_disable"})
+
+
+def json_logger_class() -> type:
+    """gunicorn's logger writing JSON lines: its own messages, and access lines with the
+    same fields the text line has (no query string, no Referer, no User-Agent)."""
+    from gunicorn.glogging import Logger
+
+    class JsonLogger(Logger):  # type: ignore[misc]
+        def setup(self, cfg: Any) -> None:
+            super().setup(cfg)
+            for handler in self.error_log.handlers + self.access_log.handlers:
+                handler.setFormatter(JsonFormatter())
+
+        def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
+            if not self.access_log_enabled:
+                return
+            status = resp.status
+            status = int(str(status).split(None, 1)[0]) if status else None
+            method, path = environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")
+            fields = {
+                "remote": environ.get("REMOTE_ADDR"), "method": method, "path": path,
+                "protocol": environ.get("SERVER_PROTOCOL"), "status": status,
+                "size": getattr(resp, "sent", None),
+                "duration": round(request_time.total_seconds(), 6),
+            }
+            self.access_log.info("%s %s %s", method, path, status, extra={"fields": fields})
+
+    return JsonLogger
+
+
+def gunicorn_settings(config: Config, host: str, port: int, app: Any = None,
+                      log_format: str | None = None) -> dict[str, Any]:
     """What ``run`` sets in gunicorn."""
-    return {
+    settings = {
         "bind": f"{host}:{port}" if ":" not in host else f"[{host}]:{port}",
         "workers": config.site.workers,
         "worker_class": "sync",
@@ -41,11 +75,19 @@ def gunicorn_settings(config: Config, host: str, port: int, app: Any = None) -> 
         "limit_request_line": 4094,
         # Each worker opens its own searcher after the fork, never before.
         "post_worker_init": lambda worker: _warm(app),
+        # gunicorn 24+ opens a control socket in $HOME, which a sandboxed service cannot
+        # write and the site never uses; older versions lack the setting (skipped in run).
+        "control_socket_disable": True,
     }
+    if (log_format or config.site.log_format) == "json":
+        settings["logger_class"] = json_logger_class()
+    return settings
 
 
-def run(config: Config, *, host: str, port: int, debug: bool = False) -> None:
-    """Serve until interrupted."""
+def run(config: Config, *, host: str, port: int, debug: bool = False,
+        log_format: str | None = None) -> None:
+    """Serve until interrupted; ``log_format`` overrides ``[site] log_format``."""
+    configure_logs(log_format or config.site.log_format)
     app = create_app(config)
     if debug:
         app.run(host=host, port=port, debug=True)
@@ -54,7 +96,9 @@ def run(config: Config, *, host: str, port: int, debug: bool = False) -> None:
 
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
-            for key, value in gunicorn_settings(config, host, port, app).items():
+            for key, value in gunicorn_settings(config, host, port, app, log_format).items():
+                if key in OPTIONAL_SETTINGS and key not in self.cfg.settings:
+                    continue
                 self.cfg.set(key, value)
 
         def load(self) -> Any:

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import re
+import sqlite3
 
 from flask import (Blueprint, Response, abort, current_app, g, jsonify, make_response, render_template,
                    request, send_file, stream_with_context, url_for)
@@ -299,10 +300,27 @@ def original(sha256: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/health")
 def health():  # type: ignore[no-untyped-def]
+    """For a monitor: 200 and JSON when the index opens and the catalogue answers; 503 and
+    JSON saying which failed otherwise (always JSON, never the HTML error page)."""
     reader = _reader()
-    with reader.searcher() as s:
-        return jsonify({"status": "ok", "generation": reader.generation(),
-                        "documents": s.doc_count()})
+    try:
+        with reader.searcher() as s:
+            generation, documents = reader.generation(), s.doc_count()
+    except IndexMissing as exc:  # IndexUnavailable too: a damaged index
+        return _unavailable("index", str(exc))
+    try:
+        with Store(_config().store_path, readonly=True) as store:
+            store.db.execute("SELECT 1 FROM documents LIMIT 1").fetchall()
+    except (StoreError, sqlite3.Error) as exc:
+        return _unavailable("store", str(exc) or type(exc).__name__)
+    return jsonify({"status": "ok", "generation": generation, "documents": documents})
+
+
+def _unavailable(part: str, reason: str):  # type: ignore[no-untyped-def]
+    response = jsonify({"status": "unavailable", "failed": part, "reason": reason})
+    response.status_code = 503
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 # -- check before you file ------------------------------------------------------------

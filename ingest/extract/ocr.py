@@ -10,11 +10,17 @@ This runs inside the extraction child, under its memory limit (the tools
 inherit RLIMIT_AS). Each tool call has its own timeout, and the whole document
 has a time budget below the child's deadline: a long scan is read as far as the
 budget allows and marked incomplete, rather than lost to a timeout.
+
+Welsh bodies write bilingual letters. Pages are read in English first; a page whose
+text shows Welsh is read again with Tesseract's Welsh model as well (``cym+eng``), and
+so is every page after it, where Debian's ``tesseract-ocr-cym`` is installed.
 """
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -30,6 +36,19 @@ BUDGET = 45.0
 #: Pages read at most; a 300-page scanned bundle is read in part and says so.
 MAX_PAGES = 50
 LANGUAGE = "eng"
+#: Welsh and English together: a bilingual letter keeps its English words right.
+WELSH = "cym+eng"
+
+#: Welsh words frequent in any letter and not English words, as English OCR reads them.
+WELSH_WORDS = frozenset("""
+yn yr mae wedi eich ein gan ac neu hwn hon sydd dan gyda ddim bod ei eu nid yw oes ond
+fod mewn drwy wrth rhwng yng ym hefyd fel ydych dylech gallwch gallaf diolch cais
+gwybodaeth wybodaeth rhyddid heddlu deddf ddeddf adran ymateb i'r a'r o'r ni chi
+""".split())
+#: A page is Welsh when at least this share of its words (and 5 words) are Welsh ones:
+#: about 0.2 on Welsh prose, under 0.01 on English letters (docs/ingest.md, "OCR").
+WELSH_SHARE = 0.05
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
 # Tesseract's OpenMP threads would fight the other extraction workers for cores.
 _ENV = {**os.environ, "OMP_THREAD_LIMIT": "1"}
@@ -40,6 +59,8 @@ class OcrResult:
     text: str
     pages_read: int
     pages: int
+    #: The Tesseract languages of the last page read: "eng", or "cym+eng" once Welsh was seen.
+    languages: str = LANGUAGE
 
     @property
     def complete(self) -> bool:
@@ -51,6 +72,30 @@ def available() -> bool:
     if os.environ.get("FOI_ARCHIVE_OCR", "").lower() in ("0", "off", "false", "no"):
         return False
     return shutil.which("tesseract") is not None and shutil.which("pdftoppm") is not None
+
+
+def looks_welsh(text: str) -> bool:
+    """Whether OCR'd text holds Welsh, by the share of frequent Welsh words in it."""
+    words = [w.lower().replace("’", "'") for w in _WORD.findall(text)]
+    hits = sum(1 for w in words if w in WELSH_WORDS)
+    return hits >= 5 and hits >= WELSH_SHARE * len(words)
+
+
+@functools.lru_cache(maxsize=1)
+def installed_languages() -> frozenset[str]:
+    """Tesseract's installed models, asked once a process (an empty set if it cannot say)."""
+    try:
+        done = subprocess.run(["tesseract", "--list-langs"], capture_output=True, timeout=10,
+                              env=_ENV, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return frozenset()
+    # The first line is a heading ("List of available languages in ..."); the rest, names.
+    lines = done.stdout.decode("utf-8", "replace").splitlines()
+    return frozenset(line.strip() for line in lines[1:] if line.strip())
+
+
+def welsh_available() -> bool:
+    return "cym" in installed_languages()
 
 
 class OcrFailed(Exception):
@@ -77,6 +122,7 @@ def ocr_pdf(data: bytes, pages: int, *, budget: float = BUDGET, max_pages: int =
     """
     deadline = time.monotonic() + budget
     texts: list[str] = []
+    language = LANGUAGE
     wanted = max(1, min(pages, max_pages))
     with tempfile.TemporaryDirectory(prefix="foi-ocr-") as tmp:
         pdf = Path(tmp, "in.pdf")
@@ -90,7 +136,15 @@ def ocr_pdf(data: bytes, pages: int, *, budget: float = BUDGET, max_pages: int =
                 _run(["pdftoppm", "-r", str(DPI), "-gray", "-png", "-singlefile",
                       "-f", str(number), "-l", str(number), str(pdf), str(stem)], left)
                 left = deadline - time.monotonic()
-                out = _run(["tesseract", f"{stem}.png", "-", "-l", LANGUAGE], left)
+                out = _run(["tesseract", f"{stem}.png", "-", "-l", language], left)
+                if language == LANGUAGE and welsh_available() \
+                        and looks_welsh(out.decode("utf-8", "replace")):
+                    language = WELSH
+                    left = deadline - time.monotonic()
+                    try:
+                        out = _run(["tesseract", f"{stem}.png", "-", "-l", language], left)
+                    except (TimeoutError, OcrFailed):
+                        pass  # the English reading of this page stands
             except (TimeoutError, OcrFailed) as exc:
                 if not texts:
                     raise OcrFailed(str(exc)) from exc
@@ -98,4 +152,4 @@ def ocr_pdf(data: bytes, pages: int, *, budget: float = BUDGET, max_pages: int =
             finally:
                 Path(f"{stem}.png").unlink(missing_ok=True)
             texts.append(out.decode("utf-8", "replace").strip())
-    return OcrResult(text="\f".join(texts), pages_read=len(texts), pages=pages)
+    return OcrResult(text="\f".join(texts), pages_read=len(texts), pages=pages, languages=language)
