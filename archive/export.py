@@ -61,6 +61,8 @@ TABLES: dict[str, tuple[Column, ...]] = {
         ("reference", "TEXT", "the body's reference for the request"),
         ("date", "TEXT", "the response's date (ISO 8601)"),
         ("received", "TEXT", "when the body received the request (ISO 8601)"),
+        ("working_days", "INTEGER", "working days from receipt to response (archive/workdays.py); "
+                                    "null when the letter does not give both dates"),
         ("year", "TEXT", "the year of date"),
         ("outcome", "TEXT", "disclosed_in_full, partially_disclosed, refused, "
                             "neither_confirm_nor_deny, not_held or mixed; null when not read"),
@@ -185,7 +187,7 @@ def document_row(doc: DocumentView, group_id: str | None) -> dict[str, Any]:
         "id": doc.id, "title": doc.title, "authority": doc.authority,
         "authority_type": doc.authority_type, "force": doc.force, "regime": doc.regime,
         "reference": doc.reference, "date": doc.date, "received": doc.received,
-        "year": doc.date[:4] if doc.date else None, "outcome": doc.outcome,
+        "working_days": doc.working_days, "year": doc.date[:4] if doc.date else None, "outcome": doc.outcome,
         "outcome_label": doc.outcome_label, "outcome_evidence": evidence.get("sentence"),
         "date_source": doc.date_source, "corrected": LIST_SEPARATOR.join(doc.corrected) or None,
         "format": doc.format, "status": doc.status, "truncated": int(bool(doc.truncated)),

@@ -73,7 +73,7 @@ def test_sqlite_holds_every_table_with_exact_rows(exported: sqlite3.Connection) 
     assert doc | {"sha256": None, "ingested": None} == {
         "id": KENT_TASER, "title": "Taser use 2023", "authority": "Kent Police",
         "authority_type": "police", "force": "Kent Police", "regime": "FOIA",
-        "reference": "FOI 1234/23", "date": "2023-05-02", "received": None, "year": "2023",
+        "reference": "FOI 1234/23", "date": "2023-05-02", "received": None, "working_days": None, "year": "2023",
         "outcome": "partially_disclosed", "outcome_label": "Partially disclosed",
         "outcome_evidence": None, "date_source": None, "corrected": None, "format": "txt",
         "status": "ok", "truncated": 0, "source": "test", "source_url": "file:///doc2.txt",
