@@ -22,7 +22,8 @@ from archive.store import Store, document_id, utcnow
 from ingest.corrections import apply_corrections
 from ingest.groups import Grouper
 from ingest.extract import EXTRACTOR_VERSION, ExtractionError, Extracted, extract_bytes
-from ingest.extract.dispatch import attachment_section, extract_attachment
+from ingest.extract.attachments import attachment_section
+from ingest.extract.dispatch import extract_attachment
 from ingest.isolation import IsolatedPool, Outcome
 from ingest.metadata import METADATA_VERSION, enrich
 

@@ -92,3 +92,19 @@ def test_only_ingest_and_the_cli_use_the_index_writer() -> None:
 def test_no_searcher_refresh_and_no_async_writer(path: Path) -> None:
     assert calls(path, "refresh") == [], f"{rel(path)}: reopen on a new generation, never refresh()"
     assert "AsyncWriter" not in imported(path) and "AsyncWriter" not in path.read_text(), rel(path)
+
+
+EXTRACT = ROOT / "ingest" / "extract"
+#: The format readers and their helpers: below the dispatcher, never importing it.
+READERS = sorted(p for p in EXTRACT.glob("*.py") if p.name not in ("__init__.py", "dispatch.py"))
+
+
+@pytest.mark.parametrize("path", READERS, ids=rel)
+def test_format_readers_do_not_import_the_dispatcher_or_the_package(path: Path) -> None:
+    """The records live in extracted.py, so no reader needs the package's __init__ (which
+    imports the dispatcher, which imports every reader): no import circle to work around."""
+    submodules = {p.stem for p in EXTRACT.glob("*.py")}
+    bad = sorted(name for name in imported(path) if name == "ingest.extract.dispatch")
+    bad += sorted(f"ingest.extract.{name}" for name in names_from(path, "ingest.extract")
+                  if name not in submodules)
+    assert bad == [], f"{rel(path)} imports {bad}"

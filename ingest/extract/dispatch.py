@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Callable
 
-from ingest.extract import MAX_TEXT_CHARS, Extracted, ExtractionError
+from ingest.extract.extracted import MAX_TEXT_CHARS, Extracted, ExtractionError
 from ingest.extract.doc import extract_doc
 from ingest.extract.docx import extract_docx, extract_xlsx
 from ingest.extract.eml import extract_eml
@@ -19,6 +19,7 @@ from ingest.extract.html import extract_html
 from ingest.extract.pdf import extract_pdf
 from ingest.extract.sniff import sniff
 from ingest.extract.text import extract_text
+from ingest.extract.attachments import failed_attachment
 from ingest.extract.titles import title_from_filename
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,8 @@ _READERS: dict[str, Callable[[bytes, str, str | None, int, bool], Extracted]] = 
     "xlsx": lambda data, name, charset, depth, layout: extract_xlsx(data, name),
     "html": lambda data, name, charset, depth, layout: extract_html(data, name, declared_charset=charset),
     "txt": lambda data, name, charset, depth, layout: extract_text(data, name, declared_charset=charset),
-    "eml": lambda data, name, charset, depth, layout: extract_eml(data, name, depth=depth),
+    "eml": lambda data, name, charset, depth, layout: extract_eml(data, name, depth=depth,
+                                                                  read_attachment=extract_attachment),
 }
 
 
@@ -81,18 +83,6 @@ def truncate(result: Extracted, size: int) -> None:
     result.hints["truncated"] = {"bytes": size, "kept": len(result.text), **({"chars": whole} if read_whole else {})}
 
 
-def failed_attachment(name: str, error: ExtractionError) -> Extracted:
-    """An attached file that could not be read: kept, with the reason, and no text."""
-    return Extracted(
-        format="unknown",
-        text="",
-        title=title_from_filename(name),
-        method="failed",
-        hints={"error": error.reason, "error_detail": error.detail},
-        attachment_name=name,
-    )
-
-
 def extract_attachment(data: bytes, name: str, declared_charset: str | None = None,
                        depth: int = 0, layout: bool = True) -> Extracted:
     """Extract a file attached to another; one that cannot be read fails alone."""
@@ -104,12 +94,3 @@ def extract_attachment(data: bytes, name: str, declared_charset: str | None = No
         attachment = failed_attachment(name, error)
     attachment.attachment_name = name
     return attachment
-
-
-def attachment_section(attachment: Extracted) -> str:
-    """An attachment's text under the heading line that joins it to its parent's text.
-
-    The metadata reader finds attachments by this heading (ingest/metadata/text.py).
-    """
-    text = attachment.text or f"[not extracted: {attachment.hints.get('error', 'no text')}]"
-    return f"----- Attachment: {attachment.attachment_name} -----\n{text}"

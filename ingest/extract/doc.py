@@ -16,7 +16,7 @@ from typing import Any
 
 import olefile
 
-from ingest.extract import Extracted, ExtractionError
+from ingest.extract.extracted import Extracted, ExtractionError
 from ingest.extract.titles import choose_title
 
 log = logging.getLogger(__name__)

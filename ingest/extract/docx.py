@@ -16,7 +16,7 @@ from typing import Any, Iterator
 
 from lxml import etree
 
-from ingest.extract import Extracted, ExtractionError
+from ingest.extract.extracted import Extracted, ExtractionError
 from ingest.extract.titles import choose_title
 
 log = logging.getLogger(__name__)

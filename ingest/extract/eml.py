@@ -14,13 +14,17 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
-from ingest.extract import Extracted, ExtractionError
+from ingest.extract.extracted import Extracted, ExtractionError
+from ingest.extract.attachments import attachment_section, failed_attachment
 from ingest.extract.html import extract_html
 from ingest.extract.titles import clean_title, title_from_filename
 
 log = logging.getLogger(__name__)
+
+#: Reads one attached file: (bytes, name, declared charset, depth) -> its text.
+ReadAttachment = Callable[[bytes, str, "str | None", int], Extracted]
 
 # An e-mail inside an e-mail inside ...: deep nesting is a bomb, not correspondence.
 MAX_DEPTH = 5
@@ -98,10 +102,13 @@ def _leaves(part: EmailMessage) -> Iterator[EmailMessage]:
         yield part
 
 
-def extract_eml(data: bytes, filename: str = "", depth: int = 0) -> Extracted:
-    """Read an e-mail: its body, then each attachment's text under a heading line."""
-    # Imported here because the dispatcher imports this module.
-    from ingest.extract.dispatch import attachment_section, extract_attachment, failed_attachment
+def extract_eml(data: bytes, filename: str = "", depth: int = 0, *,
+                read_attachment: ReadAttachment) -> Extracted:
+    """Read an e-mail: its body, then each attachment's text under a heading line.
+
+    ``read_attachment(data, name, charset, depth)`` reads one attached file: the dispatcher
+    passes its own, so an attached PDF is read like any other without this module
+    importing the dispatcher that imports it."""
 
     message = BytesParser(policy=policy.default).parsebytes(data)
     plain: list[str] = []
@@ -141,7 +148,7 @@ def extract_eml(data: bytes, filename: str = "", depth: int = 0) -> Extracted:
             attachments.append(failed_attachment(
                 name, ExtractionError("too_large", "attachments nested too deep")))
         else:
-            attachments.append(extract_attachment(payload, name, charset, depth + 1))
+            attachments.append(read_attachment(payload, name, charset, depth + 1))
 
     parts = [re.sub(r"\n{3,}", "\n\n", body).strip("\n")]
     parts.extend("\n" + attachment_section(a) for a in attachments)

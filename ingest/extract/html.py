@@ -22,7 +22,7 @@ from typing import Any
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
-from ingest.extract import MAX_TEXT_CHARS, Extracted, ExtractionError
+from ingest.extract.extracted import MAX_TEXT_CHARS, Extracted, ExtractionError
 from ingest.extract.text import decode_declared, normalise_charset
 from ingest.extract.titles import choose_title, clean_title
 

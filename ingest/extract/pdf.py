@@ -23,7 +23,8 @@ from pdfminer.pdfparser import PDFParser
 from pdfminer.pdftypes import resolve1
 from pdfminer.utils import decode_text
 
-from ingest.extract import Extracted, ExtractionError, ocr
+from ingest.extract import ocr
+from ingest.extract.extracted import Extracted, ExtractionError
 from ingest.extract.titles import choose_title
 
 log = logging.getLogger(__name__)

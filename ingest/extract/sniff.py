@@ -11,7 +11,7 @@ import io
 import re
 import zipfile
 
-from ingest.extract import ExtractionError
+from ingest.extract.extracted import ExtractionError
 from ingest.extract.text import bom_encoding
 
 OLE2_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")

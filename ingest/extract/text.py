@@ -11,7 +11,7 @@ import codecs
 import logging
 import re
 
-from ingest.extract import MAX_TEXT_CHARS, Extracted, ExtractionError
+from ingest.extract.extracted import MAX_TEXT_CHARS, Extracted, ExtractionError
 from ingest.extract.titles import choose_title
 
 log = logging.getLogger(__name__)
