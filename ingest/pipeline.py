@@ -7,25 +7,26 @@ and already processed by this pipeline version is only marked as seen.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Sized
-from dataclasses import dataclass, field
+
 from pathlib import Path
 from typing import Any
 
 from archive.config import Config
 from archive.index import IndexWriter
 from archive.models import Document, Metadata
-from archive.store import Store, document_id, utcnow
+from archive.store import Store, utcnow
 from ingest.corrections import apply_corrections
 from ingest.groups import Grouper
 from ingest.extract import EXTRACTOR_VERSION, ExtractionError, Extracted, extract_bytes
 from ingest.extract.attachments import attachment_section
 from ingest.extract.dispatch import extract_attachment
 from ingest.isolation import IsolatedPool, Outcome
+from ingest.intake import Intake
 from ingest.metadata import METADATA_VERSION, enrich
+from ingest.records import Item, Progress, Summary
 
 log = logging.getLogger(__name__)
 
@@ -95,50 +96,6 @@ def make_pool(config: Config, func: Callable[..., Any] = process_file) -> Isolat
 # -- the run --------------------------------------------------------------------------
 
 
-@dataclass
-class Item:
-    """One input found by a source: its bytes are already in the store."""
-
-    source: str
-    locator: str  # URL or file:// path: what the source knows it by
-    name: str  # file name, a hint for the type
-    sha256: str
-    size: int
-    doc_id: str = ""
-    display: str = ""  # what to call it in messages (the path as given)
-    # For a bundle (a response page and its attachments): the parts as (name, sha256),
-    # after the main original (main_name, main_sha256). sha256 is then the manifest's.
-    main_name: str = ""
-    main_sha256: str = ""
-    parts: tuple[tuple[str, str], ...] = ()
-    # What the source says about the item: "authority", "wdtk_status", ...
-    hints: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Summary:
-    new: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    failed: int = 0
-    skipped: int = 0
-    failures: list[tuple[str, str, str]] = field(default_factory=list)  # (input, reason, detail)
-    skips: list[tuple[str, str, str]] = field(default_factory=list)  # (input, reason, detail)
-
-    def skip(self, skipped: Iterable[Any]) -> None:
-        """Count names a source did not take (ingest.sources.files.Skipped)."""
-        for s in skipped:
-            self.skipped += 1
-            self.skips.append((s.display, s.reason, s.detail))
-
-    def line(self) -> str:
-        return (f"{self.new} new, {self.changed} changed, {self.unchanged} unchanged, "
-                f"{self.failed} failed, {self.skipped} skipped")
-
-
-Progress = Callable[[int, int, str], None]
-
-
 class Ingester:
     """Takes inputs into the store and the index; one per run, one writer."""
 
@@ -151,7 +108,8 @@ class Ingester:
         self.grouper = Grouper(self.writer.ix)  # round robins (ingest/groups.py)
         self.progress = progress
         self.summary = Summary()
-        self._new_in_run: dict[str, str] = {}  # sha256 -> doc id, for documents not yet saved
+        # What sources hand their originals to: kept in the store, each given its document.
+        self.intake = Intake(self.store, self.summary)
 
     def close(self) -> None:
         self.grouper.close()
@@ -162,57 +120,6 @@ class Ingester:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    # -- inputs ---------------------------------------------------------------------
-
-    def add_bytes(self, data: bytes, *, source: str, locator: str, name: str,
-                  display: str = "", provenance: dict[str, Any] | None = None) -> Item:
-        """Keep an original write-once and say which document it belongs to."""
-        sha = self.store.put_object(data)
-        item = Item(source=source, locator=locator, name=name, sha256=sha, size=len(data),
-                    display=display or locator)
-        known = self.store.document_by_locator(source, locator)
-        if known is None:
-            same = self.store.document_by_sha256(sha)
-            if same is not None:
-                # The same bytes under another name: one document, one more place it was seen.
-                item.doc_id = same.id
-                if not any(p.locator == locator for p in self.store.provenance(same.id)):
-                    self.store.add_provenance(source=source, locator=locator, event="also_at",
-                                              doc_id=same.id, sha256=sha, size=len(data),
-                                              **(provenance or {}))
-                return item
-            # The same bytes twice in one run, before either is saved: still one document.
-            item.doc_id = self._new_in_run.setdefault(sha, document_id(source, locator))
-        else:
-            item.doc_id = known.id
-        return item
-
-    def add_bundle(self, main: bytes, *, name: str, attachments: list[tuple[bytes, str, str]],
-                   source: str, locator: str, display: str = "",
-                   provenance: dict[str, Any] | None = None) -> Item:
-        """A response page and the files it links to (bytes, name, url), as one document.
-
-        Each original is kept under its own sha256; a small manifest naming them
-        all is kept too, and its sha256 is the version: a change to any part is a
-        new version of the document.
-        """
-        if not attachments:
-            return self.add_bytes(main, source=source, locator=locator, name=name,
-                                  display=display, provenance=provenance)
-        main_sha = self.store.put_object(main)
-        parts = tuple((att_name, self.store.put_object(data)) for data, att_name, _ in attachments)
-        manifest = {
-            "kind": "bundle",
-            "main": {"name": name, "sha256": main_sha},
-            "attachments": [{"name": att_name, "sha256": sha, "url": url}
-                            for (att_name, sha), (_, _, url) in zip(parts, attachments)],
-        }
-        data = json.dumps(manifest, sort_keys=True).encode()
-        item = self.add_bytes(data, source=source, locator=locator, name=name, display=display,
-                              provenance=provenance)
-        item.main_name, item.main_sha256, item.parts = name, main_sha, parts
-        return item
 
     def needs_work(self, item: Item) -> bool:
         doc = self.store.document(item.doc_id)
@@ -273,7 +180,7 @@ class Ingester:
                 return
             self._record(item, outcome)
             running.discard((item.doc_id, item.sha256))
-            self._new_in_run.pop(item.sha256, None)  # saved: the store now knows it
+            self.intake.saved(item)
             step(item)
             recorded += 1
             if recorded % BATCH == 0:
@@ -414,7 +321,7 @@ def ingest_paths(config: Config, paths: list[str], *, progress: Progress | None 
                     ingester.summary.failed += 1
                     ingester.summary.failures.append((f.display, "unreadable", str(exc)))
                     continue
-                yield ingester.add_bytes(data, source=source, locator=locator(f.path),
+                yield ingester.intake.add_bytes(data, source=source, locator=locator(f.path),
                                          name=f.path.name, display=f.display)
 
         ingester.run(items(), total=len(walk.files))

@@ -52,7 +52,8 @@ from archive.models import Document
 from archive.store import DocumentRow, Store
 from ingest.extract import EXTRACTOR_VERSION
 from ingest.groups import Grouper
-from ingest.pipeline import PIPELINE_VERSION, Item, make_pool, to_document
+from ingest.pipeline import PIPELINE_VERSION, make_pool, to_document
+from ingest.records import Item
 from ingest.verify import problem_lines
 
 log = logging.getLogger(__name__)

@@ -108,3 +108,16 @@ def test_format_readers_do_not_import_the_dispatcher_or_the_package(path: Path) 
     bad += sorted(f"ingest.extract.{name}" for name in names_from(path, "ingest.extract")
                   if name not in submodules)
     assert bad == [], f"{rel(path)} imports {bad}"
+
+
+#: Modules that run a source through the pipeline; every other source module only finds
+#: originals and hands them to ingest.intake.
+RUNNERS = {"runner.py", "warc_input.py"}
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "ingest" / "sources").glob("*.py")), ids=rel)
+def test_sources_hand_their_finds_to_the_intake_not_the_pipeline(path: Path) -> None:
+    if path.name in RUNNERS:
+        return
+    bad = [name for name in imported(path) if name == "ingest.pipeline"]
+    assert bad == [], f"{rel(path)} imports the pipeline that runs it: flow goes one way"

@@ -118,7 +118,7 @@ def test_a_page_and_its_attachments_are_one_document_and_a_changed_part_a_new_ve
            b"<h1>Taser use</h1><p>Our response is attached.</p></body></html>"
     table = b"Year,Drawn\n2022,120\n"
     with Ingester(config) as ingester:
-        item = ingester.add_bundle(page, name="taser.html", source="log",
+        item = ingester.intake.add_bundle(page, name="taser.html", source="log",
                                    locator="http://127.0.0.1/foi/taser/",
                                    attachments=[(LETTER.encode(), "response.txt", "http://127.0.0.1/r.txt"),
                                                 (table, "figures.txt", "http://127.0.0.1/f.txt")])
@@ -135,7 +135,7 @@ def test_a_page_and_its_attachments_are_one_document_and_a_changed_part_a_new_ve
         assert [p["name"] for p in record["parts"]] == ["taser.html", "response.txt", "figures.txt"]
         assert all(store.has_object(p["sha256"]) for p in record["parts"])
     with Ingester(config) as ingester:
-        same = ingester.add_bundle(page, name="taser.html", source="log",
+        same = ingester.intake.add_bundle(page, name="taser.html", source="log",
                                    locator="http://127.0.0.1/foi/taser/",
                                    attachments=[(LETTER.encode(), "response.txt", "http://127.0.0.1/r.txt"),
                                                 (table + b"2023,99\n", "figures.txt", "http://127.0.0.1/f.txt")])

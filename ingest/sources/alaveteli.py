@@ -20,7 +20,8 @@ from urllib.parse import urlsplit
 
 from archive.config import Config
 from archive.store import document_id
-from ingest.pipeline import Ingester, Item
+from ingest.intake import Intake
+from ingest.records import Item
 from ingest.sources.web import (ATTACHMENT, ATTACHMENT_EXTS, CRAWL_KEYS, IGNORE, LISTING, RESPONSE, Verdict,
                                 check_settings, collect_records, fetch_attachments, foreign_host, make_crawl,
                                 page_links, source_hosts, url_ext)
@@ -65,10 +66,10 @@ class Alaveteli:
         self.hints: dict[str, Any] = {}
         self.hosts = source_hosts(settings, [self.base])
 
-    def collect(self, ingester: Ingester, only: set[str] | None = None
+    def collect(self, intake: Intake, only: set[str] | None = None
                 ) -> tuple[list[Item], Counter[str]]:
         """Records for the requests the body feeds name (or, with ``only``, those URLs)."""
-        crawl = make_crawl(self.config, self.name, self.settings, ingester.store, [self.base],
+        crawl = make_crawl(self.config, self.name, self.settings, intake.store, [self.base],
                            self.fetch_progress)
         titles: dict[str, None] = {}
         if only is None:
@@ -84,7 +85,7 @@ class Alaveteli:
                     titles.setdefault(title, None)
                 else:
                     log.warning("%s: %s: %s", self.name, url, self.check(url).reason)
-        return collect_records(ingester, crawl, titles, self._record)
+        return collect_records(intake, crawl, titles, self._record)
 
     def request_of(self, url: str) -> str | None:
         """The url_title of the request a URL is, or is an attachment of; None for another
@@ -151,9 +152,9 @@ class Alaveteli:
             found.extend(new)
         return found
 
-    def _record(self, ingester: Ingester, crawl: Any, title: str) -> Item | None:
+    def _record(self, intake: Intake, crawl: Any, title: str) -> Item | None:
         page_url = f"{self.base}/request/{title}"
-        known = ingester.store.document_by_locator(self.name, page_url)
+        known = intake.store.document_by_locator(self.name, page_url)
         doc_id = known.id if known else document_id(self.name, page_url)
         meta = crawl.fetch(f"{page_url}.json", doc_id=doc_id)
         info: dict[str, Any] = {}
@@ -174,7 +175,7 @@ class Alaveteli:
             from ingest.crawlstate import mark_gone
             crawl.state.set(self.name, page_url, "gone", reason=f"prominence {info['prominence']}")
             if known:
-                mark_gone(ingester.store, known.id, source=self.name, locator=page_url)
+                mark_gone(intake.store, known.id, source=self.name, locator=page_url)
             crawl.counts["gone"] += 1
             return None
         page = crawl.fetch(page_url, doc_id=doc_id)
@@ -186,7 +187,7 @@ class Alaveteli:
         if wait:
             crawl.failed(page_url, wait)
             return None
-        item = ingester.add_bundle(page.body, name=f"{title}.html", attachments=attachments,
+        item = intake.add_bundle(page.body, name=f"{title}.html", attachments=attachments,
                                    source=self.name, locator=page_url, display=page_url)
         # The requester's own classification: kept as a hint, never above the text.
         item.hints = {k: v for k, v in (("wdtk_status", info.get("described_state")),

@@ -10,7 +10,8 @@ from typing import Any
 
 from archive.config import Config
 from archive.store import document_id
-from ingest.pipeline import Ingester, Item
+from ingest.intake import Intake
+from ingest.records import Item
 from ingest.sources.web import (ATTACHMENT, ATTACHMENT_EXTS, CRAWL_KEYS, IGNORE, LISTING, RESPONSE, SourceError,
                                 Verdict, check_settings, collect_records, fetch_attachments, foreign_host,
                                 header_date, make_crawl, page_links, page_name, source_hosts, url_ext)
@@ -66,9 +67,9 @@ class DisclosureLog:
             return Verdict(url, LISTING, "matches follow_pattern")
         return Verdict(url, IGNORE, "matches neither item_pattern nor follow_pattern")
 
-    def collect(self, ingester: Ingester, only: set[str] | None = None) -> tuple[list[Item], Counter[str]]:
+    def collect(self, intake: Intake, only: set[str] | None = None) -> tuple[list[Item], Counter[str]]:
         """Crawl the log (or, with ``only``, just those URLs) and return its records."""
-        crawl = make_crawl(self.config, self.name, self.settings, ingester.store, self.start_urls,
+        crawl = make_crawl(self.config, self.name, self.settings, intake.store, self.start_urls,
                            self.fetch_progress)
         if only is None:
             queue = deque(self.start_urls)
@@ -98,10 +99,10 @@ class DisclosureLog:
         if queue:
             log.info("%s: max_pages (%d) reached; %d listing pages left for later runs",
                      self.name, self.max_pages, len(queue))
-        return collect_records(ingester, crawl, items, self._record)
+        return collect_records(intake, crawl, items, self._record)
 
-    def _record(self, ingester: Ingester, crawl: Any, url: str) -> Item | None:
-        known = ingester.store.document_by_locator(self.name, url)
+    def _record(self, intake: Intake, crawl: Any, url: str) -> Item | None:
+        known = intake.store.document_by_locator(self.name, url)
         # The id the record will have, so that provenance of a first fetch names it too.
         doc_id = known.id if known else document_id(self.name, url)
         page = crawl.fetch(url, doc_id=doc_id)
@@ -117,7 +118,7 @@ class DisclosureLog:
             crawl.failed(url, wait)
             log.warning("%s: held back: %s", url, wait)
             return None
-        item = ingester.add_bundle(page.body, name=page_name(url), attachments=attachments,
+        item = intake.add_bundle(page.body, name=page_name(url), attachments=attachments,
                                    source=self.name, locator=url, display=url)
         item.hints = dict(self.hints)
         modified = header_date(page.headers)

@@ -10,7 +10,8 @@ from typing import Any
 
 from archive.config import Config
 from ingest.crawlstate import CrawlState, mark_gone
-from ingest.pipeline import Ingester, Item
+from ingest.intake import Intake
+from ingest.records import Item
 from ingest.sources.files import WalkError, find_files, locator, read_limited
 from ingest.sources.web import SourceError, check_settings
 
@@ -34,10 +35,10 @@ class Folder:
         self.follow_symlinks = bool(settings.get("follow_symlinks", False))
         self.hints: dict[str, Any] = {}
 
-    def collect(self, ingester: Ingester, only: set[str] | None = None
+    def collect(self, intake: Intake, only: set[str] | None = None
                 ) -> tuple[list[Item], Counter[str]]:
         """Items for new and changed files; unchanged ones are counted, not read."""
-        state = CrawlState(ingester.store)
+        state = CrawlState(intake.store)
         counts: Counter[str] = Counter()
         items = []
         seen = set()
@@ -45,7 +46,7 @@ class Folder:
             walk = find_files([self.path], follow_symlinks=self.follow_symlinks)
         except WalkError as exc:
             raise SourceError(f"[sources.{self.name}]: {exc}") from None
-        ingester.summary.skip(walk.skipped)  # a stored file now skipped counts as gone
+        intake.summary.skip(walk.skipped)  # a stored file now skipped counts as gone
         for file in walk.files:
             url = locator(file.path)
             seen.add(url)
@@ -56,7 +57,7 @@ class Folder:
                 stamp = f"{info.st_size}:{info.st_mtime_ns}"  # the folder's "ETag"
                 row = state.get(self.name, url)
                 if (row and row.etag == stamp and row.state != "failed" and row.sha256
-                        and ingester.store.has_object(row.sha256)):
+                        and intake.store.has_object(row.sha256)):
                     counts["unchanged_files"] += 1
                     continue
                 data = read_limited(file, self.limit)
@@ -64,7 +65,7 @@ class Folder:
                 state.set(self.name, url, "failed", reason=f"unreadable: {exc}")
                 counts["failed"] += 1
                 continue
-            item = ingester.add_bytes(data, source=self.name, locator=url, name=file.path.name,
+            item = intake.add_bytes(data, source=self.name, locator=url, name=file.path.name,
                                       display=file.display)
             state.set(self.name, url, "unchanged" if row and row.sha256 == item.sha256 else "stored",
                       etag=stamp, sha256=item.sha256, reason=None)
@@ -73,9 +74,9 @@ class Folder:
             for row in state.urls(self.name, ("stored", "unchanged")):
                 if row.url not in seen:
                     state.set(self.name, row.url, "gone", reason="file no longer in the folder")
-                    doc = ingester.store.document_by_locator(self.name, row.url)
+                    doc = intake.store.document_by_locator(self.name, row.url)
                     if doc is not None:
-                        mark_gone(ingester.store, doc.id, source=self.name, locator=row.url)
+                        mark_gone(intake.store, doc.id, source=self.name, locator=row.url)
                     counts["gone"] += 1
-        ingester.store.commit()
+        intake.store.commit()
         return items, counts

@@ -12,7 +12,9 @@ from typing import Any, Callable, Protocol
 
 from archive.config import Config
 from ingest.crawlstate import CrawlState
-from ingest.pipeline import PIPELINE_VERSION, Ingester, Item, Progress
+from ingest.intake import Intake
+from ingest.pipeline import PIPELINE_VERSION, Ingester
+from ingest.records import Item, Progress
 from ingest.sources.web import SourceError
 
 log = logging.getLogger(__name__)
@@ -22,7 +24,7 @@ class Source(Protocol):
     name: str
     kind: str
 
-    def collect(self, ingester: Ingester, only: set[str] | None = None
+    def collect(self, intake: Intake, only: set[str] | None = None
                 ) -> tuple[list[Item], Counter[str]]: ...
 
 
@@ -104,7 +106,7 @@ def run_source(config: Config, name: str, *, progress: Progress | None = None,
         if retry_failed:
             only = {row.url for row in state.failures(name)}
             redo = _failed_extractions(ingester, name, getattr(source, "hints", {}))
-        items, counts = source.collect(ingester, only) if only or not retry_failed else ([], Counter())
+        items, counts = source.collect(ingester.intake, only) if only or not retry_failed else ([], Counter())
         ingester.run(_dedupe(items + redo))
         result = ingester.summary
         summary.new, summary.changed = result.new, result.changed

@@ -23,7 +23,8 @@ from archive.store import Store
 from ingest.crawlstate import Crawl, CrawlState, Page
 from ingest.fetch import sniff_content_type
 from ingest.isolation import IsolatedPool
-from ingest.pipeline import Ingester, Item, Progress
+from ingest.pipeline import Ingester
+from ingest.records import Item, Progress
 from ingest.sources.runner import make_source
 from ingest.sources.web import RESPONSE, SourceError, collect_records
 from ingest.warc import Capture, WarcError, read_captures
@@ -138,7 +139,7 @@ def ingest_warcs(config: Config, paths: list[str], *, progress: Progress | None 
             keys = _responses(source, captures)
             if not keys:
                 continue
-            found, _ = collect_records(ingester, crawl, keys, source._record)
+            found, _ = collect_records(ingester.intake, crawl, keys, source._record)
             summary.by_source[name] += len(found)
             items += found
         ingester.run(items)

@@ -192,10 +192,10 @@ def page_name(url: str) -> str:
     return stem if stem.lower().endswith((".html", ".htm")) else f"{stem}.html"
 
 
-def collect_records(ingester: Any, crawl: Any, keys: Any,
+def collect_records(intake: Any, crawl: Any, keys: Any,
                     record: Any) -> tuple[list[Any], dict[str, int]]:
     """Build the record of each key, save the crawl state, and count the requests made."""
-    items = [item for key in keys if (item := record(ingester, crawl, key)) is not None]
-    ingester.store.commit()
+    items = [item for key in keys if (item := record(intake, crawl, key)) is not None]
+    intake.store.commit()
     crawl.counts["requests"] = crawl.fetcher.requests
     return items, crawl.counts
