@@ -1,6 +1,6 @@
 """Round robins on the read side: the responses to one request sent to many bodies.
 
-The ingest side (ingest/groups.py) writes each document's ``group``; here a group
+The ingest side (ingest/grouping.py) writes each document's ``group``; here a group
 is read back as plain data for the group page, its JSON and the document page's link.
 Each look-up reads one term's postings, never the whole index.
 """

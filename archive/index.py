@@ -75,7 +75,7 @@ def make_schema() -> fields.Schema:
         # What the page shows beside the facets: the questions and their answers, the
         # outcome's evidence, where the date came from, the fields a person corrected.
         details_json=fields.STORED(),
-        # Round robins (ingest/groups.py): the group id, the request as quoted, and the
+        # Round robins (ingest/grouping.py): the group id, the request as quoted, and the
         # MinHash LSH band keys a new document looks its near-duplicates up by.
         group=fields.ID(stored=True),
         request=fields.STORED(),

@@ -151,7 +151,7 @@ class Document:
     # needs_ocr | failed (metadata only)
     status: str = "ok"
     error: str | None = None
-    # Round robins (ingest/groups.py, docs/site.md): the request as the response quotes it,
+    # Round robins (ingest/grouping.py, docs/site.md): the request as the response quotes it,
     # its LSH band keys, and the group of near-identical requests it belongs to.
     request: str = ""
     request_bands: list[str] = field(default_factory=list)

@@ -4,7 +4,7 @@ Two kinds (``KINDS``):
 
 - ``realistic`` (the default): letters of real lengths with a Zipf vocabulary of
   120,000 words (bench/realistic.py): median 6.8 KB, p90 24 KB, a tail past 300 KB.
-- ``letters``: the sample letters of ``ingest.samples.iter_letters`` alone, 2.9 KB
+- ``letters``: the sample letters of ``samplegen.letters.iter_letters`` alone, 2.9 KB
   each with about 840 distinct words (the corpus of the earlier figures).
 
 Each letter names a body, a topic it would be asked about, an outcome,
@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 
 from bench.realistic import iter_realistic
-from ingest.samples import iter_letters
+from samplegen.letters import iter_letters
 
 PER_FOLDER = 1000
 SEED = 2024

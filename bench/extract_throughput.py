@@ -20,7 +20,7 @@ from archive.config import Config, IngestConfig
 from ingest.extract import extract_bytes
 from ingest.isolation import IsolatedPool
 from ingest.pipeline import classify, make_pool
-from ingest.samples import write_samples
+from samplegen.letters import write_samples
 
 
 def extract_text(path: str, name: str) -> dict[str, int]:

@@ -1,6 +1,6 @@
 """Letters like the real corpus: a large Zipf vocabulary and real lengths.
 
-The sample letters (``ingest.samples``) are 2.9 KB each with about 840 distinct
+The sample letters (``samplegen.letters``) are 2.9 KB each with about 840 distinct
 words, so every broad word is in most letters and every stored text is short:
 both flatter a search engine. Real responses differ in two ways that matter
 for speed, and this generator reproduces them:
@@ -30,7 +30,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ingest.samples import compose_letter, random_spec
+from samplegen.letters import compose_letter, random_spec
 
 VOCABULARY = 120_000
 ZIPF_S, ZIPF_Q = 1.1, 2.7  # Zipf–Mandelbrot: p(rank) ∝ 1 / (rank + q) ** s

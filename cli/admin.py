@@ -32,7 +32,7 @@ def rebuild_command(config_path: str | None, reread_metadata: bool, no_swap: boo
 
     Example: foi-archive rebuild
     """
-    from ingest.rebuild import RebuildError, rebuild
+    from ingest.tasks.rebuild import RebuildError, rebuild
 
     config = load_config(config_path)
     _need_store(config)
@@ -76,7 +76,7 @@ def verify_command(config_path: str | None, no_objects: bool, no_index: bool,
 
     Example: foi-archive verify
     """
-    from ingest.verify import verify
+    from ingest.tasks.verify import verify
 
     config = load_config(config_path)
     _need_store(config)
@@ -106,7 +106,7 @@ def verify_command(config_path: str | None, no_objects: bool, no_index: bool,
 
 
 def _act(action, doc_id: str, reason: str, config_path: str | None, done: str) -> None:  # type: ignore[no-untyped-def]
-    from ingest.takedown import TakedownError
+    from ingest.tasks.takedown import TakedownError
 
     config = load_config(config_path)
     _need_store(config)
@@ -128,7 +128,7 @@ def takedown_command(doc_id: str, reason: str, config_path: str | None) -> None:
 
     Example: foi-archive takedown 3f2a9c0d1e2b4a5c --reason "requester's name in the text"
     """
-    from ingest.takedown import takedown
+    from ingest.tasks.takedown import takedown
 
     _act(takedown, doc_id, reason, config_path, "taken down")
 
@@ -142,7 +142,7 @@ def restore_command(doc_id: str, reason: str, config_path: str | None) -> None:
 
     Example: foi-archive restore 3f2a9c0d1e2b4a5c --reason "redacted copy checked"
     """
-    from ingest.takedown import restore
+    from ingest.tasks.takedown import restore
 
     _act(restore, doc_id, reason, config_path, "restored")
 

@@ -152,7 +152,7 @@ class _Report:
 
 def _ingest_paths(config: Config, paths: tuple[str, ...], show: bool, follow_symlinks: bool,
                   report: _Report) -> None:
-    from ingest.sources.files import WalkError
+    from ingest.sources.walk import WalkError
     from ingest.pipeline import ingest_paths
 
     try:
@@ -177,7 +177,7 @@ def _exit_if_failed(failures: list[tuple[str, str, str]]) -> None:
 
 def _ingest_warcs(config: Config, warcs: list[str], show: bool, report: _Report) -> None:
     from ingest.sources.warc_input import ingest_warcs
-    from ingest.sources.web import SourceError
+    from ingest.sources.settings import SourceError
 
     try:
         summary = ingest_warcs(config, warcs, progress=_progress_bar() if show else None)
@@ -192,7 +192,7 @@ def _ingest_warcs(config: Config, warcs: list[str], show: bool, report: _Report)
 def _ingest_sources(config: Config, names: list[str], show: bool, retry_failed: bool,
                     only: set[str] | None, report: _Report) -> None:
     from ingest.sources.runner import run_source
-    from ingest.sources.web import SourceError
+    from ingest.sources.settings import SourceError
 
     failures: list[tuple[str, str, str]] = []
     for name in names:
@@ -259,7 +259,7 @@ def sources_command(config_path: str | None, check_name: str | None, urls: tuple
 
 def _check_urls(config: Config, name: str | None, urls: tuple[str, ...]) -> None:
     from ingest.sources.runner import make_source
-    from ingest.sources.web import SourceError
+    from ingest.sources.settings import SourceError
 
     if not name or not urls:
         raise click.UsageError("give --check NAME and one or more URLs")
@@ -521,7 +521,7 @@ def samples(dest: str, count: int) -> None:
 
     Example: foi-archive samples data/samples && foi-archive ingest data/samples
     """
-    from ingest.samples import write_samples
+    from samplegen.letters import write_samples
 
     written = write_samples(Path(dest), count=count)
     click.echo(f"wrote {len(written)} sample files to {dest}")

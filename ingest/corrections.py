@@ -220,7 +220,7 @@ class Result:
 
 
 def _user(user: str | None) -> str:
-    from ingest.takedown import current_user
+    from ingest.tasks.takedown import current_user
 
     return user or current_user()
 
@@ -233,7 +233,7 @@ def correct(config: Config, doc_id: str, values: Mapping[str, Any], *,
 
     Every value is checked before anything is written: a refusal changes nothing.
     """
-    from ingest.rebuild import document_from_store
+    from ingest.tasks.rebuild import document_from_store
 
     reason = reason.strip()
     if not reason:
@@ -282,7 +282,7 @@ def correct(config: Config, doc_id: str, values: Mapping[str, Any], *,
 
 def _write_index(config: Config, doc: Any) -> None:
     from archive.index import IndexWriter
-    from ingest.takedown import index_grouped
+    from ingest.tasks.takedown import index_grouped
 
     try:
         writer = IndexWriter(config.index_path, timeout=INDEX_TIMEOUT)
@@ -381,7 +381,7 @@ def label_entry(meta: Metadata, file: str, doc_id: str, reasons: list[str]) -> d
 def write_labels(config: Config, path: str | Path) -> LabelsReport:
     """Write the corrections in force to ``path`` as a labels.json list, one entry per
     corrected document, with its original under ``originals/`` beside it."""
-    from ingest.rebuild import name_of
+    from ingest.tasks.rebuild import name_of
 
     path = Path(path)
     folder = path.resolve().parent

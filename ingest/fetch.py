@@ -203,7 +203,7 @@ def _parse_retry_after(value: str | None, now: float) -> float | None:
     return max(0.0, when.timestamp() - now)
 
 
-def _host_port(url: str) -> tuple[str, str, int]:
+def host_port(url: str) -> tuple[str, str, int]:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
@@ -359,7 +359,7 @@ class Fetcher:
 
     def is_allowed_host(self, url: str) -> bool:
         try:
-            scheme, host, port = _host_port(url)
+            scheme, host, port = host_port(url)
         except FetchError:
             return False
         return self._host_ok(scheme, host, port)
@@ -404,7 +404,7 @@ class Fetcher:
 
     def robots_for(self, url: str) -> Robots:
         """The robots.txt rules for the host of ``url``, fetched once per run."""
-        scheme, host, port = _host_port(url)
+        scheme, host, port = host_port(url)
         key = (scheme, host, port)
         if key not in self._robots:
             self._robots[key] = self._fetch_robots(scheme, host, port)
@@ -436,7 +436,7 @@ class Fetcher:
         current = url
         decision = "not checked"
         while True:
-            scheme, host, port = _host_port(current)
+            scheme, host, port = host_port(current)
             if not self._host_ok(scheme, host, port):
                 raise FetchError("not_allowed", f"{host}:{port} is not one of this source's hosts",
                                  url=url, final_url=current, redirects=redirects)

@@ -19,7 +19,7 @@ from archive.index import IndexWriter
 from archive.models import Document, Metadata
 from archive.store import Store, utcnow
 from ingest.corrections import apply_corrections
-from ingest.groups import Grouper
+from ingest.grouping import Grouper
 from ingest.extract import EXTRACTOR_VERSION, ExtractionError, Extracted, extract_bytes
 from ingest.extract.attachments import attachment_section
 from ingest.extract.dispatch import extract_attachment
@@ -105,7 +105,7 @@ class Ingester:
         # (one syncfs instead of four fsyncs a document), before the catalogue commits.
         self.store = Store(config.store_path, batched=True)
         self.writer = IndexWriter(config.index_path)
-        self.grouper = Grouper(self.writer.ix)  # round robins (ingest/groups.py)
+        self.grouper = Grouper(self.writer.ix)  # round robins (ingest/grouping.py)
         self.progress = progress
         self.summary = Summary()
         # What sources hand their originals to: kept in the store, each given its document.
@@ -305,7 +305,7 @@ def _title_from_name(name: str) -> str:
 def ingest_paths(config: Config, paths: list[str], *, progress: Progress | None = None,
                  source: str = "files", follow_symlinks: bool = False) -> Summary:
     """Ingest files and folders (recursively): the folder source into the pipeline."""
-    from ingest.sources.files import find_files, locator, read_limited
+    from ingest.sources.walk import find_files, locator, read_limited
 
     limit = config.ingest.max_file_mb * 1024 * 1024
     walk = find_files(paths, follow_symlinks=follow_symlinks)  # a bad path fails before any work

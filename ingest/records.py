@@ -40,7 +40,7 @@ class Summary:
     skips: list[tuple[str, str, str]] = field(default_factory=list)  # (input, reason, detail)
 
     def skip(self, skipped: Iterable[Any]) -> None:
-        """Count names a source did not take (ingest.sources.files.Skipped)."""
+        """Count names a source did not take (ingest.sources.walk.Skipped)."""
         for s in skipped:
             self.skipped += 1
             self.skips.append((s.display, s.reason, s.detail))

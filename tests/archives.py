@@ -18,7 +18,7 @@ SAMPLE_COUNT = 12
 def ingested_archive(root: Path) -> Path:
     """Generated samples ingested into ``root/archive``; returns that folder."""
     from ingest.pipeline import ingest_paths
-    from ingest.samples import write_samples
+    from samplegen.letters import write_samples
 
     samples = root / "samples"
     write_samples(samples, count=SAMPLE_COUNT)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("archive", "ingest", "cli")
+PACKAGES = ("archive", "ingest", "cli", "samplegen")
 
 
 def modules(package: str) -> list[Path]:
@@ -121,3 +121,32 @@ def test_sources_hand_their_finds_to_the_intake_not_the_pipeline(path: Path) -> 
         return
     bad = [name for name in imported(path) if name == "ingest.pipeline"]
     assert bad == [], f"{rel(path)} imports the pipeline that runs it: flow goes one way"
+
+
+@pytest.mark.parametrize("path", modules("ingest") + modules("samplegen"), ids=rel)
+def test_the_sample_generator_and_ingest_do_not_know_each_other(path: Path) -> None:
+    """Ingest reads the samples as it reads any folder; the generator writes files."""
+    other = "samplegen" if path.is_relative_to(ROOT / "ingest") else "ingest"
+    bad = [name for name in imported(path) if name.split(".")[0] == other]
+    assert bad == [], f"{rel(path)} imports {bad}"
+
+
+@pytest.mark.parametrize("name", ["folder.py", "walk.py", "settings.py"])
+def test_local_sources_need_nothing_from_the_web(name: str) -> None:
+    path = ROOT / "ingest" / "sources" / name
+    bad = [n for n in imported(path) if n in ("ingest.sources.crawling", "ingest.fetch", "ingest.warc")]
+    assert bad == [], f"{rel(path)} imports {bad}"
+
+
+def test_no_module_reaches_into_another_modules_private_names() -> None:
+    """``from x import _name`` couples a module to another's insides (it was fetch's
+    _host_port); the engine seam, archive/segments.py, is the one place allowed to."""
+    found = []
+    for path in modules("archive") + modules("ingest") + modules("cli") + modules("samplegen"):
+        if path == ROOT / "archive" / "segments.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in PACKAGES:
+                found += [f"{rel(path)}: {node.module}.{a.name}" for a in node.names
+                          if a.name.startswith("_") and not a.name.startswith("__")]
+    assert found == []

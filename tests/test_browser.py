@@ -53,7 +53,7 @@ def site(tmp_path_factory) -> Iterator[str]:
     from archive.config import Config, IngestConfig
     from archive.web import create_app
     from ingest.pipeline import ingest_paths
-    from ingest.samples import write_samples
+    from samplegen.letters import write_samples
 
     root = tmp_path_factory.mktemp("browser")
     config = Config.for_directory(root / "archive", ingest=IngestConfig(workers=2, timeout=60))

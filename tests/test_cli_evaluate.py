@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from ingest.samples import write_samples
+from samplegen.letters import write_samples
 
 
 @pytest.fixture(scope="module")

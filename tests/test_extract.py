@@ -24,7 +24,7 @@ from ingest.extract import dispatch, ocr
 from ingest.extract.doc import clean_word_text
 from ingest.extract.eml import split_uuencoded, uudecode_line
 from ingest.extract.html import decode_html, extract_html
-from ingest.extract.text import decode_text
+from ingest.extract.plaintext import decode_text
 from ingest.extract.titles import choose_title, title_from_filename
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"

@@ -15,7 +15,7 @@ import pytest
 
 from archive.config import load as load_config
 from archive.index import IndexWriter
-from ingest.verify import verify
+from ingest.tasks.verify import verify
 from tests.archives import index_fields
 from tests.conftest import make_doc
 from tests.test_integrity import ROOT, _assert_intact, _config_file, _ingest, _run

@@ -1,4 +1,4 @@
-"""A folder nobody trusts: nothing outside it is read (ingest/sources/files.py).
+"""A folder nobody trusts: nothing outside it is read (ingest/sources/walk.py).
 
 Links, hard links and special files are planted in an incoming folder next to a
 secret kept outside it; no byte of the secret may reach the store, the index or the site.
@@ -17,7 +17,7 @@ from archive.config import Config, IngestConfig
 from archive.web import create_app
 from cli import main
 from ingest.pipeline import ingest_paths
-from ingest.sources.files import FoundFile, find_files, read_limited
+from ingest.sources.walk import FoundFile, find_files, read_limited
 from ingest.sources.runner import run_source
 
 SECRET = b"root:$6$zq8SecretShadowLine:19000:0:99999:7:::\n"

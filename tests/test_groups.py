@@ -1,5 +1,5 @@
 """Round robins: the request read from a response (ingest/metadata/request.py), the
-grouping as documents are ingested (ingest/groups.py), and the group pages."""
+grouping as documents are ingested (ingest/grouping.py), and the group pages."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from archive.models import Document, Metadata
-from ingest.groups import Grouper, jaccard, print_of
+from ingest.grouping import Grouper, jaccard, print_of
 from ingest.metadata.request import normalise_request, request_text
 
 QUESTION = ("1. How many drones (unmanned aerial vehicles) does the force own or lease, and of which "

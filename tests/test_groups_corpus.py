@@ -16,7 +16,7 @@ import pytest
 
 from archive.models import Document, Metadata
 from bench.wdtk_status import render_thread
-from ingest.groups import Grouper
+from ingest.grouping import Grouper
 from tests.conftest import SHARED
 
 BULK = SHARED / "corpus" / "bulk" / "sheffield_wdtk_json"
@@ -110,7 +110,7 @@ def test_grouping_on_the_generated_samples(tmp_path: Path) -> None:
     whatever period: the same question. The round robins are among them."""
     import random
 
-    from ingest.samples import compose_letter, sample_plan
+    from samplegen.letters import compose_letter, sample_plan
 
     docs, topic_of, robin_of = [], {}, {}
     for index, spec in enumerate(sample_plan(60, 2024), 1):

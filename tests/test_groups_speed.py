@@ -1,4 +1,4 @@
-"""The faster ways grouping computes what it computed before (ingest/groups.py) give the
+"""The faster ways grouping computes what it computed before (ingest/grouping.py) give the
 same values: the MinHash signature (band keys of it are stored in existing indexes) and the
 band look-ups (the candidates, and their order, decide which group a document joins)."""
 
@@ -14,7 +14,7 @@ from whoosh import query
 
 from archive.index import IndexWriter
 from archive.models import Document, Metadata
-from ingest.groups import _MASK, _PERMS, PER_BAND, Grouper, names_of, request_print, signature
+from ingest.grouping import _MASK, _PERMS, PER_BAND, Grouper, names_of, request_print, signature
 from ingest.metadata.request import request_text
 
 
@@ -41,7 +41,7 @@ def test_request_text_splits_only_threads(monkeypatch) -> None:  # type: ignore[
     """A text without a message heading is one letter (split_messages gives it whole, as
     the authority's), so request_text does not split it: the same requests as splitting all."""
     from ingest.metadata import request
-    from ingest.samples import compose_letter, sample_plan
+    from samplegen.letters import compose_letter, sample_plan
 
     asked = "You asked: how many drones does the force own or lease?\n\nDECISION\nWe hold it."
     texts = [asked, "----- Annotation -----\n" + asked,
@@ -50,7 +50,7 @@ def test_request_text_splits_only_threads(monkeypatch) -> None:  # type: ignore[
              "authority, 2024-01-20 -----\n" + asked]
     texts += [compose_letter(random.Random(n), spec).text for n, spec in enumerate(sample_plan(30, 2024))]
     found = [request_text(t) for t in texts]
-    monkeypatch.setattr(request, "_MESSAGE_HEAD", re.compile(""))  # every text split
+    monkeypatch.setattr(request, "MESSAGE_HEAD", re.compile(""))  # every text split
     assert [request_text(t) for t in texts] == found
     assert sum(map(bool, found)) >= 25
 
@@ -121,7 +121,7 @@ def test_a_band_key_in_no_segment_is_not_looked_up_in_each(tmp_path: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """Most of a letter's band keys are new in a varied archive: the hashes of every
     segment's keys answer for them, and a segment committed later is known after committed()."""
-    import ingest.groups as groups
+    import ingest.grouping as groups
 
     writer = IndexWriter(tmp_path / "ix")
     grouper = Grouper(writer.ix)

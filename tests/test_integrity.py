@@ -21,7 +21,7 @@ from archive.index import IndexWriter
 from archive.reader import IndexReader
 from archive.search import SearchParams, search
 from archive.store import SHA256_RE, Store
-from ingest.verify import file_sha256, verify
+from ingest.tasks.verify import file_sha256, verify
 from tests.archives import index_fields
 from tests.conftest import make_doc
 
@@ -85,7 +85,7 @@ def _wait_for_index_write(folder: Path, proc: subprocess.Popen) -> None:
 
 @pytest.mark.slow
 def test_a_killed_ingest_leaves_everything_intact_and_the_next_run_completes(tmp_path: Path) -> None:
-    from ingest.samples import write_samples
+    from samplegen.letters import write_samples
 
     samples = tmp_path / "samples"
     write_samples(samples, count=40)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ingest.metadata.exemptions import find_exemptions
-from ingest.metadata.text import normalise
+from ingest.metadata.passages import normalise
 
 
 def codes(text: str, regime: str | None = "FOIA") -> list[str]:

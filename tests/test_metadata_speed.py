@@ -13,7 +13,7 @@ import pytest
 
 from ingest.metadata import authorities, exemptions, outcome, regime, topics
 from ingest.metadata.prefilter import Spans, fold, required_words
-from ingest.metadata.text import normalise, sentences
+from ingest.metadata.passages import normalise, sentences
 
 PATTERNS = [
     outcome._NOT_HELD, outcome._WITHHELD, outcome._PARTIAL, outcome._DISCLOSED, outcome._ANSWERED,
@@ -44,7 +44,7 @@ def test_required_words_of_a_simple_pattern() -> None:
 
 
 def _texts() -> list[str]:
-    from ingest.samples import compose_letter, sample_plan
+    from samplegen.letters import compose_letter, sample_plan
 
     out = []
     for index, spec in enumerate(sample_plan(40, 7), 1):
@@ -105,7 +105,7 @@ def test_unregistered_names_are_found_line_by_line_as_in_the_whole_text() -> Non
 
 def _normalise_every_time(text: str) -> str:
     """normalise() as it was: every repair run on every text."""
-    from ingest.metadata import text as t
+    from ingest.metadata import passages as t
 
     text = t._BAR_AS_I.sub("I", text)
     for pattern, word in t._OCR_WORDS:

@@ -4,7 +4,7 @@
 import random
 import re
 
-from ingest.metadata import text as text_module
+from ingest.metadata import passages as text_module
 from ingest.metadata import topics
 
 PLAIN_SENTENCE_BREAK = re.compile(

@@ -79,7 +79,7 @@ def test_the_one_pass_count_equals_each_topics_own_findall() -> None:
     from hypothesis import strategies as st
 
     from ingest.metadata.topics import _counter, load_topics
-    from ingest.samples import iter_letters
+    from samplegen.letters import iter_letters
 
     topics = load_topics()
     counter = _counter()

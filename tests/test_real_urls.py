@@ -15,7 +15,7 @@ import pytest
 
 from archive.config import load
 from ingest.sources.runner import make_source
-from ingest.sources.web import ATTACHMENT, IGNORE, LISTING, RESPONSE, host_of
+from ingest.sources.crawling import ATTACHMENT, IGNORE, LISTING, RESPONSE, host_of
 from tests.conftest import ROOT, SHARED
 
 SEEN = SHARED / "corpus" / "listings" / "real_urls_seen.json"

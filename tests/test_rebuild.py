@@ -12,8 +12,8 @@ from archive.index import IndexWriter
 from archive.reader import IndexReader
 from archive.search import SearchParams, search
 from archive.store import Store
-from ingest import rebuild as rebuild_mod
-from ingest.rebuild import RebuildError, rebuild
+from ingest.tasks import rebuild as rebuild_mod
+from ingest.tasks.rebuild import RebuildError, rebuild
 from tests.archives import damage_index, index_fields, archive, master  # noqa: F401 (fixtures)
 
 

@@ -17,8 +17,8 @@ import pytest
 from pdfminer.high_level import extract_text
 
 from archive.models import OUTCOMES
-from ingest import sample_formats
-from ingest.samples import MARKER, compose_letter, iter_letters, random_spec, write_samples
+from samplegen import formats as sample_formats
+from samplegen.letters import MARKER, compose_letter, iter_letters, random_spec, write_samples
 
 
 @pytest.fixture(scope="module")

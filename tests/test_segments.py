@@ -22,7 +22,7 @@ from whoosh.qparser import QueryParser
 from archive import segments
 from archive.index import INDEX_NAME, IndexWriter, make_schema, to_fields
 from archive.segments import BulkWriter, _FastText
-from ingest.samples import iter_letters
+from samplegen.letters import iter_letters
 from tests.conftest import SMALL, make_doc
 
 SCORED = ("title", "text", "reference")

@@ -8,7 +8,7 @@ from whoosh.analysis import StemmingAnalyzer
 
 from archive import snippets
 from archive.snippets import FIRST_MATCHES, first_matches, highlight_text
-from ingest.samples import iter_letters
+from samplegen.letters import iter_letters
 
 QUERIES = [["polic"], ["taser"], ["inform"], ["public", "interest"], ["drone", "cost"],
            ["disclosur"], ["section", "40"], ["complaint", "review"]]

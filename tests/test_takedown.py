@@ -11,7 +11,7 @@ from archive.store import Store
 from archive.web import create_app
 from cli import main
 from ingest.pipeline import ingest_paths
-from ingest.takedown import TakedownError, restore, takedown
+from ingest.tasks.takedown import TakedownError, restore, takedown
 from tests.archives import index_fields, archive, master  # noqa: F401 (fixtures)
 
 
@@ -77,7 +77,7 @@ def test_a_taken_down_document_stays_out_on_every_later_ingest(archive, master: 
     ingest_paths(archive, [str(copy.parent)])
     assert doc_id not in index_fields(archive.index_path)
     assert not any(f["sha256"] == sha for f in index_fields(archive.index_path).values())
-    from ingest.rebuild import rebuild
+    from ingest.tasks.rebuild import rebuild
     rebuild(archive)
     assert doc_id not in index_fields(archive.index_path)
 
@@ -102,7 +102,7 @@ def test_cli_takedown_and_restore(archive, monkeypatch) -> None:
 def test_while_an_ingest_holds_the_index_the_page_is_refused_and_the_error_says_so(
         archive, monkeypatch) -> None:
     from archive.index import IndexWriter
-    from ingest import takedown as takedown_mod
+    from ingest.tasks import takedown as takedown_mod
 
     monkeypatch.setattr(takedown_mod, "INDEX_TIMEOUT", 0.3)
     doc_id, sha, _ = _victim(archive)

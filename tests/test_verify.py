@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from archive.index import IndexWriter
 from archive.store import Store
 from cli import main
-from ingest.verify import verify
+from ingest.tasks.verify import verify
 from tests.archives import archive, master  # noqa: F401 (fixtures)
 
 

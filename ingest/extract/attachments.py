@@ -22,7 +22,7 @@ def failed_attachment(name: str, error: ExtractionError) -> Extracted:
 def attachment_section(attachment: Extracted) -> str:
     """An attachment's text under the heading line that joins it to its parent's text.
 
-    The metadata reader finds attachments by this heading (ingest/metadata/text.py).
+    The metadata reader finds attachments by this heading (ingest/metadata/passages.py).
     """
     text = attachment.text or f"[not extracted: {attachment.hints.get('error', 'no text')}]"
     return f"----- Attachment: {attachment.attachment_name} -----\n{text}"

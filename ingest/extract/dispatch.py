@@ -18,7 +18,7 @@ from ingest.extract.eml import extract_eml
 from ingest.extract.html import extract_html
 from ingest.extract.pdf import extract_pdf
 from ingest.extract.sniff import sniff
-from ingest.extract.text import extract_text
+from ingest.extract.plaintext import extract_text
 from ingest.extract.attachments import failed_attachment
 from ingest.extract.titles import title_from_filename
 

@@ -23,7 +23,7 @@ from typing import Any
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
 from ingest.extract.extracted import MAX_TEXT_CHARS, Extracted, ExtractionError
-from ingest.extract.text import decode_declared, normalise_charset
+from ingest.extract.plaintext import decode_declared, normalise_charset
 from ingest.extract.titles import choose_title, clean_title
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ import re
 import zipfile
 
 from ingest.extract.extracted import ExtractionError
-from ingest.extract.text import bom_encoding
+from ingest.extract.plaintext import bom_encoding
 
 OLE2_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 ZIP_MAGIC = b"PK\x03\x04"

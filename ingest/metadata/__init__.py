@@ -20,7 +20,7 @@ from ingest.metadata.questions import Questions, find_questions
 from ingest.metadata.reference import find_reference
 from ingest.metadata.regime import find_regime
 from ingest.metadata.subject import find_title
-from ingest.metadata.text import normalise, split_messages
+from ingest.metadata.passages import normalise, split_messages
 from ingest.metadata.topics import find_topics
 
 __all__ = ["METADATA_VERSION", "enrich"]

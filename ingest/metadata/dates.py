@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from ingest.metadata.text import Message
+from ingest.metadata.passages import Message
 
 _MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}

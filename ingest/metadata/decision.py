@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from archive import law
 from archive.models import Exemption
-from ingest.metadata.text import evidence, quoted_from_request, sentences
+from ingest.metadata.passages import evidence, quoted_from_request, sentences
 
 # What a request asks for, as a reply says it has none of it.
 _THINGS = r"""(?:information|records?|reports?|summaries|documents?|documentation|data|contracts?|materials?|details

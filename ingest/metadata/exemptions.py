@@ -18,7 +18,7 @@ from archive import law
 from archive.models import Exemption
 from ingest.metadata.prefilter import fold, may_match
 from ingest.metadata.request import request_span
-from ingest.metadata.text import Sentence, quoted_from_request, sentences, split_messages, trim_sentence
+from ingest.metadata.passages import Sentence, quoted_from_request, sentences, split_messages, trim_sentence
 
 # "section 40(2)", "s.40(2)(a)", "S40(2)", "sections 24(2) and 31(3)", "ss.1, 10 and 17",
 # "regulation 12(5)(b)", "reg. 13", "section 40 (2) (a)", "s.31(1)(a)(b)".

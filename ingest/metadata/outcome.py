@@ -21,8 +21,8 @@ from ingest.metadata.decision import (APPEALS, BOILERPLATE, COST, DISCLOSED, NCN
                                      COST_CODES, UNABLE, WITHHELD, gives_information)
 from ingest.metadata.prefilter import Spans, fold, may_match
 from ingest.metadata.request import request_span
-from ingest.metadata.text import Message, Sentence, evidence, quoted_from_request, sentences, split_messages
-from ingest.metadata.text import split_messages as _split_messages_of
+from ingest.metadata.passages import Message, Sentence, evidence, quoted_from_request, sentences, split_messages
+from ingest.metadata.passages import split_messages as _split_messages_of
 
 _NO_DECISION = re.compile(
     r"""logged\s+as\s+an?\s+(?:Freedom|Environmental|FOI|EIR)|we\s+must\s+respond\s+to\s+you\s+within

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from archive.models import Evidence, Exemption, Question
 from ingest.metadata.decision import Reading, read_answer
-from ingest.metadata.text import Message, sentences, split_messages, squash
+from ingest.metadata.passages import Message, sentences, split_messages, squash
 
 MAX_ITEMS = 40  # a longer "list" is a table of data, not a request
 MAX_ITEM_CHARS = 600  # an item's own words beyond this are the answer running on

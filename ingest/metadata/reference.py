@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import re
 
-from ingest.metadata.text import split_messages
+from ingest.metadata.passages import split_messages
 
 # A reference value, read case-sensitively: codes are written in capitals and digits.
 # Either it holds three digits or more ("FOI 1306/25", "DC/FOI 59/18", "ECC4537301"), or it is

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from ingest.metadata.prefilter import Spans, fold, folded_pattern, may_match
-from ingest.metadata.text import sentences, split_messages
+from ingest.metadata.passages import sentences, split_messages
 
 _FOISA = re.compile(r"Freedom\s+of\s+Information\s*\(\s*Scotland\s*\)\s*Act|\bFOISA\b", re.IGNORECASE)
 _EIR = re.compile(

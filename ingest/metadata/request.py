@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.metadata.text import _MESSAGE_HEAD, split_messages
+from ingest.metadata.passages import MESSAGE_HEAD, split_messages
 
 MAX_REQUEST = 4000  # the longest request we keep; longer is a whole letter, not a quote
 
@@ -88,7 +88,7 @@ def request_span(text: str) -> tuple[int, int] | None:
     # A thread: the requester's own message. Only a text with a message heading is one
     # (without, split_messages gives the whole text as the authority's): the search for a
     # heading is cheaper than the split, which lists attachments too.
-    if _MESSAGE_HEAD.search(text or ""):
+    if MESSAGE_HEAD.search(text or ""):
         requester = [m for m in split_messages(text or "") if m.role == "requester"]
         if requester:
             return requester[0].start, requester[0].end

@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ingest.metadata.prefilter import WORD, Spans, fold, may_match, starting_words, word_starts
-from ingest.metadata.text import break_span
+from ingest.metadata.passages import break_span
 
 DATA = Path(__file__).with_name("data") / "topics.toml"
 TITLE_WEIGHT = 3

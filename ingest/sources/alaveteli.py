@@ -22,9 +22,10 @@ from archive.config import Config
 from archive.store import document_id
 from ingest.intake import Intake
 from ingest.records import Item
-from ingest.sources.web import (ATTACHMENT, ATTACHMENT_EXTS, CRAWL_KEYS, IGNORE, LISTING, RESPONSE, Verdict,
-                                check_settings, collect_records, fetch_attachments, foreign_host, make_crawl,
-                                page_links, source_hosts, url_ext)
+from ingest.sources.crawling import (ATTACHMENT, ATTACHMENT_EXTS, CRAWL_KEYS, IGNORE, LISTING, RESPONSE, Verdict,
+                                     collect_records, fetch_attachments, foreign_host, make_crawl, page_links,
+                                     source_hosts, url_ext)
+from ingest.sources.settings import check_settings
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from archive.config import Config
 from ingest.crawlstate import CrawlState, mark_gone
 from ingest.intake import Intake
 from ingest.records import Item
-from ingest.sources.files import WalkError, find_files, locator, read_limited
-from ingest.sources.web import SourceError, check_settings
+from ingest.sources.walk import WalkError, find_files, locator, read_limited
+from ingest.sources.settings import SourceError, check_settings
 
 log = logging.getLogger(__name__)
 

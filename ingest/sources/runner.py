@@ -15,7 +15,7 @@ from ingest.crawlstate import CrawlState
 from ingest.intake import Intake
 from ingest.pipeline import PIPELINE_VERSION, Ingester
 from ingest.records import Item, Progress
-from ingest.sources.web import SourceError
+from ingest.sources.settings import SourceError
 
 log = logging.getLogger(__name__)
 

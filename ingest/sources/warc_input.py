@@ -26,7 +26,8 @@ from ingest.isolation import IsolatedPool
 from ingest.pipeline import Ingester
 from ingest.records import Item, Progress
 from ingest.sources.runner import make_source
-from ingest.sources.web import RESPONSE, SourceError, collect_records
+from ingest.sources.crawling import RESPONSE, collect_records
+from ingest.sources.settings import SourceError
 from ingest.warc import Capture, WarcError, read_captures
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from archive.reader import IndexReader
 from archive.search import get_document, parse_params, search
 from archive.store import Store
 from ingest.pipeline import PIPELINE_VERSION, ingest_paths
-from ingest.sources.files import locator
+from ingest.sources.walk import locator
 from tests.hostile.cases import CASES, FAST, SLOW, Case
 
 pytestmark = pytest.mark.slow

@@ -51,10 +51,10 @@ from archive.index import INDEX_NAME, IndexWriter, to_fields
 from archive.models import Document
 from archive.store import DocumentRow, Store
 from ingest.extract import EXTRACTOR_VERSION
-from ingest.groups import Grouper
+from ingest.grouping import Grouper
 from ingest.pipeline import PIPELINE_VERSION, make_pool, to_document
 from ingest.records import Item
-from ingest.verify import problem_lines
+from ingest.tasks.verify import problem_lines
 
 log = logging.getLogger(__name__)
 

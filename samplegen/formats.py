@@ -1,6 +1,6 @@
 """Byte-exact writers for the sample documents: PDF, DOCX, HTML and e-mail.
 
-Each writer takes a letter's blocks (see ``ingest.samples``) and returns bytes that
+Each writer takes a letter's blocks (see ``samplegen.letters``) and returns bytes that
 depend only on its arguments, so a re-run writes identical files. A block is
 ``("h", text)`` for a heading, ``("p", text)`` for a paragraph or
 ``("table", rows)`` with the header row first.

@@ -17,7 +17,8 @@ from bs4 import BeautifulSoup
 from archive.config import Config
 from archive.store import Store
 from ingest.crawlstate import CRAWLER_VERSION, Crawl
-from ingest.fetch import DEFAULT_PORTS, Fetcher, FetchError, _host_port
+from ingest.fetch import DEFAULT_PORTS, Fetcher, FetchError, host_port
+from ingest.sources.settings import SourceError
 from ingest.warc import WarcRecorder, warc_path
 
 log = logging.getLogger(__name__)
@@ -38,10 +39,6 @@ TRANSIENT = {"failed", "deferred"}
 #: Settings every web source takes (fetching and politeness), besides its own.
 CRAWL_KEYS = {"kind", "enabled", "evidence", "delay", "allow_private_addresses", "allowed_hosts", "timeout",
               "deadline", "retries", "backoff_base", "retry_after_cap", "refetch_days"}
-
-
-class SourceError(Exception):
-    """A source's settings are missing or wrong."""
 
 
 #: What a source does with a URL (``foi-archive sources --check``).
@@ -75,20 +72,10 @@ def foreign_host(url: str, hosts: set[str]) -> str | None:
     return f"host {host} is not one of this source's ({', '.join(sorted(hosts))}); add it to allowed_hosts"
 
 
-def check_settings(name: str, settings: dict[str, Any], keys: set[str], required: tuple[str, ...]) -> None:
-    """Refuse unknown keys (a typo would silently do nothing) and missing required ones."""
-    unknown = set(settings) - keys
-    if unknown:
-        raise SourceError(f"[sources.{name}]: unknown key(s) {', '.join(sorted(unknown))}")
-    for key in required:
-        if not settings.get(key):
-            raise SourceError(f"[sources.{name}]: {key} is required")
-
-
 def host_of(url: str) -> str:
     """``host`` or ``host:port`` as the fetcher's allowlist names it."""
     try:
-        scheme, host, port = _host_port(url)
+        scheme, host, port = host_port(url)
     except FetchError as exc:
         raise SourceError(f"bad URL {url!r}: {exc.detail}") from None
     return host if port == DEFAULT_PORTS[scheme] else f"{host}:{port}"

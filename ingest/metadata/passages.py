@@ -25,7 +25,7 @@ _OCR_WORDS = [
 _O_IN_NUMBER = re.compile(r"(?<=\d)[Oo](?=[\d()\s.,]|$)|(?<=\s)[Oo](?=\d)")
 
 # The headings of a thread: "----- Response from authority, 2024-11-25 -----".
-_MESSAGE_HEAD = re.compile(
+MESSAGE_HEAD = re.compile(
     r"^-{3,}\s*(?P<kind>Response from authority|Request from requester|Follow.?up from requester"
     r"|Request|Response|Follow.?up|Annotation)[^,\n]*?(?:,\s*(?P<date>[^\n]+?))?\s*-{3,}\s*$",
     re.MULTILINE | re.IGNORECASE,
@@ -96,7 +96,7 @@ def split_messages(text: str) -> list[Message]:
 # the last few texts is kept (it was called about 40 times a letter).
 @lru_cache(maxsize=16)
 def _split_messages(text: str) -> tuple[Message, ...]:
-    heads = list(_MESSAGE_HEAD.finditer(text))
+    heads = list(MESSAGE_HEAD.finditer(text))
     if not heads:
         return (Message("authority", None, 0, len(text), text, attachment_names(text), text),)
     messages = []

@@ -20,8 +20,8 @@ from archive.config import Config
 from archive.index import IndexWriter
 from archive.models import Document
 from archive.store import Store, StoreError
-from ingest.groups import Grouper
-from ingest.rebuild import document_from_store
+from ingest.grouping import Grouper
+from ingest.tasks.rebuild import document_from_store
 
 INDEX_TIMEOUT = 30.0  # seconds to wait for a running ingest's commit
 
