@@ -25,7 +25,8 @@ from archive.search import (ANSWER_LABELS, FACET_FIELDS, OUTCOME_LABELS, QueryEr
                             search)
 from archive.groups import get_group, group_of, list_groups
 from archive.prior import prior
-from archive.serialize import csv_cell, document_dict, hit_dict, search_dict
+from archive.serialize import (EXPORT_FIELDS, GROUP_FIELDS, csv_row, document_dict, hit_dict,
+                               search_dict)
 from archive.slugs import slugify
 from archive.store import SHA256_RE, Store, StoreError
 
@@ -206,7 +207,7 @@ def search_json():  # type: ignore[no-untyped-def]
     and each facet value's URL with that value selected or cleared (docs/site.md)."""
     result = _run_search()
     params = result.params
-    data = search_dict(result, lambda doc_id: url_for("site.document_page", doc_id=doc_id, _external=True))
+    data = search_dict(result, _external_doc_url)
     data["suggestion"] = result.suggestion
     data["prev_url"] = (_search_url(_with(params, page=params.page - 1), "site.search_json", True)
                         if params.page > 1 else None)
@@ -373,11 +374,6 @@ def prior_json():  # type: ignore[no-untyped-def]
     if result is None:
         raise QueryError("Give the text of your draft request as text=…")
 
-    def item(p):  # type: ignore[no-untyped-def]
-        data = hit_dict(p.hit, _doc_url)
-        data.update(same_body=p.same_body, summary=p.summary, group=_group_link(p.hit.id))
-        return data
-
     hint = result.accessible_hint
     return jsonify({
         "text": result.text,
@@ -385,7 +381,8 @@ def prior_json():  # type: ignore[no-untyped-def]
         "summary": result.summary,
         "terms": result.terms,
         "total": len(result.hits),
-        "results": [item(p) for p in result.hits],
+        "results": [hit_dict(p.hit, _doc_url, same_body=p.same_body, summary=p.summary,
+                             group=_group_link(p.hit.id)) for p in result.hits],
         "accessible": ({"id": hint.hit.id, "url": _doc_url(hint.hit.id),
                         "reference": hint.hit.reference, "section": "FOIA s.21"}
                        if hint else None),
@@ -403,7 +400,7 @@ def search_atom():  # type: ignore[no-untyped-def]
     result = search(_view(), params)
     body = render_template("search.atom.xml", result=result, params=params,
                            feed_url=request.url, page_url=_search_url(_with(params, per_page=_config().site.page_size)),
-                           doc_url=lambda i: url_for("site.document_page", doc_id=i, _external=True),
+                           doc_url=_external_doc_url,
                            atom_time=_atom_time)
     return Response(xml_text(body), mimetype="application/atom+xml")
 
@@ -419,15 +416,8 @@ def _atom_time(hit) -> str:  # type: ignore[no-untyped-def]
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-EXPORT_FIELDS = ("id", "title", "authority", "force", "date", "reference", "outcome",
-                 "exemptions", "topics", "url")
-
-
 def _export_row(hit) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    return {"id": hit.id, "title": hit.title, "authority": hit.authority, "force": hit.force,
-            "date": hit.date, "reference": hit.reference, "outcome": hit.outcome,
-            "exemptions": [e.code for e in hit.exemptions], "topics": hit.topics,
-            "url": url_for("site.document_page", doc_id=hit.id, _external=True)}
+    return hit_dict(hit, _external_doc_url, EXPORT_FIELDS)
 
 
 def _export(render, mimetype: str, extension: str):  # type: ignore[no-untyped-def]
@@ -466,10 +456,7 @@ def search_csv():  # type: ignore[no-untyped-def]
         writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS)
         writer.writeheader()
         for hit in hits:
-            row = _export_row(hit)
-            row["exemptions"] = "; ".join(row["exemptions"])  # type: ignore[arg-type]
-            row["topics"] = "; ".join(row["topics"])  # type: ignore[arg-type]
-            writer.writerow({k: csv_cell(v) for k, v in row.items()})
+            writer.writerow(csv_row(_export_row(hit)))
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
@@ -861,13 +848,7 @@ def _group_or_404(group_id: str):  # type: ignore[no-untyped-def]
 
 def group_json(group_id: str):  # type: ignore[no-untyped-def]
     group = _group_or_404(group_id)
-    members = []
-    for hit in group.members:
-        data = hit_dict(hit, _doc_url)
-        del data["snippet"]
-        data["outcome_label"] = hit.outcome_label
-        data["exemption_labels"] = [e.label for e in hit.exemptions]
-        members.append(data)
+    members = [hit_dict(hit, _doc_url, GROUP_FIELDS) for hit in group.members]
     return jsonify({
         "id": group.id,
         "url": url_for("site.group_page", group_id=group.id),
