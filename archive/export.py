@@ -24,11 +24,10 @@ from archive.config import Config
 from archive.groups import group_sizes
 from archive.reader import IndexReader
 from archive.search import ANSWER_LABELS, DocumentView, document_from_stored
-from archive.serialize import csv_cell
+from archive.serialize import LIST_SEPARATOR, csv_cell
 from archive.store import Store, StoreError, fsync_dir
 
 BATCH = 500  # rows of a table sent to SQLite at once
-LIST_SEPARATOR = "; "  # between the values of a list in one cell (as /search.csv)
 FTS_TABLE = "documents_fts"  # <table>_fts: the name Datasette looks for
 
 

@@ -16,7 +16,7 @@ from markupsafe import Markup
 from whoosh import query
 from whoosh.searching import Searcher
 
-from archive.reader import IndexReader
+from archive.reader import Source, viewing
 from archive.search import OUTCOME_LABELS, Hit, hit_from_stored
 
 GROUP_ID = re.compile(r"^[0-9a-f]{1,64}$")
@@ -42,26 +42,27 @@ class GroupSummary:
     request: str
 
 
-def group_of(reader: IndexReader, doc_id: str) -> tuple[str, int] | None:
+def group_of(source: Source, doc_id: str) -> tuple[str, int] | None:
     """The group of a document and how many documents are in it, or None."""
-    with reader.searcher() as searcher:
-        stored = searcher.document(id=doc_id)
+    with viewing(source) as view:
+        stored = view.searcher.document(id=doc_id)
         group = (stored or {}).get("group")
         if not group:
             return None
         # The group's live members from the generation's postings arrays, kept between
         # requests: counting them one by one through a matcher cost 10 ms a link for a
         # round robin of 4,000 (and doc_frequency would count deleted documents).
-        members, _ = reader.facet_columns(searcher).postings.get("group", group.encode("utf-8"))
+        members, _ = view.columns.postings.get("group", group.encode("utf-8"))
         return group, len(members)
 
 
-def get_group(reader: IndexReader, group_id: str,
+def get_group(source: Source, group_id: str,
               hidden: Callable[[str], bool] = lambda doc_id: False) -> Group | None:
     """Every response in a group, or None if there is no such group."""
     if not GROUP_ID.match(group_id):
         return None
-    with reader.searcher() as searcher:
+    with viewing(source) as view:
+        searcher = view.searcher
         stored = [searcher.stored_fields(n)
                   for n in searcher.docs_for_query(query.Term("group", group_id))]
     stored = [s for s in stored if not hidden(s["id"])]
@@ -79,9 +80,10 @@ def get_group(reader: IndexReader, group_id: str,
                  outcomes=outcomes)
 
 
-def list_groups(reader: IndexReader, limit: int | None = 100, min_size: int = 2) -> list[GroupSummary]:
+def list_groups(source: Source, limit: int | None = 100, min_size: int = 2) -> list[GroupSummary]:
     """The largest groups, from the group field's term list (one pass over the terms)."""
-    with reader.searcher() as searcher:
+    with viewing(source) as view:
+        searcher = view.searcher
         r = searcher.reader()
         if "group" not in r.indexed_field_names():
             return []

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from archive.slugs import slugify
+
 REGIMES = ("FOIA", "EIR", "FOISA")
 
 _URL_BASE = {
@@ -225,7 +227,7 @@ def slug(section: str) -> str:
     """A URL-safe form: "FOIA s.40" → "foia-s40", "EIR reg.12(5)(b)" → "eir-reg12-5-b"."""
     parts = split_code(section_of(section))
     if parts is None:
-        return re.sub(r"[^a-z0-9]+", "-", section.lower()).strip("-")
+        return slugify(section)
     regime, num, subs = parts
     head = f"{regime.lower()}-{'reg' if regime == 'EIR' else 's'}{num.lower()}"
     return "-".join([head, *[s.lower() for s in subs]])

@@ -21,7 +21,7 @@ from whoosh.lang.porter import stem
 from whoosh.searching import Searcher
 
 from archive import law
-from archive.reader import IndexReader
+from archive.reader import Source, viewing
 from archive.matcher import Matcher
 from archive.search import Hit, QueryError, hit_from_stored
 from archive.snippets import plain_snippet
@@ -174,7 +174,7 @@ def key_terms(searcher: Searcher, text: str) -> list[tuple[str, float]]:
     return [(t, w / top) for t, w in kept]
 
 
-def prior(reader: IndexReader, text: str, authority: str | None = None,
+def prior(source: Source, text: str, authority: str | None = None,
           limit: int = RESULTS) -> PriorResult:
     """Responses to requests like ``text``; the chosen body's own first."""
     text = (text or "").strip()
@@ -183,8 +183,8 @@ def prior(reader: IndexReader, text: str, authority: str | None = None,
     if len(text) > MAX_DRAFT:
         raise QueryError(f"The draft is too long: at most {MAX_DRAFT:,} characters.")
     authority = (authority or "").strip() or None
-    with reader.searcher() as searcher:
-        columns = reader.facet_columns(searcher)
+    with viewing(source) as view:
+        searcher, columns = view.searcher, view.columns
         if authority:
             authority = columns.canonical["authority"].get(authority.lower(), authority)
         terms = key_terms(searcher, text)

@@ -126,6 +126,24 @@ class IndexReader:
                 old.searcher.close()
                 self._retired.remove(old)
 
+    def open_view(self) -> "IndexView":
+        """The current generation held open until the view is closed."""
+        return IndexView(self, self._enter())
+
+    @contextmanager
+    def view(self) -> Iterator["IndexView"]:
+        """One generation, its searcher and columns, for everything read in the block."""
+        opened = self.open_view()
+        try:
+            yield opened
+        finally:
+            opened.close()
+
+    def in_use(self) -> int:
+        """How many searchers or views are open now, over every generation."""
+        with self._lock:
+            return sum(g.users for g in [self._current, *self._retired] if g is not None)
+
     @contextmanager
     def searcher(self) -> Iterator[Searcher]:
         """The current searcher; a new one is opened when the index has changed."""
@@ -155,3 +173,39 @@ class IndexReader:
                     gen.searcher.close()
             self._current = None
             self._retired.clear()
+
+
+class IndexView:
+    """One generation held open: the searcher and the facet columns of that generation,
+    so that everything one request or command reads agrees on what the index holds."""
+
+    def __init__(self, reader: IndexReader, gen: _Generation) -> None:
+        self.reader = reader
+        self._gen: _Generation | None = gen
+        self.searcher: Searcher = gen.searcher
+        self.generation: int = gen.key[1]
+
+    @property
+    def columns(self) -> FacetColumns:
+        return self.reader.facet_columns(self.searcher)
+
+    def close(self) -> None:
+        gen, self._gen = self._gen, None
+        if gen is not None:
+            self.reader._leave(gen)
+
+
+#: What the read functions take: a reader (they hold its current generation for the
+#: call) or a view someone else holds open (a web request's, read many times).
+Source = IndexReader | IndexView
+
+
+@contextmanager
+def viewing(source: Source) -> Iterator[IndexView]:
+    """A view of ``source``: a view as it is (its owner closes it), a reader's current
+    generation for the block."""
+    if isinstance(source, IndexView):
+        yield source
+        return
+    with source.view() as opened:
+        yield opened

@@ -29,7 +29,7 @@ from archive.matcher import Matcher
 from archive.models import NOT_READ
 from archive.postings import FacetColumns
 from archive.query import MAX_QUERY_LENGTH, QueryError, canonical_value, parse_query
-from archive.reader import IndexReader
+from archive.reader import Source, viewing
 from archive.snippets import highlight_text, plain_snippet, query_words
 from archive.suggest import suggest
 
@@ -398,10 +398,10 @@ def _match(columns: FacetColumns, searcher: Searcher, params: SearchParams
     return q, docs[order], counters, selected
 
 
-def search(reader: IndexReader, params: SearchParams) -> SearchResult:
+def search(source: Source, params: SearchParams) -> SearchResult:
     """Run one search: the page of hits, the exact total and every facet's counts."""
-    with reader.searcher() as searcher:
-        columns = reader.facet_columns(searcher)
+    with viewing(source) as view:
+        searcher, columns = view.searcher, view.columns
         q, docs, counters, selected = _match(columns, searcher, params)
         total = len(docs)
         facets = _facets(counters, selected)
@@ -420,18 +420,18 @@ def search(reader: IndexReader, params: SearchParams) -> SearchResult:
                             suggestion=suggestion)
 
 
-def iter_hits(reader: IndexReader, params: SearchParams) -> Iterator[Hit]:
+def iter_hits(source: Source, params: SearchParams) -> Iterator[Hit]:
     """Every hit of a search, in its order, without snippets: for exports and feeds."""
-    with reader.searcher() as searcher:
-        _, docs, _, _ = _match(reader.facet_columns(searcher), searcher, params)
+    with viewing(source) as view:
+        _, docs, _, _ = _match(view.columns, view.searcher, params)
         for docnum in docs:
-            yield hit_from_stored(searcher.stored_fields(int(docnum)), Markup(""))
+            yield hit_from_stored(view.searcher.stored_fields(int(docnum)), Markup(""))
 
 
-def get_document(reader: IndexReader, doc_id: str) -> DocumentView | None:
+def get_document(source: Source, doc_id: str) -> DocumentView | None:
     """One document's stored fields, or None."""
-    with reader.searcher() as searcher:
-        stored = searcher.document(id=doc_id)
+    with viewing(source) as view:
+        stored = view.searcher.document(id=doc_id)
     return None if stored is None else document_from_stored(stored)
 
 

@@ -23,22 +23,47 @@ def exemption_dict(e: ExemptionView) -> dict[str, Any]:
             "sentence": e.sentence, "offset": e.offset}
 
 
-def hit_dict(hit: Hit, doc_url: DocUrl) -> dict[str, Any]:
-    """One result: ``exemptions`` are the codes as cited (``FOIA s.40(2)``)."""
-    return {
-        "id": hit.id,
-        "title": hit.title,
-        "force": hit.force,
-        "authority": hit.authority,
-        "date": hit.date,
-        "outcome": hit.outcome,
-        "exemptions": [e.code for e in hit.exemptions],
-        "topics": hit.topics,
-        "reference": hit.reference,
-        "ingested": hit.ingested,
-        "snippet": str(hit.snippet),  # HTML: document text escaped, matches in <mark>
-        "url": doc_url(hit.id),
-    }
+#: How each key of a result row is read from a hit; "url" comes from the caller's doc_url.
+_ROW: dict[str, Callable[[Hit], Any]] = {
+    "id": lambda h: h.id,
+    "title": lambda h: h.title,
+    "force": lambda h: h.force,
+    "authority": lambda h: h.authority,
+    "date": lambda h: h.date,
+    "outcome": lambda h: h.outcome,
+    "outcome_label": lambda h: h.outcome_label,
+    "exemptions": lambda h: [e.code for e in h.exemptions],  # the codes as cited: FOIA s.40(2)
+    "exemption_labels": lambda h: [e.label for e in h.exemptions],
+    "topics": lambda h: h.topics,
+    "reference": lambda h: h.reference,
+    "ingested": lambda h: h.ingested,
+    "snippet": lambda h: str(h.snippet),  # HTML: document text escaped, matches in <mark>
+}
+
+#: A result in /search.json, the body and exemption pages' JSON, /prior.json and the CLI.
+RESULT_FIELDS = ("id", "title", "force", "authority", "date", "outcome", "exemptions", "topics",
+                 "reference", "ingested", "snippet", "url")
+#: A row of /search.csv and /search.jsonl: the CSV's columns, in order.
+EXPORT_FIELDS = ("id", "title", "authority", "force", "date", "reference", "outcome",
+                 "exemptions", "topics", "url")
+#: A member of a round robin in /groups/<id>.json: no snippet, the labels shown in the grid.
+GROUP_FIELDS = tuple(f for f in RESULT_FIELDS if f != "snippet") + ("outcome_label", "exemption_labels")
+
+LIST_SEPARATOR = "; "  # between the values of a list in one CSV cell
+
+
+def hit_dict(hit: Hit, doc_url: DocUrl, fields: tuple[str, ...] = RESULT_FIELDS,
+             **extra: Any) -> dict[str, Any]:
+    """One result as a row of ``fields``, in that order, then the ``extra`` keys: every
+    format that lists results shapes them here, so the same key always means the same."""
+    row = {name: doc_url(hit.id) if name == "url" else _ROW[name](hit) for name in fields}
+    row.update(extra)
+    return row
+
+
+def csv_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A row for a CSV file: lists joined in one cell, formulas defused."""
+    return {k: csv_cell(LIST_SEPARATOR.join(v) if isinstance(v, list) else v) for k, v in row.items()}
 
 
 def facet_dict(facet: Facet) -> list[dict[str, Any]]:

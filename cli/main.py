@@ -226,8 +226,7 @@ def sources_command(config_path: str | None, check_name: str | None, urls: tuple
 
     Example: foi-archive sources --check met_police https://www.met.police.uk/foi-ai/...
     """
-    from archive.store import Store
-    from ingest.crawlstate import CrawlState
+    from cli.reports import source_statuses
 
     config = load_config(config_path)
     if check_name is not None or urls:
@@ -236,25 +235,17 @@ def sources_command(config_path: str | None, check_name: str | None, urls: tuple
     if not config.sources:
         click.echo("no sources configured (add [sources.NAME] tables to the config file)")
         return
-    store = Store(config.store_path) if (config.store_path / "catalogue.sqlite").exists() else None
-    try:
-        state = CrawlState(store) if store else None
-        for name, settings in config.sources.items():
-            off = "" if settings.get("enabled", True) else " (disabled)"
-            click.echo(f"{name}: {settings.get('kind', '?')}{off}")
-            if settings.get("evidence"):
-                click.echo(f"  evidence: {settings['evidence']}")
-            run = state.last_run(name) if state else None
-            if run is None:
-                click.echo("  never run")
-                continue
-            counts = run["counts"] or {}
-            shown = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items() if v)
-            click.echo(f"  last run {run['started']}"
-                       f"{'' if run['finished'] else ' (did not finish)'}: {shown or 'nothing to do'}")
-    finally:
-        if store:
-            store.close()
+    for status in source_statuses(config):
+        click.echo(f"{status.name}: {status.kind}{'' if status.enabled else ' (disabled)'}")
+        if status.evidence:
+            click.echo(f"  evidence: {status.evidence}")
+        run = status.last_run
+        if run is None:
+            click.echo("  never run")
+            continue
+        shown = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in run.counts.items() if v)
+        click.echo(f"  last run {run.started}"
+                   f"{'' if run.finished else ' (did not finish)'}: {shown or 'nothing to do'}")
 
 
 def _check_urls(config: Config, name: str | None, urls: tuple[str, ...]) -> None:
@@ -285,26 +276,19 @@ def failures_command(config_path: str | None, source_name: str | None) -> None:
 
     Example: foi-archive failures --source met_police
     """
-    from archive.store import Store
-    from ingest.crawlstate import CrawlState
-    from ingest.pipeline import PIPELINE_VERSION
+    from cli.reports import failures
 
-    config = load_config(config_path)
-    if not (config.store_path / "catalogue.sqlite").exists():
+    found = failures(load_config(config_path), source_name)
+    if found is None:
         click.echo("no failures: nothing ingested yet")
         return
-    with Store(config.store_path) as store:
-        shown = 0
-        for row in store.failures(PIPELINE_VERSION):
-            if source_name and row["source"] != source_name:
-                continue
-            click.echo(f"extract  {row['source'] or '?'}  {row['locator'] or row['sha256']}: "
-                       f"{row['reason']}{': ' + row['detail'] if row['detail'] else ''}")
-            shown += 1
-        for url in CrawlState(store).failures(source_name):
-            click.echo(f"fetch    {url.source}  {url.url}: {url.state}: {url.reason or ''}".rstrip(": "))
-            shown += 1
-        click.echo(f"{shown} failure{'s' if shown != 1 else ''}")
+    for f in found:
+        if f.stage == "extract":
+            click.echo(f"extract  {f.source or '?'}  {f.what}: "
+                       f"{f.reason}{': ' + f.detail if f.detail else ''}")
+        else:
+            click.echo(f"fetch    {f.source}  {f.what}: {f.reason}: {f.detail or ''}".rstrip(": "))
+    click.echo(f"{len(found)} failure{'s' if len(found) != 1 else ''}")
 
 
 class _FetchLine:

@@ -19,13 +19,15 @@ from werkzeug.exceptions import HTTPException
 
 from archive import law, statistics, workdays
 from archive.config import Config
-from archive.reader import IndexMissing, IndexReader, IndexUnavailable
+from archive.reader import IndexMissing, IndexReader, IndexUnavailable, IndexView
 from archive.search import (ANSWER_LABELS, FACET_FIELDS, OUTCOME_LABELS, QueryError, SearchParams,
                             SearchResult, facet_label, get_document, iter_hits, parse_params,
                             search)
 from archive.groups import get_group, group_of, list_groups
 from archive.prior import prior
-from archive.serialize import csv_cell, document_dict, hit_dict, search_dict
+from archive.serialize import (EXPORT_FIELDS, GROUP_FIELDS, csv_row, document_dict, hit_dict,
+                               search_dict)
+from archive.slugs import slugify
 from archive.store import SHA256_RE, Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -51,11 +53,22 @@ def _store() -> Store | None:
     return g.store
 
 
+def _view() -> IndexView:
+    """The index as this request sees it: one generation, taken on first use and held
+    until teardown, so a commit mid-request cannot mix two generations on one page."""
+    if "index_view" not in g:
+        g.index_view = _reader().open_view()
+    return g.index_view
+
+
 @bp.teardown_app_request
 def _close_store(exc: BaseException | None) -> None:
     store = g.pop("store", None)
     if store is not None:
         store.close()
+    view = g.pop("index_view", None)
+    if view is not None:
+        view.close()
 
 
 #: Characters XML 1.0 cannot carry at all, escaped or not: C0 controls other than tab,
@@ -139,7 +152,7 @@ def _doc_url(doc_id: str) -> str:
 
 
 def _run_search() -> SearchResult:
-    return search(_reader(), _params())
+    return search(_view(), _params())
 
 
 @bp.get("/")
@@ -194,7 +207,7 @@ def search_json():  # type: ignore[no-untyped-def]
     and each facet value's URL with that value selected or cleared (docs/site.md)."""
     result = _run_search()
     params = result.params
-    data = search_dict(result, lambda doc_id: url_for("site.document_page", doc_id=doc_id, _external=True))
+    data = search_dict(result, _external_doc_url)
     data["suggestion"] = result.suggestion
     data["prev_url"] = (_search_url(_with(params, page=params.page - 1), "site.search_json", True)
                         if params.page > 1 else None)
@@ -213,7 +226,7 @@ def search_json():  # type: ignore[no-untyped-def]
 def _visible_document(doc_id: str):  # type: ignore[no-untyped-def]
     if not doc_id.isalnum() or len(doc_id) > 64:
         abort(404)
-    doc = get_document(_reader(), doc_id)
+    doc = get_document(_view(), doc_id)
     if doc is None:
         abort(404, "No document with that id.")
     if _is_hidden(doc_id):
@@ -246,9 +259,6 @@ def document_page(doc_id: str):  # type: ignore[no-untyped-def]
     return render_template(
         "document.html", doc=doc, originals=_originals(doc), provenance=provenance,
         versions=versions, group=_group_link(doc_id), answer_labels=ANSWER_LABELS,
-        exemption_url=lambda code: url_for("site.exemption_page", slug=law.slug(law.section_of(code))),
-        body_url=lambda field, value: url_for(
-            "site.force_page" if field == "force" else "site.authority_page", slug=slugify(value)),
         facet_url=lambda name, value: url_for("site.search_page", **{name: value}),
     )
 
@@ -262,7 +272,7 @@ def document_json(doc_id: str):  # type: ignore[no-untyped-def]
 
 def _group_link(doc_id: str) -> dict[str, object] | None:
     """The round robin a document belongs to, when it has other members."""
-    found = group_of(_reader(), doc_id)
+    found = group_of(_view(), doc_id)
     if found is None or found[1] < 2:
         return None
     group_id, size = found
@@ -302,10 +312,9 @@ def original(sha256: str):  # type: ignore[no-untyped-def]
 def health():  # type: ignore[no-untyped-def]
     """For a monitor: 200 and JSON when the index opens and the catalogue answers; 503 and
     JSON saying which failed otherwise (always JSON, never the HTML error page)."""
-    reader = _reader()
     try:
-        with reader.searcher() as s:
-            generation, documents = reader.generation(), s.doc_count()
+        view = _view()
+        generation, documents = view.generation, view.searcher.doc_count()
     except IndexMissing as exc:  # IndexUnavailable too: a damaged index
         return _unavailable("index", str(exc))
     try:
@@ -327,8 +336,7 @@ def _unavailable(part: str, reason: str):  # type: ignore[no-untyped-def]
 
 
 def _authorities() -> list[str]:
-    with _reader().searcher() as searcher:
-        columns = _reader().facet_columns(searcher)
+    columns = _columns()
     return columns.remember(("authorities",), lambda: sorted(
         columns.canonical["authority"].values(), key=str.lower))
 
@@ -344,7 +352,7 @@ def _run_prior():  # type: ignore[no-untyped-def]
     text, authority = _prior_input()
     if not text.strip():
         return None
-    return prior(_reader(), text, authority or None)
+    return prior(_view(), text, authority or None)
 
 
 @bp.route("/prior", methods=["GET", "POST"])
@@ -366,11 +374,6 @@ def prior_json():  # type: ignore[no-untyped-def]
     if result is None:
         raise QueryError("Give the text of your draft request as text=…")
 
-    def item(p):  # type: ignore[no-untyped-def]
-        data = hit_dict(p.hit, _doc_url)
-        data.update(same_body=p.same_body, summary=p.summary, group=_group_link(p.hit.id))
-        return data
-
     hint = result.accessible_hint
     return jsonify({
         "text": result.text,
@@ -378,7 +381,8 @@ def prior_json():  # type: ignore[no-untyped-def]
         "summary": result.summary,
         "terms": result.terms,
         "total": len(result.hits),
-        "results": [item(p) for p in result.hits],
+        "results": [hit_dict(p.hit, _doc_url, same_body=p.same_body, summary=p.summary,
+                             group=_group_link(p.hit.id)) for p in result.hits],
         "accessible": ({"id": hint.hit.id, "url": _doc_url(hint.hit.id),
                         "reference": hint.hit.reference, "section": "FOIA s.21"}
                        if hint else None),
@@ -393,10 +397,10 @@ def search_atom():  # type: ignore[no-untyped-def]
     """An Atom feed of a search, most recently added to the archive first, so a feed
     reader alerts on new matches, whatever their date (docs/api.md)."""
     params = _with(_params(), sort="ingested", page=1, per_page=50)
-    result = search(_reader(), params)
+    result = search(_view(), params)
     body = render_template("search.atom.xml", result=result, params=params,
                            feed_url=request.url, page_url=_search_url(_with(params, per_page=_config().site.page_size)),
-                           doc_url=lambda i: url_for("site.document_page", doc_id=i, _external=True),
+                           doc_url=_external_doc_url,
                            atom_time=_atom_time)
     return Response(xml_text(body), mimetype="application/atom+xml")
 
@@ -412,22 +416,19 @@ def _atom_time(hit) -> str:  # type: ignore[no-untyped-def]
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-EXPORT_FIELDS = ("id", "title", "authority", "force", "date", "reference", "outcome",
-                 "exemptions", "topics", "url")
-
-
 def _export_row(hit) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    return {"id": hit.id, "title": hit.title, "authority": hit.authority, "force": hit.force,
-            "date": hit.date, "reference": hit.reference, "outcome": hit.outcome,
-            "exemptions": [e.code for e in hit.exemptions], "topics": hit.topics,
-            "url": url_for("site.document_page", doc_id=hit.id, _external=True)}
+    return hit_dict(hit, _external_doc_url, EXPORT_FIELDS)
 
 
 def _export(render, mimetype: str, extension: str):  # type: ignore[no-untyped-def]
     params = _params()
     # Parse now, so that a bad query is a 400 before any byte is sent.
-    hits = iter_hits(_reader(), params)
+    view = _view()
+    hits = iter_hits(view, params)
     first = next(hits, None)
+    # The stream outlives the request's teardown: it takes the view over, to release
+    # when the server closes the response (after the last row, or on a disconnect).
+    g.pop("index_view")
 
     def generate():  # type: ignore[no-untyped-def]
         if first is None:
@@ -436,6 +437,7 @@ def _export(render, mimetype: str, extension: str):  # type: ignore[no-untyped-d
         yield from render(_chain(first, hits))
 
     response = Response(stream_with_context(generate()), mimetype=mimetype)
+    response.call_on_close(view.close)
     response.headers["Content-Disposition"] = f'attachment; filename="foi-archive-search.{extension}"'
     return response
 
@@ -454,10 +456,7 @@ def search_csv():  # type: ignore[no-untyped-def]
         writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS)
         writer.writeheader()
         for hit in hits:
-            row = _export_row(hit)
-            row["exemptions"] = "; ".join(row["exemptions"])  # type: ignore[arg-type]
-            row["topics"] = "; ".join(row["topics"])  # type: ignore[arg-type]
-            writer.writerow({k: csv_cell(v) for k, v in row.items()})
+            writer.writerow(csv_row(_export_row(hit)))
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
@@ -480,14 +479,8 @@ def search_jsonl():  # type: ignore[no-untyped-def]
 # -- bodies and exemptions ---------------------------------------------------------------
 
 
-def slugify(value: str) -> str:
-    """The URL name of a body: lower case, words joined by hyphens."""
-    return re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")
-
-
 def _value_for_slug(field: str, slug: str) -> str:
-    with _reader().searcher() as searcher:
-        columns = _reader().facet_columns(searcher)
+    columns = _columns()
 
     def by_slug() -> dict[str, str]:
         found: dict[str, str] = {}
@@ -503,7 +496,7 @@ def _value_for_slug(field: str, slug: str) -> str:
 
 def _profile(field: str, value: str):  # type: ignore[no-untyped-def]
     params = SearchParams(filters={field: [value]}, sort="date", per_page=10)
-    return search(_reader(), params)
+    return search(_view(), params)
 
 
 def _facet(result: SearchResult, name: str):  # type: ignore[no-untyped-def]
@@ -533,8 +526,7 @@ def disclosure_logs(name: str) -> list[tuple[str, str]]:
 
 
 def _columns():  # type: ignore[no-untyped-def]
-    with _reader().searcher() as searcher:
-        return _reader().facet_columns(searcher)
+    return _view().columns
 
 
 def _values(values) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
@@ -547,11 +539,20 @@ def _timing_dict(timing) -> dict[str, object]:  # type: ignore[no-untyped-def]
             "share_within_limit": round(timing.share, 4) if timing.share is not None else None}
 
 
-def _body_url(name: str, external: bool = False) -> str:
-    """A body's page: under /forces/ when the name is a police force's, else /authorities/."""
-    is_force = name.lower() in _columns().canonical["force"]
-    return url_for("site.force_page" if is_force else "site.authority_page", slug=slugify(name),
-                   _external=external)
+@bp.app_template_global()
+def body_url(name: str, field: str | None = None, external: bool = False) -> str:
+    """A body's page: under /forces/ for the force field, or when no field is given and
+    the name is a police force's; else under /authorities/."""
+    if field is None:
+        field = "force" if name.lower() in _columns().canonical["force"] else "authority"
+    return url_for("site.force_page" if field == "force" else "site.authority_page",
+                   slug=slugify(name), _external=external)
+
+
+@bp.app_template_global()
+def exemption_url(code: str, external: bool = False) -> str:
+    """A provision's page, for a code at any depth ("FOIA s.40(2)" → /exemptions/foia-s40)."""
+    return url_for("site.exemption_page", slug=law.slug(code), _external=external)
 
 
 def _body_page(field: str, slug: str, as_json: bool = False):  # type: ignore[no-untyped-def]
@@ -567,8 +568,7 @@ def _body_page(field: str, slug: str, as_json: bool = False):  # type: ignore[no
             "total": result.total,
             "years": _values(years),
             "outcomes": _values(_facet(result, "outcome").values),
-            "exemptions": [{**v, "url": url_for("site.exemption_page", slug=law.slug(str(v["value"])),
-                                                _external=True)}
+            "exemptions": [{**v, "url": exemption_url(str(v["value"]), external=True)}
                            for v in _values(_facet(result, "exemption").values)],
             "topics": _values(_facet(result, "topic").values),
             "timeliness": {**_timing_dict(timing), "limit_working_days": workdays.LIMIT,
@@ -586,7 +586,6 @@ def _body_page(field: str, slug: str, as_json: bool = False):  # type: ignore[no
         search_url=url_for("site.search_page", **{field: value}),
         atom_url=url_for("site.search_atom", **{field: value}),
         json_url=url_for(endpoint, slug=f"{slug}.json"),
-        exemption_page=lambda section: url_for("site.exemption_page", slug=law.slug(section)),
         doc_url=_doc_url,
     )
 
@@ -626,7 +625,7 @@ def exemption_page(slug: str):  # type: ignore[no-untyped-def]
             "url": url_for("site.exemption_page", slug=slug, _external=True),
             "total": result.total,
             "years": _values(years),
-            "bodies": [{**v, "url": _body_url(str(v["value"]), external=True)}
+            "bodies": [{**v, "url": body_url(str(v["value"]), external=True)}
                        for v in _values(_facet(result, "authority").values)],
             "outcomes": _values(_facet(result, "outcome").values),
             "search_url": url_for("site.search_json", exemption=section, _external=True),
@@ -643,24 +642,22 @@ def exemption_page(slug: str):  # type: ignore[no-untyped-def]
         atom_url=url_for("site.search_atom", exemption=section),
         json_url=url_for("site.exemption_page", slug=f"{slug}.json"),
         statistics_url=url_for("site.statistics_page", exemption=section),
-        body_url=_body_url,
         doc_url=_doc_url,
     )
 
 
 @bp.get("/exemptions")
 def exemptions_index():  # type: ignore[no-untyped-def]
-    result = search(_reader(), SearchParams(per_page=1))
+    result = search(_view(), SearchParams(per_page=1))
     return render_template("exemptions.html", exemptions=_facet(result, "exemption").values,
-                           exemption_page=lambda s: url_for("site.exemption_page", slug=law.slug(s)),
                            json_url=url_for("site.exemptions_json"))
 
 
 @bp.get("/exemptions.json")
 def exemptions_json():  # type: ignore[no-untyped-def]
-    result = search(_reader(), SearchParams(per_page=1))
+    result = search(_view(), SearchParams(per_page=1))
     return jsonify({"exemptions": [
-        {**v, "url": url_for("site.exemption_page", slug=law.slug(str(v["value"])), _external=True),
+        {**v, "url": exemption_url(str(v["value"]), external=True),
          "json_url": url_for("site.exemption_page", slug=law.slug(str(v["value"])) + ".json", _external=True)}
         for v in _values(_facet(result, "exemption").values)]})
 
@@ -705,12 +702,11 @@ def statistics_page():  # type: ignore[no-untyped-def]
     ranked, sections, section, use = _statistics(request.args.get("exemption"), minimum)
     return render_template(
         "statistics.html", ranked=ranked, sections=sections, section=section, use=use,
-        limit=workdays.LIMIT, minimum=minimum, body_url=_body_url,
+        limit=workdays.LIMIT, minimum=minimum,
         label=lambda s: facet_label("exemption", s),
         section_url=lambda s: _statistics_url("site.statistics_page", minimum, exemption=s,
                                               _anchor="exemptions"),
         everyone_url=_statistics_url("site.statistics_page", 1, exemption=section),
-        exemption_page=lambda s: url_for("site.exemption_page", slug=law.slug(s)),
         json_url=_statistics_url("site.statistics_json", minimum, exemption=section))
 
 
@@ -721,14 +717,14 @@ def statistics_json():  # type: ignore[no-untyped-def]
     return jsonify({
         "limit_working_days": workdays.LIMIT,
         "minimum_responses": minimum,
-        "timeliness": [{"name": r.name, "url": _body_url(r.name, external=True), "responses": r.responses,
+        "timeliness": [{"name": r.name, "url": body_url(r.name, external=True), "responses": r.responses,
                         **_timing_dict(r.timing)} for r in ranked],
         "exemption": section,
         "exemptions": [{"section": name, "label": facet_label("exemption", name), "count": n,
                         "statistics_url": _statistics_url("site.statistics_json", minimum, exemption=name,
                                                           _external=True)}
                        for n, name in sections],
-        "exemption_use": [{"name": u.name, "url": _body_url(u.name, external=True), "responses": u.responses,
+        "exemption_use": [{"name": u.name, "url": body_url(u.name, external=True), "responses": u.responses,
                            "count": u.count, "share": round(u.share, 4)} for u in use],
     })
 
@@ -755,23 +751,23 @@ def _sitemap_entries():  # type: ignore[no-untyped-def]
     store = _store()
     yield url_for("site.home", _external=True), None
     yield url_for("site.prior_page", _external=True), None
-    with _reader().searcher() as searcher:
-        columns = _reader().facet_columns(searcher)
-        for value in columns.canonical["force"].values():
-            yield url_for("site.force_page", slug=slugify(value), _external=True), None
-        for value in columns.canonical["authority"].values():
-            yield url_for("site.authority_page", slug=slugify(value), _external=True), None
-        for value in columns.canonical["exemption"].values():
-            yield url_for("site.exemption_page", slug=law.slug(value), _external=True), None
-        yield url_for("site.groups_index", _external=True), None
-        for found in list_groups(_reader(), limit=None):
-            yield url_for("site.group_page", group_id=found.id, _external=True), None
-        hidden = {d.id for d in store.documents() if d.hidden} if store is not None else set()
-        for fields in searcher.all_stored_fields():
-            if fields["id"] not in hidden:
-                date = fields.get("date")
-                yield (url_for("site.document_page", doc_id=fields["id"], _external=True),
-                       date.date().isoformat() if date else None)
+    view = _view()
+    columns = view.columns
+    for value in columns.canonical["force"].values():
+        yield body_url(value, "force", external=True), None
+    for value in columns.canonical["authority"].values():
+        yield body_url(value, "authority", external=True), None
+    for value in columns.canonical["exemption"].values():
+        yield exemption_url(value, external=True), None
+    yield url_for("site.groups_index", _external=True), None
+    for found in list_groups(view, limit=None):
+        yield url_for("site.group_page", group_id=found.id, _external=True), None
+    hidden = {d.id for d in store.documents() if d.hidden} if store is not None else set()
+    for fields in view.searcher.all_stored_fields():
+        if fields["id"] not in hidden:
+            date = fields.get("date")
+            yield (url_for("site.document_page", doc_id=fields["id"], _external=True),
+                   date.date().isoformat() if date else None)
 
 
 @bp.get("/sitemap.xml")
@@ -816,17 +812,9 @@ def _is_hidden(doc_id: str) -> bool:
     return bool(row is not None and row.hidden)
 
 
-def _body_link(hit) -> str | None:  # type: ignore[no-untyped-def]
-    if hit.force:
-        return url_for("site.force_page", slug=slugify(hit.force))
-    if hit.authority:
-        return url_for("site.authority_page", slug=slugify(hit.authority))
-    return None
-
-
 @bp.get("/groups")
 def groups_index():  # type: ignore[no-untyped-def]
-    return render_template("groups.html", groups=list_groups(_reader()),
+    return render_template("groups.html", groups=list_groups(_view()),
                            group_url=lambda g: url_for("site.group_page", group_id=g),
                            json_url=url_for("site.groups_json"))
 
@@ -837,7 +825,7 @@ def groups_json():  # type: ignore[no-untyped-def]
         {"id": g.id, "size": g.size, "title": g.title, "request": g.request,
          "url": url_for("site.group_page", group_id=g.id, _external=True),
          "json_url": url_for("site.group_page", group_id=f"{g.id}.json", _external=True)}
-        for g in list_groups(_reader())]})
+        for g in list_groups(_view())]})
 
 
 @bp.get("/groups/<group_id>")
@@ -846,14 +834,13 @@ def group_page(group_id: str):  # type: ignore[no-untyped-def]
         return group_json(group_id[:-5])
     group = _group_or_404(group_id)
     return render_template(
-        "group.html", group=group, doc_url=_doc_url, body_url=_body_link,
+        "group.html", group=group, doc_url=_doc_url,
         outcomes=[{"value": o, "label": label, "count": n} for o, label, n in group.outcomes],
-        exemption_url=lambda section: url_for("site.exemption_page", slug=law.slug(section)),
         json_url=url_for("site.group_page", group_id=f"{group_id}.json"))
 
 
 def _group_or_404(group_id: str):  # type: ignore[no-untyped-def]
-    group = get_group(_reader(), group_id, _is_hidden)
+    group = get_group(_view(), group_id, _is_hidden)
     if group is None:
         abort(404, "No group of requests with that id.")
     return group
@@ -861,13 +848,7 @@ def _group_or_404(group_id: str):  # type: ignore[no-untyped-def]
 
 def group_json(group_id: str):  # type: ignore[no-untyped-def]
     group = _group_or_404(group_id)
-    members = []
-    for hit in group.members:
-        data = hit_dict(hit, _doc_url)
-        del data["snippet"]
-        data["outcome_label"] = hit.outcome_label
-        data["exemption_labels"] = [e.label for e in hit.exemptions]
-        members.append(data)
+    members = [hit_dict(hit, _doc_url, GROUP_FIELDS) for hit in group.members]
     return jsonify({
         "id": group.id,
         "url": url_for("site.group_page", group_id=group.id),
