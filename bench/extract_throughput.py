@@ -18,7 +18,7 @@ from pathlib import Path
 
 from archive.config import Config, IngestConfig
 from ingest.extract import extract_bytes
-from ingest.isolation import IsolatedPool
+from ingest.infra.isolation import IsolatedPool
 from ingest.pipeline import classify, make_pool
 from samplegen.letters import write_samples
 

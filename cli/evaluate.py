@@ -24,7 +24,7 @@ def evaluate_command(labels: str, config_path: str | None, as_json: bool, by_sou
 
     Example: foi-archive evaluate ../shared/corpus/labels.json
     """
-    from ingest.evaluate import (evaluate, evaluate_by_source, format_report, format_sources, records_for,
+    from ingest.tasks.evaluate import (evaluate, evaluate_by_source, format_report, format_sources, records_for,
                                  report_dict)
 
     config = load_config(config_path)

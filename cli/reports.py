@@ -44,7 +44,7 @@ def _catalogue(config: Config) -> Store | None:
 
 def source_statuses(config: Config) -> list[SourceStatus]:
     """Each configured source, in the configuration's order, with its last run."""
-    from ingest.crawlstate import CrawlState
+    from ingest.infra.crawlstate import CrawlState
 
     store = _catalogue(config)
     try:
@@ -67,7 +67,7 @@ def source_statuses(config: Config) -> list[SourceStatus]:
 def failures(config: Config, source: str | None = None) -> list[Failure] | None:
     """Failed extractions (of this pipeline version), then failed or deferred fetches, of
     every source or of ``source``; None when nothing has been ingested yet."""
-    from ingest.crawlstate import CrawlState
+    from ingest.infra.crawlstate import CrawlState
     from ingest.pipeline import PIPELINE_VERSION
 
     store = _catalogue(config)

@@ -23,7 +23,7 @@ from ingest.grouping import Grouper
 from ingest.extract import EXTRACTOR_VERSION, ExtractionError, Extracted, extract_bytes
 from ingest.extract.attachments import attachment_section
 from ingest.extract.dispatch import extract_attachment
-from ingest.isolation import IsolatedPool, Outcome
+from ingest.infra.isolation import IsolatedPool, Outcome
 from ingest.intake import Intake
 from ingest.metadata import METADATA_VERSION, enrich
 from ingest.records import Item, Progress, Summary

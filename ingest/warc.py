@@ -9,7 +9,7 @@ decoded it: its Content-Encoding is removed and kept as ``X-Archive-Orig-Content
 as pywb writes it, with Content-Length set to the bytes stored.
 
 In: ``read_captures`` runs in a child process with a time and memory limit
-(ingest/isolation.py): a WARC is untrusted input, its gzip members may be bombs and its
+(ingest/infra/isolation.py): a WARC is untrusted input, its gzip members may be bombs and its
 lengths may lie. It writes each 200 response's payload, at most ``max_bytes``, to a
 folder and returns what it found: the URL, the capture time, the headers and the file.
 """

@@ -7,7 +7,7 @@ from dataclasses import replace
 from archive.config import Config
 from archive.store import Store
 from cli.reports import Failure, SourceRun, SourceStatus, failures, source_statuses
-from ingest.crawlstate import CrawlState
+from ingest.infra.crawlstate import CrawlState
 from ingest.pipeline import PIPELINE_VERSION
 
 SOURCES = {

@@ -18,7 +18,7 @@ from archive.web import create_app
 from cli import main
 from ingest import pipeline
 from ingest.corrections import CorrectionError, apply_corrections, correct, list_corrections
-from ingest.evaluate import evaluate
+from ingest.tasks.evaluate import evaluate
 from ingest.pipeline import ingest_paths
 from tests.archives import index_fields
 

@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from archive.config import Config
 from archive.index import IndexWriter
 from archive.models import Document, Exemption, Metadata
+from archive.slugs import slugify
 from archive.store import Store
 from archive.web import create_app
 
@@ -114,7 +115,7 @@ def _raw(name: str, value: str) -> str:
 
 def _check_site(client, doc: Document, q: str) -> None:  # type: ignore[no-untyped-def]
     title = doc.title or "(untitled)"
-    slug = re.sub(r"[^a-z0-9]+", "-", doc.meta.force.lower()).strip("-") or "x"
+    slug = slugify(doc.meta.force) or "x"
     pages = [("/search", {"q": "taser"}), ("/search", _raw("q", q)), ("/", {}),
              (f"/documents/{doc.id}", {}), ("/prior", _raw("text", q or "taser")),
              ("/prior", {"text": doc.title or "taser"}), (f"/forces/{slug}", {}),

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from archive.config import Config
-from ingest.evaluate import evaluate, format_report, labelled_paths, records_for, same_authority, same_reference
+from ingest.tasks.evaluate import evaluate, format_report, labelled_paths, records_for, same_authority, same_reference
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 LABELS = SHARED / "corpus" / "labels.json"
@@ -96,7 +96,7 @@ def test_scores_topics_and_maps_generator_names(tmp_path: Path) -> None:
 
 
 def test_scores_by_source_and_stated_outcomes(tmp_path: Path) -> None:
-    from ingest.evaluate import evaluate_by_source, format_sources
+    from ingest.tasks.evaluate import evaluate_by_source, format_sources
 
     labels = tmp_path / "labels.json"
     labels.write_text(json.dumps([

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from ingest.extract import extract_bytes
-from ingest.isolation import IsolatedPool
+from ingest.infra.isolation import IsolatedPool
 from ingest.pipeline import classify
 from tests.test_extract import make_pdf, write_pdf
 

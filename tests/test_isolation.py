@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from ingest.isolation import IsolatedPool
+from ingest.infra.isolation import IsolatedPool
 
 
 def work(kind: str) -> str:

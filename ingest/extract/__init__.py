@@ -6,7 +6,7 @@ only a hint), hands the bytes to the module for that format and returns an
 the edge, with a short machine-readable ``reason``.
 
 This runs inside a child process with a time and memory limit (see
-``ingest.isolation``): it may be slow or blow up on a hostile file, and that is
+``ingest.infra.isolation``): it may be slow or blow up on a hostile file, and that is
 the child's problem, not the run's.
 """
 

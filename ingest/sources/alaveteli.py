@@ -173,7 +173,7 @@ class Alaveteli:
                 crawl.failed(f"{page_url}.json", "feed_parse_error: not a JSON object")
                 return None
         if info.get("prominence") in HIDDEN:
-            from ingest.crawlstate import mark_gone
+            from ingest.infra.crawlstate import mark_gone
             crawl.state.set(self.name, page_url, "gone", reason=f"prominence {info['prominence']}")
             if known:
                 mark_gone(intake.store, known.id, source=self.name, locator=page_url)

@@ -16,7 +16,7 @@ from bs4 import BeautifulSoup
 
 from archive.config import Config
 from archive.store import Store
-from ingest.crawlstate import CRAWLER_VERSION, Crawl
+from ingest.infra.crawlstate import CRAWLER_VERSION, Crawl
 from ingest.fetch import DEFAULT_PORTS, Fetcher, FetchError, host_port
 from ingest.sources.settings import SourceError
 from ingest.warc import WarcRecorder, warc_path

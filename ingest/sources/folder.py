@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.config import Config
-from ingest.crawlstate import CrawlState, mark_gone
+from ingest.infra.crawlstate import CrawlState, mark_gone
 from ingest.intake import Intake
 from ingest.records import Item
 from ingest.sources.walk import WalkError, find_files, locator, read_limited

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Protocol
 
 from archive.config import Config
-from ingest.crawlstate import CrawlState
+from ingest.infra.crawlstate import CrawlState
 from ingest.intake import Intake
 from ingest.pipeline import PIPELINE_VERSION, Ingester
 from ingest.records import Item, Progress

@@ -20,9 +20,9 @@ from typing import Any
 
 from archive.config import Config
 from archive.store import Store
-from ingest.crawlstate import Crawl, CrawlState, Page
+from ingest.infra.crawlstate import Crawl, CrawlState, Page
 from ingest.fetch import sniff_content_type
-from ingest.isolation import IsolatedPool
+from ingest.infra.isolation import IsolatedPool
 from ingest.pipeline import Ingester
 from ingest.records import Item, Progress
 from ingest.sources.runner import make_source
