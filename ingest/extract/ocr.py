@@ -1,7 +1,7 @@
 """OCR for scanned PDFs: poppler's pdftoppm draws each page, Tesseract reads it.
 
 pdfminer.six reads only a PDF's text layer, so a scanned letter gives no text
-(shared/reliability.md E11). When Debian's ``tesseract-ocr`` and
+(docs/reliability.md E11). When Debian's ``tesseract-ocr`` and
 ``poppler-utils`` are installed, the page images are read instead and the
 document is marked as OCR'd; without them it stays ``needs_ocr`` and is indexed
 by what is known of it.

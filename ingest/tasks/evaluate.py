@@ -307,7 +307,7 @@ def format_report(report: Report) -> str:
     return "\n".join(lines)
 
 
-#: The columns of the per-source table: the issue's targets.
+#: The columns of the per-source table: the fields with targets (docs/metadata.md, Measured).
 SOURCE_COLUMNS = ("outcome", "authority", "reference", "date")
 
 
