@@ -4,7 +4,7 @@ from cli.evaluate import evaluate_command
 from cli.main import main
 
 main.add_command(evaluate_command)
-for command in ADMIN_COMMANDS:  # rebuild, verify, takedown, restore, correct, corrections
+for command in ADMIN_COMMANDS:  # rebuild, verify, takedown, restore, correct, corrections, snapshot
     main.add_command(command)
 
 __all__ = ["main"]

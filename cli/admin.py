@@ -3,7 +3,9 @@ correct a response's metadata."""
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -251,5 +253,39 @@ def corrections_command(doc_id: str | None, history: bool, as_json: bool, labels
         click.echo("no corrections" + ("" if history else " in force"))
 
 
+@click.command("snapshot")
+@config_option
+@click.argument("dest", type=click.Path(file_okay=False))
+@click.option("--keep", type=click.IntRange(1, 100), default=2, show_default=True,
+              help="Index generations to keep in DEST (the newest; a replica mid-request may be on the one before).")
+def snapshot_command(config_path: str | None, dest: str, keep: int) -> None:
+    """Copy what the site reads into DEST, for a replica: consistent and checked.
+
+    The current index generation (taken whole even while ingest commits), the
+    catalogue (SQLite's online backup) and the originals the copy lacks. The copy is
+    counted before DEST/index moves to it in one atomic step; a site serving DEST
+    (its config's [index] path = DEST/index, [store] path = DEST/store) takes it up on
+    its next request, without a restart. Run it again, e.g. after each ingest, to
+    refresh the replica; copy DEST to other machines with rsync.
+
+    Example: foi-archive snapshot /srv/foi-replica && rsync -a /srv/foi-replica/ web2:/srv/foi-replica/
+    """
+    from ingest.tasks.snapshot import SnapshotError, snapshot
+
+    config = load_config(config_path)
+    try:
+        result = snapshot(config, Path(dest), keep=keep)
+    except SnapshotError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"snapshot of generation {result.generation}: {result.documents} documents, "
+               f"{result.index_files} index files ({result.index_bytes / 1e6:.1f} MB), "
+               f"{result.objects_copied} originals copied, {result.objects_kept} already there "
+               f"({result.seconds} s)")
+    click.echo(f"{Path(dest) / 'index'} -> {Path(dest) / 'generations'}/"
+               f"{os.path.basename(os.path.realpath(Path(dest) / 'index'))}")
+    for path in result.removed:
+        click.echo(f"removed old generation {path}")
+
+
 COMMANDS = (rebuild_command, verify_command, takedown_command, restore_command,
-            correct_command, corrections_command)
+            correct_command, corrections_command, snapshot_command)
