@@ -785,6 +785,15 @@ def index_segments(ix: Any) -> list[Any]:
     return ix._segments()
 
 
+def generation_files(ix: Any, storage: Any) -> tuple[int, int, list[str]]:
+    """From one read of the newest TOC: its generation, its documents, and the files that
+    make it up (the TOC and each segment's files), for a copy of exactly one generation."""
+    toc = ix._read_toc()
+    names = [f"_{ix.indexname}_{toc.generation}.toc"]
+    names += [name for segment in toc.segments for name in segment.list_files(storage)]
+    return toc.generation, sum(segment.doc_count() for segment in toc.segments), names
+
+
 def deleted_docs(reader: Any) -> Iterator[int]:
     """A segment's deleted document numbers."""
     return reader._perdoc.deleted_docs()

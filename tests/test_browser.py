@@ -95,13 +95,23 @@ def css(driver, selector: str):  # type: ignore[no-untyped-def]
 
 def follow(driver, element) -> None:  # type: ignore[no-untyped-def]
     """Click a link or button and wait for the page it leads to (a click does not wait)."""
-    from selenium.webdriver.support import expected_conditions
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
     old = driver.find_element("css selector", "html")
     element.click()
+
+    def gone(_) -> bool:  # type: ignore[no-untyped-def]
+        # Chromium may answer a query about a node of the page being left with "Node ... does
+        # not belong to the document" rather than a stale-element error: both mean it is gone.
+        try:
+            old.is_enabled()
+        except WebDriverException:
+            return True
+        return False
+
     wait = WebDriverWait(driver, 20)
-    wait.until(expected_conditions.staleness_of(old))
+    wait.until(gone)
     wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 

@@ -35,6 +35,7 @@ from whoosh.filedb.filestore import FileStorage
 
 from archive.config import Config
 from archive.index import INDEX_NAME
+from archive.segments import generation_files
 from archive.store import Store, fsync_dir
 
 #: Tries to catch a generation whose files are all still there (each try is one TOC read).
@@ -62,11 +63,7 @@ def _open_generation(index_dir: Path) -> tuple[int, int, dict[str, IO[bytes]]]:
     """The newest generation, its document count, and every one of its files open."""
     storage = FileStorage(str(index_dir), supports_mmap=False)
     for _ in range(ATTEMPTS):
-        ix = storage.open_index(INDEX_NAME)
-        generation = ix.latest_generation()
-        segments = ix._segments()
-        names = [f"_{INDEX_NAME}_{generation}.toc"]
-        names += [name for segment in segments for name in segment.list_files(storage)]
+        generation, documents, names = generation_files(storage.open_index(INDEX_NAME), storage)
         handles: dict[str, IO[bytes]] = {}
         try:
             for name in names:
@@ -76,7 +73,6 @@ def _open_generation(index_dir: Path) -> tuple[int, int, dict[str, IO[bytes]]]:
                 handle.close()
             time.sleep(0.05)
             continue
-        documents = sum(segment.doc_count() for segment in segments)
         return generation, documents, handles
     raise SnapshotError(f"the index at {index_dir} changed under every one of {ATTEMPTS} tries")
 
