@@ -289,6 +289,8 @@ def build_facet_columns(searcher: Searcher) -> FacetColumns:
 def _column(reader: Any, name: str, values: np.ndarray) -> np.ndarray:
     """A numeric column of every document, into ``values`` (which keeps its fill where a
     segment has no such column)."""
+    if name not in reader.schema:  # an index made before the field, not yet opened by ingest
+        return values
     for leaf, offset in reader.leaf_readers():
         if leaf.has_column(name):
             n = leaf.doc_count_all()

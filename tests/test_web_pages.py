@@ -108,6 +108,32 @@ def test_an_index_from_before_the_ingested_column_orders_its_feed_by_date(config
     assert client.get("/statistics.json").get_json()["timeliness"] == []  # no times until a rebuild
 
 
+def test_a_site_on_an_index_no_ingest_has_upgraded_yet_serves(config) -> None:
+    """The schema on disk lacks the new columns altogether (no writer has added them): the
+    site still serves, feeds by date and statistics empty, until ingest or a rebuild."""
+    from whoosh.filedb.filestore import FileStorage
+
+    from archive.index import INDEX_NAME, make_schema, to_fields
+    from tests.conftest import make_doc
+
+    old = make_schema()
+    old.remove("ingested_at")
+    old.remove("working_days")
+    config.index_path.mkdir(parents=True)
+    writer = FileStorage(str(config.index_path)).create_index(old, indexname=INDEX_NAME).writer()
+    for n, (title, date) in enumerate([("Newer", "2022-01-01"), ("Older", "2020-01-01")]):
+        values = to_fields(make_doc(n + 1, title=title, text="drones", force="Kent Police", date=date))
+        values.pop("ingested_at")
+        writer.add_document(**values)
+    writer.commit()
+    client = create_app(config).test_client()
+    assert client.get("/search.json").get_json()["total"] == 2
+    feed = ET.fromstring(client.get("/search.atom").data)
+    assert [e.find(f"{ATOM}title").text for e in feed.findall(f"{ATOM}entry")] == ["Newer", "Older"]
+    assert client.get("/statistics.json").get_json()["timeliness"] == []
+    assert client.get("/forces/kent-police.json").get_json()["timeliness"]["answered"] == 0
+
+
 def test_csv_and_jsonl_exports_stream_the_whole_result_set(client) -> None:
     response = client.get("/search.csv?per_page=1")
     assert response.headers["Content-Disposition"].startswith("attachment")
