@@ -66,6 +66,8 @@ class IngestConfig:
     user_agent: str = "FOI-Archive/0.1"
     # "text" or "json" for `foi-archive ingest`'s logs and report lines.
     log_format: str = "text"
+    # A Dask scheduler ("tcp://HOST:PORT") whose workers extract; "" extracts here.
+    scheduler: str = ""
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,8 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
         limit_file = str(base / limit_file)
     site = replace(site, trusted_proxies=tuple(proxies), cors_origins=tuple(origins), rate_limit_file=limit_file)
     ingest = _section(data, "ingest", IngestConfig)
+    if not isinstance(ingest.scheduler, str):
+        raise ConfigError('[ingest] scheduler must be an address like "tcp://HOST:PORT", or ""')
     for name, section in (("site", site), ("ingest", ingest)):
         if section.log_format not in LOG_FORMATS:
             raise ConfigError(f"[{name}] log_format: {section.log_format!r} is not "

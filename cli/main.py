@@ -6,12 +6,14 @@ $FOI_ARCHIVE_CONFIG, else ./config.toml) and calls one library function.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import os
 import shutil
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -79,10 +81,13 @@ log_format_option = click.option(
 @click.option("--follow-symlinks", is_flag=True,
               help="Also take links that lead out of a folder given, hard links to files "
                    "outside it and other mounts inside it (skipped by default).")
+@click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
+              help="Extract on the workers of this Dask scheduler (`dask worker tcp://HOST:PORT` "
+                   "on any machines); the index is still written here. Needs foi-archive[cluster].")
 def ingest(paths: tuple[str, ...], config_path: str | None, progress: bool | None,
            source_names: tuple[str, ...], all_sources: bool, retry_failed: bool,
            only_urls: tuple[str, ...], warc: bool, log_format: str | None,
-           follow_symlinks: bool) -> None:
+           follow_symlinks: bool, scheduler: str | None) -> None:
     """Take files and folders (recursively), or configured sources, into the archive.
 
     Every original is kept write-once under its sha256 with a record of where it
@@ -94,8 +99,27 @@ def ingest(paths: tuple[str, ...], config_path: str | None, progress: bool | Non
     Example: foi-archive ingest --source met_police    (or --all, --retry-failed)
 
     Example: foi-archive ingest --warc crawl.warc.gz    (web archives made by any tool)
+
+    Example: foi-archive ingest ../shared/corpus/docs --scheduler tcp://10.0.0.5:8786
     """
     config = load_config(config_path)
+    if scheduler is not None:
+        config = replace(config, ingest=replace(config.ingest, scheduler=scheduler))
+    if config.ingest.scheduler and importlib.util.find_spec("distributed") is None:
+        from ingest.infra.cluster import INSTALL_HINT
+        raise click.ClickException(INSTALL_HINT)
+    from ingest.infra.cluster import ClusterError  # no dask import: that waits for a cluster
+    try:
+        _ingest(config, paths, progress, source_names, all_sources, retry_failed, only_urls,
+                warc, log_format, follow_symlinks)
+    except ClusterError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _ingest(config: Config, paths: tuple[str, ...], progress: bool | None,
+            source_names: tuple[str, ...], all_sources: bool, retry_failed: bool,
+            only_urls: tuple[str, ...], warc: bool, log_format: str | None,
+            follow_symlinks: bool) -> None:
     report = _Report(log_format or config.ingest.log_format)
     show = sys.stderr.isatty() if progress is None else progress
     if paths and (source_names or all_sources):

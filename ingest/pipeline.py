@@ -62,12 +62,23 @@ def process_file(path: str, filename: str, parts: tuple[tuple[str, str], ...] = 
     """
     with open(path, "rb") as fh:
         data = fh.read()
+    return process_data(data, filename, tuple(_read_part(p, n) for p, n in parts), hints, layout)
+
+
+def _read_part(path: str, name: str) -> tuple[bytes, str]:
+    with open(path, "rb") as fh:
+        return fh.read(), name
+
+
+def process_data(data: bytes, filename: str, parts: tuple[tuple[bytes, str], ...] = (),
+                 hints: dict[str, Any] | None = None, layout: bool = True) -> dict[str, Any]:
+    """``process_file`` given the bytes, with attachments as (bytes, name): what a cluster
+    worker runs, since it cannot read the ingesting machine's store."""
     extracted = extract_bytes(data, filename, layout=layout)
     if not layout:
         extracted.hints["degraded_layout"] = True
-    for part_path, part_name in parts:
-        with open(part_path, "rb") as fh:
-            attachment = extract_attachment(fh.read(), part_name, layout=layout)
+    for part_data, part_name in parts:
+        attachment = extract_attachment(part_data, part_name, layout=layout)
         extracted.attachments.append(attachment)
         extracted.text += "\n\n" + attachment_section(attachment)
     # Source hints: what the source itself says, e.g. whose disclosure log
@@ -86,8 +97,24 @@ def classify(exc: BaseException) -> tuple[str, str]:
     return "parse_error", f"{type(exc).__name__}: {exc}"
 
 
-def make_pool(config: Config, func: Callable[..., Any] = process_file) -> IsolatedPool:
-    """A pool of limited children for ``func``, with the configured limits."""
+def with_bytes(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``process_file``'s arguments as ``process_data``'s: the files' bytes in place of paths."""
+    path, filename, *rest = args
+    with open(path, "rb") as fh:
+        data = fh.read()
+    if rest:
+        rest[0] = tuple(_read_part(p, n) for p, n in rest[0])
+    return (data, filename, *rest)
+
+
+def make_pool(config: Config, func: Callable[..., Any] = process_file) -> Any:
+    """A pool of limited children for ``func``, with the configured limits: here, or on the
+    workers of ``config.ingest.scheduler`` (docs/ingest.md, "On a cluster")."""
+    if config.ingest.scheduler and func is process_file:
+        from ingest.infra.cluster import ClusterPool  # dask is imported only for a cluster
+        return ClusterPool(config.ingest.scheduler, process_data, pack=with_bytes,
+                           timeout=config.ingest.timeout, memory_mb=config.ingest.memory_mb,
+                           classify=classify)
     return IsolatedPool(func, workers=config.ingest.workers,
                         timeout=config.ingest.timeout, memory_mb=config.ingest.memory_mb,
                         classify=classify)

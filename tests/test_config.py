@@ -33,6 +33,7 @@ def test_environment_variable_then_current_folder(tmp_path: Path, monkeypatch: p
     ("[site]\nprot = 1\n", r"unknown key\(s\) in \[site\]: prot$"),
     ("[site\n", r"c\.toml: Expected '\]' at the end of a table declaration \(at line 1, column 6\)$"),
     ("[store]\npath = 's'\nextra = 1\n", r"\[store\] .*extra|unknown key.*extra"),
+    ("[ingest]\nscheduler = 8786\n", r'^\[ingest\] scheduler must be an address like "tcp://HOST:PORT", or ""$'),
 ])
 def test_bad_config_is_a_clear_error(tmp_path: Path, text: str, message: str) -> None:
     conf = tmp_path / "c.toml"

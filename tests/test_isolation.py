@@ -46,3 +46,37 @@ def test_workers_are_reused_for_ordinary_work() -> None:
     with IsolatedPool(pid, workers=1) as pool:
         pids = {o.value for o in pool.run((i, (i,)) for i in range(5))}
     assert len(pids) == 1 and os.getpid() not in pids
+
+
+def _gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] == "Z"  # dead, not yet reaped
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc to see the child go")
+def test_a_child_dies_with_its_parent() -> None:
+    """A child left behind would hold its parent's sockets open (a killed cluster worker
+    would look alive to its scheduler)."""
+    read, write = os.pipe()
+    parent = os.fork()
+    if parent == 0:  # pragma: no cover - the forked parent
+        try:
+            pool = IsolatedPool(os.getpid, workers=1, timeout=10, memory_mb=0)
+            [outcome] = list(pool.run([(0, ())]))
+            os.write(write, str(outcome.value).encode())
+            time.sleep(60)
+        finally:
+            os._exit(0)
+    os.close(write)
+    child = int(os.read(read, 100))
+    os.close(read)
+    assert not _gone(child)
+    os.kill(parent, 9)
+    os.waitpid(parent, 0)
+    deadline = time.monotonic() + 10
+    while not _gone(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _gone(child)

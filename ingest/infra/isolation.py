@@ -9,6 +9,7 @@ other tasks of the run carry on.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
 import os
@@ -62,8 +63,20 @@ def _limit_memory(memory_mb: int) -> None:
         log.warning("could not set a memory limit: %s", exc)
 
 
+def _die_with(parent: int) -> None:
+    """Be killed when the parent dies: a forked child holds the parent's sockets, so a
+    killed Dask worker whose child lived on would look alive to its scheduler."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+    if os.getppid() != parent:  # it died before we asked
+        os._exit(1)
+
+
 def _worker(conn: Connection, func: Callable[..., Any], memory_mb: int,
-            classify: Callable[[BaseException], tuple[str, str]]) -> None:
+            classify: Callable[[BaseException], tuple[str, str]], parent: int) -> None:
+    _die_with(parent)
     # The parent handles Ctrl-C; a worker just finishes or is killed.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _limit_memory(memory_mb)
@@ -99,7 +112,7 @@ class _Slot:
                  classify: Callable[[BaseException], tuple[str, str]]) -> None:
         parent, child = _ctx.Pipe()
         self.conn = parent
-        self.process = _ctx.Process(target=_worker, args=(child, func, memory_mb, classify),
+        self.process = _ctx.Process(target=_worker, args=(child, func, memory_mb, classify, os.getpid()),
                                     daemon=True)
         self.process.start()
         child.close()
