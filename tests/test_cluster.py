@@ -57,9 +57,12 @@ class Cluster:
         self.scheduler = self._start("scheduler", "scheduler", "--host", "127.0.0.1", "--port", port,
                                      "--dashboard-address", ":0", "--no-show")
         for i in range(workers):
+            # The first as `dask worker` starts by default, under a nanny (whose worker process
+            # is daemonic); the others without one, so that a test can kill a worker outright.
+            nanny = () if i == 0 else ("--no-nanny",)
             self.workers.append(self._start(
                 f"worker{i}", "worker", self.address, "--nthreads", "1", "--nworkers", "1",
-                "--no-nanny", "--dashboard-address", ":0", "--local-directory", str(self.root / f"w{i}")))
+                *nanny, "--dashboard-address", ":0", "--local-directory", str(self.root / f"w{i}")))
         self.wait_for(workers)
 
     def wait_for(self, workers: int, timeout: float = 60.0) -> None:
@@ -188,7 +191,7 @@ def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(tmp_path: Path, co
     local = _archive(tmp_path, config, "local")
     remote = _archive(tmp_path, config, "remote", cluster.address)
     files = _responses(inputs)
-    victim = cluster.workers[0]
+    victim = cluster.workers[-1]  # the one without a nanny, which would restart it
 
     def progress(done: int, total: int, name: str) -> None:
         if done == total // 3 and victim.poll() is None:

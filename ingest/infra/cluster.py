@@ -11,6 +11,7 @@ index (docs/ingest.md, "On a cluster").
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -40,6 +41,12 @@ def run_isolated(func: Callable[..., Any], key: Any, args: tuple[Any, ...], time
                  memory_mb: int, classify: Callable[[BaseException], tuple[str, str]]) -> Outcome:
     """Run one task in this worker thread's limited child, kept between tasks (a fork a
     task would cost more than most extractions)."""
+    me = multiprocessing.current_process()
+    if me.daemon:
+        # `dask worker` runs its worker under a nanny as a daemonic process, and
+        # multiprocessing refuses children to those; ours die with their parent anyway
+        # (PR_SET_PDEATHSIG, ingest/infra/isolation.py), which is what the rule protects.
+        me._config["daemon"] = False  # type: ignore[attr-defined]
     settings = (func, timeout, memory_mb, classify)
     pool = getattr(_local, "pool", None)
     if pool is None or getattr(_local, "settings", None) != settings:
