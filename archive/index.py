@@ -97,7 +97,7 @@ def _parse_date(value: str | None) -> datetime | None:
         return None
 
 
-def _parse_time(value: str | None) -> datetime | None:
+def utc_time(value: str | None) -> datetime | None:
     """An ISO timestamp as naive UTC (how Whoosh's DATETIME columns hold times)."""
     if not value:
         return None
@@ -140,7 +140,7 @@ def to_fields(doc: Document) -> dict[str, Any]:
         "format": doc.format,
         "status": doc.status,
         "ingested": doc.ingested,
-        "ingested_at": _parse_time(doc.ingested),
+        "ingested_at": utc_time(doc.ingested),
         "working_days": workdays.time_taken(meta.received, meta.date, meta.date_source, meta.regime),
         "exemptions_json": json.dumps([e.to_dict() for e in meta.exemptions], ensure_ascii=False),
         "details_json": json.dumps({**details(meta), "truncated": doc.truncated}, ensure_ascii=False),

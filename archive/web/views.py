@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from itertools import islice
 from urllib.parse import urlencode
 
 import csv
@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from archive import law, statistics, workdays
 from archive.config import Config
+from archive.index import utc_time
 from archive.reader import IndexMissing, IndexReader, IndexUnavailable, IndexView
 from archive.search import (ANSWER_LABELS, FACET_FIELDS, OUTCOME_LABELS, QueryError, SearchParams,
                             SearchResult, facet_label, get_document, iter_hits, parse_params,
@@ -317,10 +318,12 @@ def health():  # type: ignore[no-untyped-def]
         generation, documents = view.generation, view.searcher.doc_count()
     except IndexMissing as exc:  # IndexUnavailable too: a damaged index
         return _unavailable("index", str(exc))
+    store = _store()  # the request's catalogue, which the pages use too
+    if store is None:
+        return _unavailable("store", f"no store at {_config().store_path}")
     try:
-        with Store(_config().store_path, readonly=True) as store:
-            store.db.execute("SELECT 1 FROM documents LIMIT 1").fetchall()
-    except (StoreError, sqlite3.Error) as exc:
+        store.db.execute("SELECT 1 FROM documents LIMIT 1").fetchall()
+    except sqlite3.Error as exc:
         return _unavailable("store", str(exc) or type(exc).__name__)
     return jsonify({"status": "ok", "generation": generation, "documents": documents})
 
@@ -407,12 +410,9 @@ def search_atom():  # type: ignore[no-untyped-def]
 
 def _atom_time(hit) -> str:  # type: ignore[no-untyped-def]
     """An entry's <updated>: when the archive got it (RFC 3339, UTC), else its date."""
-    try:
-        moment = datetime.fromisoformat(hit.ingested or "")
-    except ValueError:
+    moment = utc_time(hit.ingested)
+    if moment is None:
         return f"{hit.date or '1970-01-01'}T00:00:00Z"
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -784,11 +784,14 @@ def sitemap():  # type: ignore[no-untyped-def]
 @bp.get("/sitemaps/<int:number>.xml")
 def sitemap_part(number: int):  # type: ignore[no-untyped-def]
     """One of the numbered sitemaps a sitemap index lists (from 1)."""
-    entries = list(_sitemap_entries())
-    start = (number - 1) * SITEMAP_LIMIT
-    if number < 1 or start >= len(entries) or len(entries) <= SITEMAP_LIMIT:
+    if number < 1:
         abort(404)
-    chunk = entries[start:start + SITEMAP_LIMIT]
+    start = (number - 1) * SITEMAP_LIMIT
+    # Read only as far as this part ends, and one past it: part 1 exists only if more follow.
+    chunk = list(islice(_sitemap_entries(), start, start + SITEMAP_LIMIT + 1))
+    if not chunk or (number == 1 and len(chunk) <= SITEMAP_LIMIT):
+        abort(404)
+    chunk = chunk[:SITEMAP_LIMIT]
     return Response(xml_text(render_template("sitemap.xml", entries=chunk)), mimetype="application/xml")
 
 
