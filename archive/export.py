@@ -24,7 +24,7 @@ from archive.config import Config
 from archive.groups import group_sizes
 from archive.reader import IndexReader
 from archive.search import ANSWER_LABELS, DocumentView, document_from_stored
-from archive.serialize import LIST_SEPARATOR, csv_cell
+from archive.serialize import LIST_SEPARATOR, csv_row, exemption_dict
 from archive.store import Store, StoreError, fsync_dir
 
 BATCH = 500  # rows of a table sent to SQLite at once
@@ -198,8 +198,7 @@ def document_row(doc: DocumentView, group_id: str | None) -> dict[str, Any]:
 
 def exemption_rows(doc: DocumentView) -> Iterator[dict[str, Any]]:
     for n, e in enumerate(doc.exemptions, start=1):
-        yield {"document_id": doc.id, "n": n, "code": e.code, "section": e.section,
-               "label": e.label, "sentence": e.sentence, "offset": e.offset}
+        yield {"document_id": doc.id, "n": n, **exemption_dict(e)}
 
 
 def question_rows(doc: DocumentView) -> Iterator[dict[str, Any]]:
@@ -383,7 +382,7 @@ class CsvSink:
             self.files[table] = (Path(tmp), fh, writer)
 
     def add(self, table: str, row: Mapping[str, Any]) -> None:
-        self.files[table][2].writerow({name: csv_cell(value) for name, value in row.items()})
+        self.files[table][2].writerow(csv_row(dict(row)))
 
     def finish(self) -> None:
         for table, (tmp, fh, _) in self.files.items():

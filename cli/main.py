@@ -30,12 +30,11 @@ config_option = click.option(
 )
 
 
-def load_config(path: str | None, *, optional: bool = True) -> Config:
+def load_config(path: str | None) -> Config:
     """The configuration. When no file is named (--config, $FOI_ARCHIVE_CONFIG) and there
     is no ./config.toml, the defaults, with the archive in ./data: an installed
     ``foi-archive`` works in any folder. A file named but missing is an error."""
-    if optional and not path and not os.environ.get(config_mod.ENV_VAR) \
-            and not config_mod.resolve_path(None).exists():
+    if not path and not os.environ.get(config_mod.ENV_VAR) and not config_mod.resolve_path(None).exists():
         return Config.for_directory(Path.cwd() / "data")
     try:
         return config_mod.load(path)

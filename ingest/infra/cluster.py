@@ -17,15 +17,11 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from ingest.infra.isolation import IsolatedPool, Outcome
+from ingest.infra.isolation import IsolatedPool, Outcome, default_classify
 
 log = logging.getLogger(__name__)
 
 INSTALL_HINT = "ingest --scheduler needs Dask distributed: install foi-archive[cluster]"
-
-
-def _any_error(exc: BaseException) -> tuple[str, str]:
-    return "parse_error", f"{type(exc).__name__}: {exc}"
 
 
 class ClusterError(RuntimeError):
@@ -72,7 +68,7 @@ class ClusterPool:
     def __init__(self, address: str, func: Callable[..., Any], *,
                  pack: Callable[[tuple[Any, ...]], tuple[Any, ...]] = lambda args: args,
                  timeout: float = 60.0, memory_mb: int = 1024,
-                 classify: Callable[[BaseException], tuple[str, str]] = _any_error,
+                 classify: Callable[[BaseException], tuple[str, str]] = default_classify,
                  connect_timeout: float = 30.0) -> None:
         try:
             import distributed

@@ -103,7 +103,8 @@ def _worker(conn: Connection, func: Callable[..., Any], memory_mb: int,
             conn.send(("failed", reason, detail[:500]))
 
 
-def _default_classify(exc: BaseException) -> tuple[str, str]:
+def default_classify(exc: BaseException) -> tuple[str, str]:
+    """Any error from a task: the file could not be parsed, named by the exception."""
     return "parse_error", f"{type(exc).__name__}: {exc}"
 
 
@@ -142,7 +143,7 @@ class IsolatedPool:
 
     def __init__(self, func: Callable[..., Any], *, workers: int = 2, timeout: float = 60.0,
                  memory_mb: int = 1024,
-                 classify: Callable[[BaseException], tuple[str, str]] = _default_classify) -> None:
+                 classify: Callable[[BaseException], tuple[str, str]] = default_classify) -> None:
         self.func = func
         self.workers = max(1, workers)
         self.timeout = timeout
