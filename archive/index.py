@@ -7,6 +7,7 @@ the ingest side writes the index.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -71,6 +72,10 @@ def make_schema() -> fields.Schema:
         # Working days from receipt to response (archive/workdays.py), -1 where either date
         # is unknown: a column only, for the bodies' statistics (archive/statistics.py).
         working_days=fields.COLUMN(columns.NumericColumn("i", default=NO_DAYS)),
+        # A number made from the id: documents that rank or sort equal come in this order,
+        # the same in every index of the same documents (a rebuild, a restore, a replica),
+        # instead of in the order they happened to be written (docs/reliability.md).
+        tiebreak=fields.COLUMN(columns.NumericColumn("q", default=0)),
         exemptions_json=fields.STORED(),  # each exemption with its sentence and offset
         # What the page shows beside the facets: the questions and their answers, the
         # outcome's evidence, where the date came from, the fields a person corrected.
@@ -114,6 +119,12 @@ def utc_time(value: str | None) -> datetime | None:
 NO_DAYS = -1
 
 
+def tiebreak(doc_id: str) -> int:
+    """The ``tiebreak`` column's value: 56 bits of a hash of the id, never 0 (an index made
+    before the column reads 0 for every document, and ties fall back to the write order)."""
+    return int.from_bytes(hashlib.blake2b(doc_id.encode("utf-8"), digest_size=7).digest(), "big") or 1
+
+
 def to_fields(doc: Document) -> dict[str, Any]:
     """The Whoosh fields of one document."""
     meta = doc.meta
@@ -142,6 +153,7 @@ def to_fields(doc: Document) -> dict[str, Any]:
         "ingested": doc.ingested,
         "ingested_at": utc_time(doc.ingested),
         "working_days": workdays.time_taken(meta.received, meta.date, meta.date_source, meta.regime),
+        "tiebreak": tiebreak(doc.id),
         "exemptions_json": json.dumps([e.to_dict() for e in meta.exemptions], ensure_ascii=False),
         "details_json": json.dumps({**details(meta), "truncated": doc.truncated}, ensure_ascii=False),
         "group": doc.group or "",

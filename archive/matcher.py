@@ -1,7 +1,12 @@
 """The matcher: a parsed query evaluated over whole postings arrays, ranked as Whoosh ranks.
 
-tests/test_ranking.py holds it to Whoosh's own ``searcher.search()``: the same
-documents, each score within 1e-9, on indexes of many segments with deletions.
+tests/test_ranking.py holds it to Whoosh's own ``searcher.search()`` with BM25F's
+collection statistics taken from the live documents (``LiveBM25F`` there): the same
+documents, each score within 1e-9, on indexes of many segments with deletions. Whoosh's
+own statistics count deleted copies until a merge drops them, and a merged segment's
+field lengths are its documents' one-byte lengths, not the exact totals, so the same
+documents scored differently by how they were written; the live statistics depend on
+the documents alone (docs/performance.md, "Ranking").
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from whoosh.searching import Searcher
 from archive.postings import (POSITION_SHIFT, FacetColumns, PositionPart, expansions_by_segment,
                               intersect_sorted, position_keys)
 
-K1, B = 1.2, 0.75  # Whoosh's BM25F defaults: ranking is what searcher.search() gives
+K1, B = 1.2, 0.75  # Whoosh's BM25F defaults
 
 
 class Matcher:
@@ -25,8 +30,8 @@ class Matcher:
     Whoosh walks a match one document per Python call, so a broad query at 100k
     responses costs hundreds of milliseconds before a facet is counted. Here
     each term's postings are numpy arrays (read once per index generation) and
-    And/Or/Not are mask operations; BM25 is Whoosh's formula with its statistics,
-    so terms, ANDs and ORs rank as searcher.search() ranks them. A phrase matches
+    And/Or/Not are mask operations; BM25 is Whoosh's formula over the live documents'
+    statistics, so terms, ANDs and ORs rank as searcher.search() ranks them with those. A phrase matches
     on positions and scores as its words do. Query types not handled here
     (ranges, for instance) are matched by Whoosh and score nothing.
     """
@@ -37,7 +42,7 @@ class Matcher:
         self.reader = searcher.reader()
         self.schema = searcher.schema
         self.size = columns.size
-        self.doc_count = self.reader.doc_count_all()
+        self.doc_count = columns.live_count
 
     def run(self, q: query.Query, within: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """A mask of the matching documents and each one's score.
@@ -110,9 +115,11 @@ class Matcher:
     def _bm25(self, fieldname: str, btext: bytes, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
         if not self.schema[fieldname].scorable:
             return weights.astype(np.float64)  # Whoosh scores an unscored field's match by its weight
-        df = self.reader.doc_frequency(fieldname, btext)
+        # Statistics of the live documents: deleted copies and the way segments were merged
+        # change no score, so an index rebuilt from the store ranks alike (docs/performance.md).
+        df = len(self.columns.postings.get(fieldname, btext)[0])
         idf = math.log(self.doc_count / (df + 1)) + 1
-        avgfl = (self.reader.field_length(fieldname) / (self.doc_count or 1)) or 1
+        avgfl = self.columns.average_lengths[fieldname] or 1
         fl = self.columns.lengths[fieldname][ids]
         weights = weights.astype(np.float64)  # scored in double precision, as Whoosh scores
         return idf * ((weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * fl / avgfl)))

@@ -206,6 +206,10 @@ class FacetColumns:
     sort_dates: np.ndarray  # the date column, as Whoosh sorts it
     sort_ingested: np.ndarray  # when the archive first stored each document (ingested_at)
     working_days: np.ndarray  # receipt to response (archive/workdays.py); NO_DAYS if unknown
+    tiebreak: np.ndarray  # the order of documents that rank or sort equal (archive/index.py)
+    # Scoring's collection statistics, of the live documents only (archive/matcher.py).
+    live_count: int
+    average_lengths: dict[str, float]  # per scored field
     postings: Postings
     #: answers computed for this generation (e.g. a phrase's documents), by key
     memo: OrderedDict[Any, Any] = field(default_factory=OrderedDict)
@@ -281,9 +285,15 @@ def build_facet_columns(searcher: Searcher) -> FacetColumns:
     # falls back to the date) or has no time taken, until foi-archive rebuild (docs/site.md).
     sort_ingested = _column(reader, "ingested_at", np.zeros(size))
     working_days = _column(reader, "working_days", np.full(size, NO_DAYS, dtype=np.int32))
+    tiebreak = _column(reader, "tiebreak", np.zeros(size, dtype=np.int64))
+    live_count = int(live.sum())
+    average_lengths = {name: float(lengths[name][live].mean()) if live_count else 0.0
+                       for name in SCORED_FIELDS}
     return FacetColumns(size=size, live=live, names=names, docs=docs, ords=ords,
                         canonical=canonical, lengths=lengths, sort_dates=sort_dates,
-                        sort_ingested=sort_ingested, working_days=working_days, postings=postings)
+                        sort_ingested=sort_ingested, working_days=working_days,
+                        tiebreak=tiebreak, live_count=live_count,
+                        average_lengths=average_lengths, postings=postings)
 
 
 def _column(reader: Any, name: str, values: np.ndarray) -> np.ndarray:

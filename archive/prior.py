@@ -200,7 +200,7 @@ def prior(source: Source, text: str, authority: str | None = None,
         # Scored over numpy postings, as searcher.search(similar) would rank them.
         mask, scores = Matcher(searcher, columns).run(similar)
         docs = np.flatnonzero(mask & columns.live)
-        ranked = docs[np.lexsort((docs, -scores[docs]))][:CANDIDATES]
+        ranked = docs[np.lexsort((docs, columns.tiebreak[docs], -scores[docs]))][:CANDIDATES]
         best = scores[ranked[0]] if len(ranked) else 0.0
         close = [int(d) for d in ranked if scores[d] >= best * RELATIVE_SCORE]
         # The chosen body's own answers first (stable: rank order kept within each);

@@ -387,14 +387,16 @@ def _match(columns: FacetColumns, searcher: Searcher, params: SearchParams
     mask &= columns.live
     passing, counters = count_facets(mask, columns, selected)
     docs = np.flatnonzero(passing)
+    # Equals in the order of the id's tiebreak, not of writing: a rebuilt index answers alike.
+    ties = (docs, columns.tiebreak[docs])
     if params.sort == "date" or (params.sort == "relevance" and not params.q):  # no ranking
-        order = np.lexsort((docs, -columns.sort_dates[docs]))
+        order = np.lexsort((*ties, -columns.sort_dates[docs]))
     elif params.sort == "date_asc":
-        order = np.lexsort((docs, columns.sort_dates[docs]))
+        order = np.lexsort((*ties, columns.sort_dates[docs]))
     elif params.sort == "ingested":  # newest in the archive first; the same moment by date
-        order = np.lexsort((docs, -columns.sort_dates[docs], -columns.sort_ingested[docs]))
+        order = np.lexsort((*ties, -columns.sort_dates[docs], -columns.sort_ingested[docs]))
     else:
-        order = np.lexsort((docs, -score[docs]))
+        order = np.lexsort((*ties, -score[docs]))
     return q, docs[order], counters, selected
 
 

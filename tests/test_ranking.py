@@ -1,6 +1,10 @@
 """The archive's matcher ranks as Whoosh's own searcher.search() ranks, on indexes of many
 segments with deletions, for terms, AND/OR/NOT, phrases and prefixes (property-tested).
 
+Whoosh scores with BM25F given the statistics of the live documents (``LiveBM25F``,
+read here through Whoosh's own reader), as the archive does, so that deleted copies and
+merges change no rank (archive/matcher.py).
+
 Scores are compared to Whoosh's to 1e-9 (Whoosh adds an Or's scores as a balanced tree,
 the matcher left to right, so the last bits can differ); ranks are compared with
 scores that close counted as ties, in either order.
@@ -8,6 +12,7 @@ scores that close counted as ties, in either order.
 
 from __future__ import annotations
 
+import math
 import shutil
 import tempfile
 from pathlib import Path
@@ -16,6 +21,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from whoosh import scoring
+from whoosh.searching import Searcher
 
 from archive import segments
 from archive.index import IndexWriter
@@ -75,8 +82,27 @@ def build(folder: Path, plan) -> None:
     writer.commit()
 
 
+class LiveBM25F(scoring.BM25F):
+    """Whoosh's BM25F with the collection statistics of the live documents alone: their
+    number, how many hold the term, their mean field length (deleted ones skipped)."""
+
+    def scorer(self, searcher, fieldname, text, qf=1):  # type: ignore[no-untyped-def]
+        if not searcher.schema[fieldname].scorable:
+            return scoring.WeightScorer.for_(searcher, fieldname, text)
+        scorer = scoring.BM25FScorer(searcher, fieldname, text, self.B, self.K1, qf=qf)
+        parent = searcher.get_parent()  # a segment's sub-searcher scores with the whole's
+        reader = parent.reader()
+        live = [d for d in range(reader.doc_count_all()) if not reader.is_deleted(d)]
+        df = sum(1 for d in reader.postings(fieldname, text).all_ids() if not reader.is_deleted(d))
+        scorer.idf = math.log(len(live) / (df + 1)) + 1
+        lengths = [reader.doc_field_length(d, fieldname, 0) for d in live]
+        scorer.avgfl = (sum(lengths) / len(lengths) if lengths else 0) or 1
+        return scorer
+
+
 def whoosh_ranked(searcher, parsed) -> list[tuple[int, float]]:
-    return [(hit.docnum, hit.score) for hit in searcher.search(parsed, limit=None)]
+    live = Searcher(searcher.reader(), weighting=LiveBM25F(), closereader=False)
+    return [(hit.docnum, hit.score) for hit in live.search(parsed, limit=None)]
 
 
 def tie_groups(ranked: list[tuple[int, float]]) -> list[list[int]]:
