@@ -126,7 +126,8 @@ def tiebreak(doc_id: str) -> int:
 
 
 def to_fields(doc: Document) -> dict[str, Any]:
-    """The Whoosh fields of one document."""
+    """The Whoosh fields of one document: what is indexed, with ``_stored_<name>`` where the
+    stored value is another (``stored_fields`` says what a reader gets back)."""
     meta = doc.meta
     codes = [e.code for e in meta.exemptions]
     sections = list(dict.fromkeys(law.section_of(c) for c in codes))
@@ -167,6 +168,27 @@ def to_fields(doc: Document) -> dict[str, Any]:
     out = {k: _storable(v) for k, v in values.items() if v not in ("", None)}
     if meta.outcome is None:
         out["_stored_outcome"] = None  # indexed as "not_read" for the facet, null in the record
+    return out
+
+
+#: The fields whose values a reader gets back (``searcher.stored_fields``).
+STORED_FIELDS = frozenset(make_schema().stored_names())
+
+
+def stored_fields(doc: Document) -> dict[str, Any]:
+    """Exactly what the index gives back as the stored fields of ``doc``: the one rule for
+    every stored field, which ingest and rebuild write and verify and rebuild check.
+
+    Derived from ``to_fields`` as Whoosh stores them: a field's ``_stored_<name>`` value in
+    place of the indexed one, and a field whose stored value is None left out.
+    """
+    values = to_fields(doc)
+    out = {}
+    for name, value in values.items():
+        if name in STORED_FIELDS:
+            value = values.get(f"_stored_{name}", value)
+            if value is not None:
+                out[name] = value
     return out
 
 

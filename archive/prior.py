@@ -53,6 +53,7 @@ class PriorHit:
     hit: Hit
     same_body: bool
     summary: str
+    score: float = 0.0  # how similar, as ranked (not shown: its scale means nothing to a reader)
 
 
 @dataclass
@@ -212,7 +213,8 @@ def prior(source: Source, text: str, authority: str | None = None,
             hit = hit_from_stored(stored, plain_snippet(stored.get("text", "")))
             same_body = own is not None and bool(own[docnum])
             questions = json.loads(stored.get("details_json") or "{}").get("questions") or []
-            result.hits.append(PriorHit(hit=hit, same_body=same_body, summary=summarise(hit, questions)))
+            result.hits.append(PriorHit(hit=hit, same_body=same_body, summary=summarise(hit, questions),
+                                        score=float(scores[docnum])))
     if result.hits:
         result.summary = result.hits[0].summary
         # Section 21 is about what *this* body has already made accessible: only its own

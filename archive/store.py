@@ -343,8 +343,10 @@ class Store:
         self._write(self.text_path(sha256, version), text.encode("utf-8"))
 
     def read_text(self, sha256: str, version: str) -> str | None:
+        """The text as written, byte for byte: no newline translation (a Word document's
+        text holds carriage returns, which text mode would turn into new lines)."""
         try:
-            return self.text_path(sha256, version).read_text("utf-8")
+            return self.text_path(sha256, version).read_bytes().decode("utf-8", "replace")
         except FileNotFoundError:
             return None
 
@@ -411,9 +413,10 @@ class Store:
         return self.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
 
     def save_version(self, doc_id: str, source: str, locator: str, sha256: str,
-                     record: dict[str, Any]) -> str:
-        """Make ``sha256`` the current version of a document; say 'stored' or 'changed'."""
-        now = utcnow()
+                     record: dict[str, Any], at: str | None = None) -> str:
+        """Make ``sha256`` the current version of a document; say 'stored' or 'changed'.
+        ``at`` (default now) is the time recorded: a new document's first_seen."""
+        now = at or utcnow()
         existing = self.document(doc_id)
         if existing is None:
             self.db.execute(
@@ -439,6 +442,16 @@ class Store:
                 "INSERT OR REPLACE INTO parts (doc_id, version, sha256, name, position)"
                 " VALUES (?, ?, ?, ?, ?)", (doc_id, sha256, part["sha256"], part["name"], position))
         return event
+
+    def set_group(self, doc_id: str, sha256: str, group: str) -> None:
+        """Keep the round-robin group a version was given after it was stored (a document
+        restored or corrected before it was ever indexed), so that a rebuild gives the same."""
+        record = self.version_record(doc_id, sha256)
+        if record is None or record.get("group") == group:
+            return
+        record["group"] = group
+        self.db.execute("UPDATE versions SET record = ? WHERE doc_id = ? AND sha256 = ?",
+                        (json.dumps(record, ensure_ascii=False), doc_id, sha256))
 
     def parts(self, doc_id: str, version: str) -> list[tuple[str, str]]:
         """The (name, sha256) of each original a bundle version is made of, in order."""

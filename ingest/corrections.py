@@ -5,7 +5,7 @@ a response corrects it with ``foi-archive correct``. The correction is kept in t
 store's catalogue (the ``corrections`` table, append-only: the latest row of a
 document's field is in force, a ``clear`` row withdraws it), applied to the
 document in the index at once, and applied again whenever the pipeline or a
-rebuild writes that document (``ingest.pipeline.to_document``), so a re-ingest
+rebuild writes that document (``ingest.document.stored_document``), so a re-ingest
 with a new metadata reader never loses it. The stored version record keeps the
 machine reading: withdrawing a correction brings it back.
 
@@ -32,7 +32,6 @@ from archive.models import CORRECTABLE, OUTCOMES, Exemption, Metadata
 from archive.store import Store, StoreError
 from ingest.metadata.authorities import load_registry, type_of
 
-INDEX_TIMEOUT = 30.0  # seconds to wait for a running ingest's commit
 NONE = "none"  # the value that means "there is none" (no outcome, no exemptions, ...)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _REGIME = re.compile(r"^(foisa|foia|eir)\b", re.IGNORECASE)
@@ -233,7 +232,7 @@ def correct(config: Config, doc_id: str, values: Mapping[str, Any], *,
 
     Every value is checked before anything is written: a refusal changes nothing.
     """
-    from ingest.tasks.rebuild import document_from_store
+    from ingest.document import document_from_store
 
     reason = reason.strip()
     if not reason:
@@ -281,13 +280,10 @@ def correct(config: Config, doc_id: str, values: Mapping[str, Any], *,
 
 
 def _write_index(config: Config, doc: Any) -> None:
-    from archive.index import IndexWriter
-    from ingest.tasks.takedown import index_grouped
+    from ingest.tasks.takedown import reindex
 
     try:
-        writer = IndexWriter(config.index_path, timeout=INDEX_TIMEOUT)
-        index_grouped(writer, doc)
-        writer.commit()
+        reindex(config, doc)
     except Exception as exc:  # LockError while an ingest commits, or a damaged index
         raise CorrectionError(
             f"corrected in the store (every later ingest and rebuild applies it), but the index "
@@ -381,7 +377,7 @@ def label_entry(meta: Metadata, file: str, doc_id: str, reasons: list[str]) -> d
 def write_labels(config: Config, path: str | Path) -> LabelsReport:
     """Write the corrections in force to ``path`` as a labels.json list, one entry per
     corrected document, with its original under ``originals/`` beside it."""
-    from ingest.tasks.rebuild import name_of
+    from ingest.document import name_of
 
     path = Path(path)
     folder = path.resolve().parent

@@ -174,6 +174,18 @@ def _names(authority: str | None, force: str | None) -> tuple[str, ...]:
     return tuple(n for n in (authority, force) if n)
 
 
+def read_request(doc: Document) -> RequestPrint | None:
+    """Set ``doc.request`` and ``doc.request_bands`` from its text, as the index keeps them;
+    a document with no request to group by has no group either. The group itself is the
+    Grouper's to find, unless the document comes with one (its stored version's)."""
+    found = request_print(doc.text, names_of(doc)) if doc.text else None  # "ok" or "ocr"
+    if found is None:
+        doc.group, doc.request, doc.request_bands = None, "", []
+        return None
+    doc.request, doc.request_bands = found.request, found.bands
+    return found
+
+
 class Grouper:
     """Assigns each document of an ingest run to its request's group.
 
@@ -197,14 +209,11 @@ class Grouper:
         A document that comes with its group (a rebuild, from the stored version)
         keeps it, so group ids, and the URLs of group pages, stay the same.
         """
-        known = doc.group
-        found = request_print(doc.text, names_of(doc)) if doc.text else None  # "ok" or "ocr"
+        found = read_request(doc)
         if found is None:
-            doc.group, doc.request, doc.request_bands = None, "", []
             return None
-        doc.request, doc.request_bands = found.request, found.bands
         # A kept group needs no search for the closest one (a rebuild: every grouped document).
-        doc.group = known or self._closest(doc.id, found) or doc.id
+        doc.group = doc.group or self._closest(doc.id, found) or doc.id
         self._pending[doc.id] = (doc.group, found.shingles)
         for key in found.bands:
             self._by_band.setdefault(key, []).append(doc.id)

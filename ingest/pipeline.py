@@ -8,7 +8,6 @@ and already processed by this pipeline version is only marked as seen.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable, Iterable, Iterator, Sized
 
 from pathlib import Path
@@ -16,9 +15,9 @@ from typing import Any
 
 from archive.config import Config
 from archive.index import IndexWriter
-from archive.models import Document, Metadata
-from archive.store import Store, utcnow
-from ingest.corrections import apply_corrections
+from archive.models import Metadata
+from archive.store import DocumentRow, Store, utcnow
+from ingest.document import format_from_name, storable, stored_document, title_from_name
 from ingest.grouping import Grouper
 from ingest.extract import EXTRACTOR_VERSION, ExtractionError, Extracted, extract_bytes
 from ingest.extract.attachments import attachment_section
@@ -247,39 +246,53 @@ class Ingester:
         self.grouper.committed()  # the index now holds this batch's groups
         self.store.commit()
 
-    def _record(self, item: Item, outcome: Outcome) -> None:
+    def _record(self, item: Item, outcome: Outcome) -> dict[str, Any]:
+        """Store one outcome's version and index it (unless taken down); returns the
+        extraction's record as stored."""
         existing = self.store.document(item.doc_id)
         if outcome.ok:
-            record = outcome.value
+            # What the catalogue and the text file can hold, so that what is indexed below
+            # is what a rebuild reads back (ingest/document.py).
+            record = storable(outcome.value)
+            extracted = dict(record)
             self.store.put_text(item.sha256, EXTRACTOR_VERSION, record["text"])
             self.store.record_extraction(item.sha256, PIPELINE_VERSION, "ok")
             # A scan read by OCR; a long text cut (ingest/extract/dispatch.py, truncate).
             status = "ocr" if record.get("method") == "ocr" else \
                 "truncated" if (record.get("hints") or {}).get("truncated") else "ok"
         else:
-            record = {"format": _format_from_name(item.name),
+            record = {"format": format_from_name(item.name),
                       "title": None, "text": "", "hints": {}, "meta": Metadata().to_dict()}
+            extracted = {}
+            detail = storable(outcome.detail)  # a library's message may quote the broken bytes
             self.store.record_extraction(item.sha256, PIPELINE_VERSION, "failed",
-                                         outcome.reason, outcome.detail)
+                                         outcome.reason, detail)
             status = "needs_ocr" if outcome.reason == "needs_ocr" else "failed"
             self.summary.failed += 1
-            self.summary.failures.append((item.display, outcome.reason or "", outcome.detail))
-            log.warning("%s: %s %s", item.display, outcome.reason, outcome.detail)
+            self.summary.failures.append((item.display, outcome.reason or "", detail))
+            log.warning("%s: %s %s", item.display, outcome.reason, detail)
         if item.parts:
             record["parts"] = [{"name": item.main_name, "sha256": item.main_sha256}] + [
                 {"name": name, "sha256": sha} for name, sha in item.parts]
         record["status"] = status
-        record["error"] = None if outcome.ok else f"{outcome.reason}: {outcome.detail}".rstrip(": ")
+        record["error"] = storable(None if outcome.ok else f"{outcome.reason}: {outcome.detail}".rstrip(": "))
+        record["name"] = storable(item.name)
+        record.pop("group", None)
         hidden = existing is not None and existing.hidden
-        # Hand corrections (ingest/corrections.py) outlast every new reading of the metadata.
-        doc = to_document(item, record, existing.first_seen if existing else utcnow(),
-                          self.store.corrections(item.doc_id) if existing else ())
+        # The document as the store will hold it: the same function makes it again at every
+        # rebuild. Hand corrections (ingest/corrections.py) outlast every new reading.
+        seen = existing.first_seen if existing else utcnow()
+        row = DocumentRow(id=item.doc_id, source=item.source, locator=item.locator,
+                          sha256=item.sha256, first_seen=seen, last_seen=seen,
+                          source_status="present", hidden=hidden)
+        doc = stored_document(row, record, None,
+                              self.store.corrections(item.doc_id) if existing else ())
         if not hidden:
             self.grouper.assign(doc)  # join the group of an earlier near-identical request
         # Kept with the version, so that a rebuild gives every group the id it has now.
         record["group"] = doc.group
-        record["name"] = item.name
-        event = self.store.save_version(item.doc_id, item.source, item.locator, item.sha256, record)
+        event = self.store.save_version(item.doc_id, item.source, item.locator, item.sha256,
+                                        record, at=seen)
         self.store.add_provenance(source=item.source, locator=item.locator, event=event,
                                   doc_id=item.doc_id, sha256=item.sha256, size=item.size)
         if outcome.ok:
@@ -289,41 +302,9 @@ class Ingester:
                 self.summary.changed += 1
             else:
                 self.summary.unchanged += 1  # re-done for a new pipeline version
-        if hidden:
-            return  # taken down: stays out of the index
-        self.writer.update(doc)
-
-
-def to_document(item: Item, record: dict[str, Any], ingested: str,
-                corrections: Iterable[Any] = ()) -> Document:
-    """The index document for one processed item, with the document's hand corrections
-    (store rows, oldest first) applied to its metadata."""
-    title = (record.get("meta") or {}).get("title") or record.get("title") or _title_from_name(item.name)
-    return Document(
-        id=item.doc_id,
-        sha256=item.sha256,
-        title=title,
-        text=record.get("text") or "",
-        format=record.get("format") or "unknown",
-        source=item.source,
-        source_url=item.locator,
-        ingested=ingested,
-        meta=apply_corrections(Metadata.from_dict(record.get("meta") or {}), corrections),
-        status=record.get("status", "ok"),
-        truncated=(record.get("hints") or {}).get("truncated"),
-        error=record.get("error"),
-        group=record.get("group"),
-    )
-
-
-def _format_from_name(name: str) -> str:
-    """A failed file's format, from its name: we could not read the bytes."""
-    return os.path.splitext(name)[1].lstrip(".").lower() or "unknown"
-
-
-def _title_from_name(name: str) -> str:
-    stem = os.path.splitext(os.path.basename(name))[0]
-    return stem.replace("_", " ").replace("-", " ").strip() or name
+        if not hidden:  # taken down: stays out of the index
+            self.writer.update(doc)
+        return extracted
 
 
 # -- entry points for the command line -------------------------------------------------
@@ -389,8 +370,8 @@ def _extract_record(path: str, value: dict[str, Any] | None, reason: str | None,
     meta = Metadata.from_dict(value.get("meta") or {})
     return {
         "path": path,
-        "format": value.get("format") or _format_from_name(path),
-        "title": meta.title or value.get("title") or (_title_from_name(path) if reason else None),
+        "format": value.get("format") or format_from_name(path),
+        "title": meta.title or value.get("title") or (title_from_name(path) if reason else None),
         "text": value.get("text") or "",
         "authority": meta.authority,
         "authority_type": meta.authority_type,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from archive.reader import IndexReader
 from archive.search import SearchParams, search
 from archive.store import Store
 from ingest.tasks import rebuild as rebuild_mod
+from ingest.tasks.indexcheck import IndexCheck, compare
 from ingest.tasks.rebuild import RebuildError, rebuild
 from tests.archives import damage_index, index_fields, archive, master  # noqa: F401 (fixtures)
 
@@ -86,8 +88,8 @@ def test_a_document_the_index_lost_comes_back(archive) -> None:
 
 def test_a_failed_check_swaps_nothing(archive, monkeypatch: pytest.MonkeyPatch) -> None:
     before = index_fields(archive.index_path)
-    monkeypatch.setattr(rebuild_mod, "check_index",
-                        lambda path, written: rebuild_mod.Check(missing=["0000000000000001"]))
+    monkeypatch.setattr(rebuild_mod, "compare",
+                        lambda path, written: IndexCheck(missing=["0000000000000001"]))
     with pytest.raises(RebuildError, match="nothing swapped"):
         rebuild(archive)
     assert not archive.index_path.is_symlink()
@@ -115,11 +117,11 @@ def test_the_check_catches_a_wrong_index(archive, tmp_path: Path) -> None:
     some = sorted(written)[0]
     extra.delete(sorted(written)[1])
     extra.commit()
-    check = rebuild_mod.check_index(tmp_path / "new", written)
+    check = compare(tmp_path / "new", written)
     assert check.extra == [f"{4242:016x}"] and check.missing == [sorted(written)[1]]
     assert not check.ok and some not in check.differing
-    written[some] = rebuild_mod.Written("0" * 64, written[some].canaries)
-    assert some in rebuild_mod.check_index(tmp_path / "new", written).differing
+    written[some] = replace(written[some], digest="0" * 64)
+    assert compare(tmp_path / "new", written).differing == [some]
 
 
 def test_metadata_is_reread_when_asked(archive) -> None:

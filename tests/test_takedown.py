@@ -130,3 +130,33 @@ def test_a_restored_round_robin_member_keeps_its_group_and_can_be_found_again(ar
     after = index_fields(archive.index_path)[member]
     assert after["group"] == before["group"]
     assert after["request"] == before["request"]
+
+
+def test_a_group_found_at_restore_is_kept_so_verify_and_rebuild_agree(archive) -> None:
+    """A document hidden before it was ever grouped (its version names no group: taken down,
+    then changed at its source) joins a group when restored; the store keeps that group, so
+    verify finds the index as the store says and a rebuild gives the document the same."""
+    import json
+
+    from ingest.tasks.rebuild import rebuild
+    from ingest.tasks.verify import verify
+
+    fields = index_fields(archive.index_path)
+    member = next(i for i, f in fields.items() if f.get("group") and f["group"] != i and
+                  sum(1 for g in fields.values() if g.get("group") == f["group"]) > 1)
+    group = fields[member]["group"]
+    takedown(archive, member, "checking")
+    with Store(archive.store_path) as store:
+        row = store.document(member)
+        record = store.version_record(member, row.sha256)
+        record["group"] = None  # as ingest stores a version that arrives while hidden
+        store.db.execute("UPDATE versions SET record = ? WHERE doc_id = ? AND sha256 = ?",
+                         (json.dumps(record), member, row.sha256))
+        store.commit()
+    restore(archive, member, "checked")
+    assert index_fields(archive.index_path)[member]["group"] == group  # found again
+    with Store(archive.store_path) as store:
+        assert store.version_record(member, row.sha256)["group"] == group
+    assert verify(archive, objects=False).ok
+    rebuild(archive)
+    assert index_fields(archive.index_path)[member]["group"] == group

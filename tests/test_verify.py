@@ -108,3 +108,25 @@ def test_a_document_indexed_twice_is_reported(archive) -> None:
     writer.add_document(**fields)  # add, not update: what a careless writer would do
     writer.commit()
     assert verify(archive, objects=False).index.duplicates == [row.id]
+
+
+def test_stored_fields_other_than_the_store_says_fail_verify_as_they_would_rebuild(archive) -> None:
+    """An index whose record of a document is not what a rebuild from the store would write
+    (here: an outcome the store never read) fails verify, naming the document."""
+    from ingest.document import document_from_store
+    from ingest.grouping import read_request
+
+    with Store(archive.store_path) as store:
+        row = next(r for r in store.documents() if not r.hidden)
+        doc = document_from_store(store, row)
+    read_request(doc)  # the request as grouping keeps it, so that only the outcome differs
+    assert verify(archive, objects=False).index.differing == []
+    doc.meta.outcome = "refused" if doc.meta.outcome != "refused" else "not_held"
+    writer = IndexWriter(archive.index_path)
+    writer.update(doc)
+    writer.commit()
+    check = verify(archive, objects=False).index
+    assert check.differing == [row.id] and not check.ok
+    result = _run(archive, "--no-objects")
+    assert result.exit_code == 1
+    assert f"1 stored fields differ from the store's: {row.id}" in result.output

@@ -29,37 +29,33 @@ from __future__ import annotations
 
 import ctypes
 import errno
-import hashlib
 import logging
 import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
 
 from whoosh import index as whoosh_index
-from whoosh.qparser import QueryParser
 from whoosh.util.filelock import FileLock
 
 from archive.config import Config
-from archive.index import INDEX_NAME, IndexWriter, to_fields
+from archive.index import INDEX_NAME, IndexWriter
 from archive.models import Document
 from archive.store import DocumentRow, Store
+from ingest.document import document_from_store, name_of, stored_document
 from ingest.extract import EXTRACTOR_VERSION
 from ingest.grouping import Grouper
-from ingest.pipeline import PIPELINE_VERSION, make_pool, to_document
-from ingest.records import Item
-from ingest.tasks.verify import problem_lines
+from ingest.pipeline import PIPELINE_VERSION, make_pool
+from ingest.tasks.indexcheck import Expected, IndexCheck, compare, expect
 
 log = logging.getLogger(__name__)
 
 BATCH = 500
-CANARIES = 20  # documents whose words are searched for in the new index
 LOCK_TIMEOUT = 60.0  # seconds to wait for a running ingest to finish its commit
 
 
@@ -71,39 +67,6 @@ Progress = Callable[[int, int], None]
 
 
 # -- one document from the store ----------------------------------------------------------
-
-
-def name_of(row: DocumentRow, record: dict[str, Any]) -> str:
-    """The file name an original was ingested under (a hint for its title)."""
-    parts = record.get("parts") or []
-    if parts:
-        return str(parts[0]["name"])
-    if record.get("name"):
-        return str(record["name"])
-    path = urlparse(row.locator).path if "://" in row.locator else row.locator
-    return unquote(os.path.basename(path.rstrip("/"))) or row.locator
-
-
-def document_from_store(store: Store, row: DocumentRow) -> Document | None:
-    """The index document of a stored document's current version (None if it has none)."""
-    record = store.version_record(row.id, row.sha256)
-    if record is None:
-        return None
-    return _document(row, record, store.read_text(row.sha256, EXTRACTOR_VERSION), None,
-                     store.corrections(row.id))
-
-
-def _document(row: DocumentRow, record: dict[str, Any], text: str | None,
-              meta: dict[str, Any] | None, corrections: list[Any]) -> Document:
-    """The index document of a version record, with its stored text, any new metadata
-    and its hand corrections."""
-    if text is not None:
-        record = {**record, "text": text}
-    if meta is not None:
-        record = {**record, "meta": meta}
-    item = Item(source=row.source, locator=row.locator, name=name_of(row, record),
-                sha256=row.sha256, size=0, doc_id=row.id)
-    return to_document(item, record, row.first_seen, corrections)
 
 
 def reread_metadata(text: str, title: str | None, hints: dict[str, Any],
@@ -118,37 +81,13 @@ def reread_metadata(text: str, title: str | None, hints: dict[str, Any],
 
 
 @dataclass
-class Check:
-    """How a built index compares with the store."""
-
-    documents: int = 0
-    missing: list[str] = field(default_factory=list)  # in the store, not in the index
-    extra: list[str] = field(default_factory=list)  # in the index, not (visibly) in the store
-    duplicates: list[str] = field(default_factory=list)  # ids indexed more than once
-    differing: list[str] = field(default_factory=list)  # stored fields not as intended
-    canaries_failed: list[str] = field(default_factory=list)  # (id: query) not found
-
-    @property
-    def ok(self) -> bool:
-        return not (self.missing or self.extra or self.duplicates or self.differing
-                    or self.canaries_failed)
-
-    def problems(self) -> list[str]:
-        return problem_lines([("missing from the index", self.missing),
-                              ("in the index but not in the store", self.extra),
-                              ("indexed more than once", self.duplicates),
-                              ("stored fields differ", self.differing),
-                              ("canary query did not find", self.canaries_failed)])
-
-
-@dataclass
 class RebuildReport:
     path: Path  # the new versioned folder
     documents: int
     reread: int  # documents whose metadata was read again from their text
     skipped: list[str]  # stored documents with no version record
     old_text: int  # documents whose text is from an older extractor (re-run ingest)
-    check: Check
+    check: IndexCheck
     previous: Path | None  # what the index path pointed to before
     removed: list[Path]  # older folders deleted
     compared: dict[str, int] | None = None  # against the index that was live, if readable
@@ -165,9 +104,11 @@ def version_pattern(index_path: Path) -> re.Pattern[str]:
     return re.compile(rf"^{re.escape(index_path.name)}\.(v|old-)\d{{8}}T\d{{12}}Z$")
 
 
-def _documents(store: Store, *, reread_all: bool, config: Config,
-               report: dict[str, Any]) -> Iterator[Document]:
-    """Every visible stored document as an index document, in the order first seen.
+def documents_to_index(store: Store, *, reread_all: bool, config: Config,
+                       report: dict[str, Any]) -> Iterator[Document]:
+    """Every visible stored document as an index document, in the order first seen: what a
+    rebuild writes (before grouping), and so what verify expects of the live index.
+    ``report`` collects "skipped", "old_text" and "reread" counts.
 
     Metadata made by an older reader (or all of it, if asked) is read again from
     the stored text, by the same code as at ingest, in the same limited children.
@@ -207,42 +148,27 @@ def _documents(store: Store, *, reread_all: bool, config: Config,
     for row in rows:
         if row.id in kept:
             record, text = kept[row.id]
-            yield _document(row, record, text, metas.get(row.id), store.corrections(row.id))
+            yield stored_document(row, record, text, store.corrections(row.id), metas.get(row.id))
         elif row.id not in skipped:
             doc = document_from_store(store, row)
             if doc is not None:
                 yield doc
 
 
-def fields_digest(fields: dict[str, Any]) -> str:
-    """A short fingerprint of a document's stored fields, to compare without keeping them."""
-    return hashlib.sha256(repr(sorted(fields.items())).encode()).hexdigest()
-
-
-@dataclass
-class Written:
-    """What was written for one document: its fields' fingerprint and its canary queries."""
-
-    digest: str
-    canaries: list[tuple[str, str]]
-
-
 def build(config: Config, store: Store, dest: Path, *, reread_all: bool = False,
-          progress: Progress | None = None) -> tuple[dict[str, Written], dict[str, Any]]:
+          progress: Progress | None = None) -> tuple[dict[str, Expected], dict[str, Any]]:
     """Write a new index at ``dest``; return what was written per id, and the counts."""
     report: dict[str, Any] = {"skipped": [], "old_text": 0, "reread": 0}
     writer = IndexWriter(dest, limitmb=128)
     # Round robins are grouped again as at ingest, in the order the documents came.
     grouper = Grouper(writer.ix)
-    stored = set(writer.ix.schema.stored_names())
-    written: dict[str, Written] = {}
+    written: dict[str, Expected] = {}
     total = store.count_documents()
     try:
-        for doc in _documents(store, reread_all=reread_all, config=config, report=report):
+        for doc in documents_to_index(store, reread_all=reread_all, config=config, report=report):
             grouper.assign(doc)
             writer.update(doc)
-            fields = {k: v for k, v in to_fields(doc).items() if k in stored}
-            written[doc.id] = Written(fields_digest(fields), _canary_queries(fields))
+            written[doc.id] = expect(doc)
             if len(written) % BATCH == 0:
                 writer.commit()
                 grouper.committed()
@@ -255,46 +181,7 @@ def build(config: Config, store: Store, dest: Path, *, reread_all: bool = False,
     return written, report
 
 
-def _canary_queries(fields: dict[str, Any]) -> list[tuple[str, str]]:
-    """A few (field, query) pairs that must find this document."""
-    out = []
-    for name in ("title", "text"):
-        words = [w for w in re.findall(r"[A-Za-z]{5,}", str(fields.get(name) or ""))
-                 if w.lower() not in {"which", "there", "their", "would", "about"}]
-        if words:
-            out.append((name, " ".join(words[:3])))
-    return out
-
-
-def check_index(path: Path, written: dict[str, Written]) -> Check:
-    """Compare the index at ``path`` with the documents it should hold."""
-    check = Check()
-    ix = whoosh_index.open_dir(str(path), indexname=INDEX_NAME)
-    seen: dict[str, int] = {}
-    with ix.searcher() as searcher:
-        for stored in searcher.all_stored_fields():
-            doc_id = stored.get("id")
-            seen[doc_id] = seen.get(doc_id, 0) + 1
-            expected = written.get(doc_id)
-            if expected is not None and fields_digest(stored) != expected.digest:
-                check.differing.append(doc_id)
-        check.documents = searcher.doc_count()
-        check.duplicates = sorted(i for i, n in seen.items() if n > 1)
-        check.missing = sorted(set(written) - set(seen))
-        check.extra = sorted(set(seen) - set(written))
-        ids = sorted(written)
-        step = max(1, len(ids) // CANARIES)
-        for doc_id in ids[::step][:CANARIES]:
-            for name, text in written[doc_id].canaries:
-                query = QueryParser(name, ix.schema).parse(text)
-                found = {hit["id"] for hit in searcher.search(query, limit=None)}
-                if doc_id not in found:
-                    check.canaries_failed.append(f"{doc_id}: {name}:{text}")
-    ix.close()
-    return check
-
-
-def compare_with(live: Path, written: dict[str, Written]) -> dict[str, int] | None:
+def compare_with(live: Path, written: dict[str, Expected]) -> dict[str, int] | None:
     """How the index that was live differs from the new one (None if unreadable)."""
     try:
         ix = whoosh_index.open_dir(str(live), indexname=INDEX_NAME)
@@ -402,7 +289,7 @@ def rebuild(config: Config, *, reread_all: bool = False, swap: bool = True,
             try:
                 written, counts = build(config, store, new_dir, reread_all=reread_all,
                                         progress=progress)
-                check = check_index(new_dir, written)
+                check = compare(new_dir, written)
                 # What the store holds now (an ingest may have committed before we locked).
                 visible = {row.id for row in store.documents(include_hidden=False)}
                 late = sorted(visible - set(written) - set(counts["skipped"]))

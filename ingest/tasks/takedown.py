@@ -21,7 +21,7 @@ from archive.index import IndexWriter
 from archive.models import Document
 from archive.store import Store, StoreError
 from ingest.grouping import Grouper
-from ingest.tasks.rebuild import document_from_store
+from ingest.document import document_from_store
 
 INDEX_TIMEOUT = 30.0  # seconds to wait for a running ingest's commit
 
@@ -58,12 +58,16 @@ def _set(config: Config, doc_id: str, hidden: bool, reason: str, user: str) -> S
 
 def _write(config: Config, change, what: str) -> None:  # type: ignore[no-untyped-def]
     try:
-        writer = IndexWriter(config.index_path, timeout=INDEX_TIMEOUT)
-        change(writer)
-        writer.commit()
+        change()
     except Exception as exc:  # LockError while an ingest commits, or a damaged index
         raise TakedownError(f"{what}, but the index was not changed ({type(exc).__name__}: "
                             f"{exc}); run the command again, or `foi-archive rebuild`") from None
+
+
+def _delete(config: Config, doc_id: str) -> None:
+    writer = IndexWriter(config.index_path, timeout=INDEX_TIMEOUT)
+    writer.delete(doc_id)
+    writer.commit()
 
 
 def takedown(config: Config, doc_id: str, reason: str, user: str | None = None) -> Result:
@@ -75,7 +79,7 @@ def takedown(config: Config, doc_id: str, reason: str, user: str | None = None) 
         record = store.version_record(doc_id, store.document(doc_id).sha256) or {}  # type: ignore[union-attr]
     finally:
         store.close()
-    _write(config, lambda w: w.delete(doc_id),
+    _write(config, lambda: _delete(config, doc_id),
            "hidden in the store (its page and original are refused)")
     return Result(doc_id, "takedown", str(record.get("title") or ""))
 
@@ -90,17 +94,25 @@ def restore(config: Config, doc_id: str, reason: str, user: str | None = None) -
         store.close()
     if doc is None:
         raise TakedownError(f"{doc_id} is shown again but has no stored version to index")
-    _write(config, lambda w: index_grouped(w, doc), "shown again in the store")
+    _write(config, lambda: reindex(config, doc), "shown again in the store")
     return Result(doc_id, "restore", doc.title)
 
 
-def index_grouped(writer: IndexWriter, doc: Document) -> None:
-    """Index a restored (or corrected) document with its request and bands, as ingest
-    would, so later requests can still find it; it keeps its stored group, or joins one if
-    it had none (a document hidden before it was first indexed)."""
+def reindex(config: Config, doc: Document) -> None:
+    """Index a restored (or corrected) document made from the store, with its request and
+    bands, as ingest would, so later requests can still find it. It keeps its stored group,
+    or joins one if it had none (a document hidden before it was first indexed); a group
+    found here is kept with its version, so that a rebuild gives it the same."""
+    had_group = doc.group is not None
+    writer = IndexWriter(config.index_path, timeout=INDEX_TIMEOUT)
     grouper = Grouper(writer.ix)
     try:
         grouper.assign(doc)
     finally:
         grouper.close()
     writer.update(doc)
+    writer.commit()
+    if doc.group is not None and not had_group:
+        with Store(config.store_path) as store:
+            store.set_group(doc.id, doc.sha256, doc.group)
+            store.commit()

@@ -6,10 +6,12 @@ whether it is still what was fetched. A mismatch is reported with the expected
 and actual digests and the documents that depend on it, and recorded in the
 ``fixity`` table; nothing is repaired or deleted here.
 
-The index is compared with the store's visible documents: ids missing from it,
-ids it should not have (including taken-down ones), ids indexed twice, and ids
-whose indexed version is not the store's current one. An index that cannot be
-read at all (a truncated TOC, a lost segment: W8) is reported as such;
+The index is compared with what a rebuild from the store would write, by the check
+rebuild makes of its own index (ingest/tasks/indexcheck.py): ids missing from it, ids
+it should not have (including taken-down ones), ids indexed twice, ids whose indexed
+version is not the store's current one, stored fields other than the store says, and
+canary queries. So verify fails wherever a rebuild would, and more: an index that
+cannot be read at all (a truncated TOC, a lost segment: W8) is reported as such;
 ``foi-archive rebuild`` makes a new one from the store.
 """
 
@@ -20,12 +22,13 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from whoosh import index as whoosh_index
+from typing import Any
 
 from archive.config import Config
-from archive.index import INDEX_NAME
 from archive.store import SHA256_RE, Store
+from ingest.grouping import read_request
+from ingest.tasks.indexcheck import IndexCheck, compare, expect
+from ingest.tasks.rebuild import documents_to_index
 
 log = logging.getLogger(__name__)
 
@@ -42,30 +45,6 @@ class BadObject:
 
 
 @dataclass
-class IndexCheck:
-    error: str | None = None  # the index could not be read
-    generation: int | None = None
-    documents: int = 0
-    missing: list[str] = field(default_factory=list)
-    extra: list[str] = field(default_factory=list)
-    taken_down: list[str] = field(default_factory=list)  # hidden in the store, still indexed
-    duplicates: list[str] = field(default_factory=list)
-    stale: list[str] = field(default_factory=list)  # indexed version is not the current one
-
-    @property
-    def ok(self) -> bool:
-        return not (self.error or self.missing or self.extra or self.taken_down
-                    or self.duplicates or self.stale)
-
-    def problems(self) -> list[str]:
-        return problem_lines([("missing from the index", self.missing),
-                              ("in the index but not in the store", self.extra),
-                              ("taken down but still in the index", self.taken_down),
-                              ("indexed more than once", self.duplicates),
-                              ("indexed at an old version", self.stale)], limit=20)
-
-
-@dataclass
 class VerifyReport:
     objects: int = 0
     bad: list[BadObject] = field(default_factory=list)
@@ -77,12 +56,6 @@ class VerifyReport:
     @property
     def ok(self) -> bool:
         return not self.bad and (self.index is None or self.index.ok)
-
-
-def problem_lines(pairs: list[tuple[str, list[str]]], limit: int = 10) -> list[str]:
-    """"3 missing from the index: a, b, c" for each (label, ids) that has any ids."""
-    return [f"{len(ids)} {label}: {', '.join(ids[:limit])}{' …' if len(ids) > limit else ''}"
-            for label, ids in pairs if ids]
 
 
 def file_sha256(path: Path) -> str:
@@ -121,38 +94,16 @@ def check_objects(store: Store, report: VerifyReport, *, clean_temp: bool = Fals
 
 
 def check_index(config: Config, store: Store) -> IndexCheck:
-    """Compare the index's documents with the store's visible ones."""
-    check = IndexCheck()
-    rows = list(store.documents())
-    hidden = {row.id for row in rows if row.hidden}
-    expected = {row.id: row.sha256 for row in rows
-                if not row.hidden and store.version_record(row.id, row.sha256) is not None}
-    seen: dict[str, int] = {}
-    indexed_sha: dict[str, str] = {}
-    try:
-        ix = whoosh_index.open_dir(str(config.index_path), indexname=INDEX_NAME)
-        try:
-            check.generation = ix.latest_generation()
-            with ix.searcher() as searcher:
-                check.documents = searcher.doc_count()
-                for stored in searcher.all_stored_fields():
-                    doc_id = stored.get("id", "")
-                    seen[doc_id] = seen.get(doc_id, 0) + 1
-                    indexed_sha[doc_id] = stored.get("sha256", "")
-                for _ in searcher.reader().all_terms():  # read every term block once
-                    pass
-        finally:
-            ix.close()
-    except Exception as exc:  # whatever Whoosh raises on a damaged index, say what it was
-        check.error = f"{type(exc).__name__}: {exc}"
-        return check
-    check.duplicates = sorted(i for i, n in seen.items() if n > 1)
-    check.missing = sorted(set(expected) - set(seen))
-    extra = set(seen) - set(expected)
-    check.taken_down = sorted(extra & hidden)
-    check.extra = sorted(extra - hidden)
-    check.stale = sorted(i for i in set(seen) & set(expected) if indexed_sha[i] != expected[i])
-    return check
+    """Compare the live index with what a rebuild from the store would write: the same ids,
+    each document's stored fields (``ingest/tasks/indexcheck.py``, the check rebuild makes of
+    the index it builds), and canary queries."""
+    report: dict[str, Any] = {"skipped": [], "old_text": 0, "reread": 0}
+    expected = {}
+    for doc in documents_to_index(store, reread_all=False, config=config, report=report):
+        group_known = doc.group is not None
+        read_request(doc)
+        expected[doc.id] = expect(doc, group_known=group_known or not doc.request)
+    return compare(config.index_path, expected, hidden=store.hidden_ids())
 
 
 def verify(config: Config, *, objects: bool = True, index: bool = True,
