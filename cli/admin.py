@@ -183,7 +183,8 @@ def correct_command(doc_id: str, outcome: str | None, exemptions: tuple[str, ...
                --exemption "FOIA s.40(2)" --reason "the letter withholds the whole list"
              foi-archive correct 3f2a9c0d1e2b4a5c --clear outcome --reason "reader fixed"
     """
-    from ingest.corrections import CorrectionError, correct, show_value
+    from ingest.corrections import CorrectionError
+    from ingest.tasks.correct import correct, show_value
 
     values = {name: value for name, value in (
         ("outcome", outcome), ("exemptions", list(exemptions)), ("authority", authority),
@@ -227,7 +228,7 @@ def corrections_command(doc_id: str | None, history: bool, as_json: bool, labels
     """
     import json
 
-    from ingest.corrections import list_corrections, show_value, write_labels
+    from ingest.tasks.correct import list_corrections, show_value, write_labels
 
     config = load_config(config_path)
     _need_store(config)

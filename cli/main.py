@@ -136,7 +136,7 @@ def _ingest(config: Config, paths: tuple[str, ...], progress: bool | None,
         return
     if follow_symlinks:
         raise click.UsageError("--follow-symlinks is for PATHS; a folder source sets follow_symlinks = true")
-    from ingest.sources.runner import enabled_sources
+    from ingest.runs import enabled_sources
     names = list(source_names) or (enabled_sources(config) if all_sources or retry_failed else [])
     if not names:
         raise click.UsageError("give PATHS, --source NAME or --all")
@@ -176,7 +176,7 @@ class _Report:
 def _ingest_paths(config: Config, paths: tuple[str, ...], show: bool, follow_symlinks: bool,
                   report: _Report) -> None:
     from ingest.sources.walk import WalkError
-    from ingest.pipeline import ingest_paths
+    from ingest.runs import ingest_paths
 
     try:
         summary = ingest_paths(config, list(paths), progress=_progress_bar() if show else None,
@@ -199,7 +199,7 @@ def _exit_if_failed(failures: list[tuple[str, str, str]]) -> None:
 
 
 def _ingest_warcs(config: Config, warcs: list[str], show: bool, report: _Report) -> None:
-    from ingest.sources.warc_input import ingest_warcs
+    from ingest.runs import ingest_warcs
     from ingest.sources.settings import SourceError
 
     try:
@@ -214,7 +214,7 @@ def _ingest_warcs(config: Config, warcs: list[str], show: bool, report: _Report)
 
 def _ingest_sources(config: Config, names: list[str], show: bool, retry_failed: bool,
                     only: set[str] | None, report: _Report) -> None:
-    from ingest.sources.runner import run_source
+    from ingest.runs import run_source
     from ingest.sources.settings import SourceError
 
     failures: list[tuple[str, str, str]] = []
@@ -272,7 +272,7 @@ def sources_command(config_path: str | None, check_name: str | None, urls: tuple
 
 
 def _check_urls(config: Config, name: str | None, urls: tuple[str, ...]) -> None:
-    from ingest.sources.runner import make_source
+    from ingest.sources.kinds import make_source
     from ingest.sources.settings import SourceError
 
     if not name or not urls:

@@ -307,33 +307,7 @@ class Ingester:
         return extracted
 
 
-# -- entry points for the command line -------------------------------------------------
-
-
-def ingest_paths(config: Config, paths: list[str], *, progress: Progress | None = None,
-                 source: str = "files", follow_symlinks: bool = False) -> Summary:
-    """Ingest files and folders (recursively): the folder source into the pipeline."""
-    from ingest.sources.walk import find_files, locator, read_limited
-
-    limit = config.ingest.max_file_mb * 1024 * 1024
-    walk = find_files(paths, follow_symlinks=follow_symlinks)  # a bad path fails before any work
-    with Ingester(config, progress=progress) as ingester:
-        ingester.summary.skip(walk.skipped)
-
-        def items() -> Iterator[Item]:
-            # Each original is read and stored when the pool has room for it.
-            for f in walk.files:
-                try:
-                    data = read_limited(f, limit)
-                except OSError as exc:
-                    ingester.summary.failed += 1
-                    ingester.summary.failures.append((f.display, "unreadable", str(exc)))
-                    continue
-                yield ingester.intake.add_bytes(data, source=source, locator=locator(f.path),
-                                         name=f.path.name, display=f.display)
-
-        ingester.run(items(), total=len(walk.files))
-        return ingester.summary
+# -- extraction without the store: `foi-archive extract` -----------------------------------
 
 
 def extract_paths(config: Config, paths: list[str]) -> Iterable[dict[str, Any]]:

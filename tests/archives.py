@@ -17,7 +17,7 @@ SAMPLE_COUNT = 12
 
 def ingested_archive(root: Path) -> Path:
     """Generated samples ingested into ``root/archive``; returns that folder."""
-    from ingest.pipeline import ingest_paths
+    from ingest.runs import ingest_paths
     from samplegen.letters import write_samples
 
     samples = root / "samples"

@@ -110,17 +110,84 @@ def test_format_readers_do_not_import_the_dispatcher_or_the_package(path: Path) 
     assert bad == [], f"{rel(path)} imports {bad}"
 
 
-#: Modules that run a source through the pipeline; every other source module only finds
-#: originals and hands them to ingest.intake.
-RUNNERS = {"runner.py", "warc_input.py"}
-
-
 @pytest.mark.parametrize("path", sorted((ROOT / "ingest" / "sources").glob("*.py")), ids=rel)
 def test_sources_hand_their_finds_to_the_intake_not_the_pipeline(path: Path) -> None:
-    if path.name in RUNNERS:
-        return
-    bad = [name for name in imported(path) if name == "ingest.pipeline"]
-    assert bad == [], f"{rel(path)} imports the pipeline that runs it: flow goes one way"
+    """A source finds responses and hands them to ingest.intake; ingest/runs.py runs them
+    through the pipeline (and rebuild, verify and the rest are tasks beside it)."""
+    bad = [name for name in imported(path) if name in ("ingest.pipeline", "ingest.runs")
+           or name.startswith("ingest.tasks")]
+    assert bad == [], f"{rel(path)} imports {bad}: flow goes one way"
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph() -> dict[str, set[str]]:
+    """module -> the project modules it imports anywhere (in functions too). ``from package
+    import submodule`` is an import of the submodule."""
+    paths = {module_name(p): p for package in PACKAGES for p in modules(package)}
+    graph: dict[str, set[str]] = {}
+    for name, path in paths.items():
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                subs = {f"{node.module}.{a.name}" for a in node.names} & set(paths)
+                found.update(subs or {node.module})
+        graph[name] = {m for m in found if m in paths and m != name}
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_no_import_circles_even_inside_functions() -> None:
+    """An import inside a function that closes a circle hides it from Python, not from a
+    reader: every module can be read knowing only what it imports."""
+    assert cycles(import_graph()) == []
+
+
+def test_the_circle_check_sees_a_circle() -> None:
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_the_metadata_package_holds_only_what_reads_a_response() -> None:
+    """Build tools (the registry's, from ../shared/registries) are tasks, not readers."""
+    tools = [rel(p) for p in modules("ingest") if p.is_relative_to(ROOT / "ingest" / "metadata")
+             and ("argparse" in imported(p) or "__main__" in p.read_text(encoding="utf-8"))]
+    assert tools == []
 
 
 @pytest.mark.parametrize("path", modules("ingest") + modules("samplegen"), ids=rel)

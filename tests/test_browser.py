@@ -52,7 +52,7 @@ def site(tmp_path_factory) -> Iterator[str]:
 
     from archive.config import Config, IngestConfig
     from archive.web import create_app
-    from ingest.pipeline import ingest_paths
+    from ingest.runs import ingest_paths
     from samplegen.letters import write_samples
 
     root = tmp_path_factory.mktemp("browser")

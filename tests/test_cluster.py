@@ -23,7 +23,8 @@ from click.testing import CliRunner
 from archive.config import Config
 from archive.reader import IndexReader
 from archive.store import Store
-from ingest.pipeline import PIPELINE_VERSION, ingest_paths
+from ingest.pipeline import PIPELINE_VERSION
+from ingest.runs import ingest_paths
 
 distributed = pytest.importorskip("distributed", reason="the cluster extra (distributed) is not installed")
 

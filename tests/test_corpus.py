@@ -7,7 +7,7 @@ import pytest
 from archive.reader import IndexReader
 from archive.search import SearchParams, get_document, search
 from archive.web import create_app
-from ingest.pipeline import ingest_paths
+from ingest.runs import ingest_paths
 
 # The only failures a real response may have: scans with no text layer.
 ALLOWED_FAILURES = {"needs_ocr"}

@@ -17,9 +17,10 @@ from archive.store import Store
 from archive.web import create_app
 from cli import main
 from ingest import pipeline
-from ingest.corrections import CorrectionError, apply_corrections, correct, list_corrections
+from ingest.corrections import CorrectionError, apply_corrections
+from ingest.tasks.correct import correct, list_corrections
 from ingest.tasks.evaluate import evaluate
-from ingest.pipeline import ingest_paths
+from ingest.runs import ingest_paths
 from tests.archives import index_fields
 
 KENT = """Kent Police

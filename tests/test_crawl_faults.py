@@ -13,7 +13,7 @@ from pathlib import Path
 from archive.store import Store
 from ingest.fetch import CRAWLER_VERSION
 from ingest.tasks.verify import verify
-from ingest.sources.runner import run_source
+from ingest.runs import run_source
 from tests.httpfixtures import Reply, Request, Site, local_http  # noqa: F401
 from tests.test_sources_disclosure_log import (ITEM, PDF, log_site, make_config,  # noqa: F401
                                                real_pdf, response_page)

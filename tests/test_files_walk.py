@@ -16,9 +16,9 @@ from click.testing import CliRunner
 from archive.config import Config, IngestConfig
 from archive.web import create_app
 from cli import main
-from ingest.pipeline import ingest_paths
+from ingest.runs import ingest_paths
 from ingest.sources.walk import FoundFile, find_files, read_limited
-from ingest.sources.runner import run_source
+from ingest.runs import run_source
 
 SECRET = b"root:$6$zq8SecretShadowLine:19000:0:99999:7:::\n"
 TOKEN = b"zq8SecretShadowLine"

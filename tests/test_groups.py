@@ -97,7 +97,7 @@ def test_the_threshold_separates_a_reworded_copy_from_another_question() -> None
 
 def test_ingest_groups_a_round_robin_and_the_site_shows_it(config, tmp_path: Path) -> None:
     from archive.web import create_app
-    from ingest.pipeline import ingest_paths
+    from ingest.runs import ingest_paths
 
     folder = tmp_path / "in"
     folder.mkdir()

@@ -13,7 +13,7 @@ from archive.reader import IndexReader
 from archive.search import SearchParams, get_document, search
 from archive.store import Store
 from ingest.extract import Extracted, dispatch
-from ingest.pipeline import ingest_paths
+from ingest.runs import ingest_paths
 from tests.test_extract import make_pdf
 
 

@@ -17,7 +17,7 @@ import pytest
 from archive.reader import IndexReader
 from archive.search import SearchParams, get_document, search
 from ingest.extract import ExtractionError, extract_bytes, ocr
-from ingest.pipeline import ingest_paths
+from ingest.runs import ingest_paths
 from tests.test_extract import DOCS, SCANNED, make_pdf, write_pdf
 
 needs_ocr_tools = pytest.mark.skipif(

@@ -6,7 +6,7 @@ from archive.reader import IndexReader
 from archive.search import SearchParams, get_document, search
 from archive.store import Store
 from ingest.extract import EXTRACTOR_VERSION
-from ingest.pipeline import ingest_paths
+from ingest.runs import ingest_paths
 
 LETTER = """Dear Applicant,
 Freedom of Information Request Reference No: FOI 1234/23

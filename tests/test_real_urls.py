@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from archive.config import load
-from ingest.sources.runner import make_source
+from ingest.sources.kinds import make_source
 from ingest.sources.crawling import ATTACHMENT, IGNORE, LISTING, RESPONSE, host_of
 from tests.conftest import ROOT, SHARED
 

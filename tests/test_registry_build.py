@@ -1,4 +1,4 @@
-"""The registry of public bodies (ingest/metadata/registry_build.py) built from the real public
+"""The registry of public bodies (ingest/tasks/registry_build.py) built from the real public
 lists in ../shared/registries: what it holds, that it is stable, and that the shipped
 data/registry.json is exactly what the build makes."""
 
@@ -32,7 +32,7 @@ pytestmark = pytest.mark.skipif(
 def run_build(out: Path, seed: str) -> bytes:
     """Build as the lead runs it, in a child process with its own hash seed (set order must not leak)."""
     env = {**os.environ, "PYTHONHASHSEED": seed}
-    subprocess.run([sys.executable, "-m", "ingest.metadata.registry_build", "--shared", str(SHARED), "--out", str(out)],
+    subprocess.run([sys.executable, "-m", "ingest.tasks.registry_build", "--shared", str(SHARED), "--out", str(out)],
                    cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
     return out.read_bytes()
 
@@ -69,7 +69,7 @@ def test_the_shipped_registry_is_a_fresh_build(built: tuple[Path, bytes]) -> Non
     assert SHIPPED.is_file(), "ingest/metadata/data/registry.json is missing: run the build"
     assert SHIPPED.read_bytes() == built[1], (
         "data/registry.json differs from a fresh build: never edit it by hand; change bodies.json or the "
-        "build and run `.venv/bin/python -m ingest.metadata.registry_build`")
+        "build and run `.venv/bin/python -m ingest.tasks.registry_build`")
 
 
 def test_nothing_imports_the_build_at_run_time() -> None:

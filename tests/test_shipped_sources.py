@@ -18,7 +18,7 @@ import pytest
 
 from archive.config import Config, IngestConfig, load
 from archive.store import Store
-from ingest.sources.runner import run_source
+from ingest.runs import run_source
 from tests.conftest import ROOT
 from tests.httpfixtures import Site, local_http  # noqa: F401
 

@@ -10,7 +10,7 @@ import pytest
 from archive.config import Config, IngestConfig
 from archive.store import Store
 from ingest.infra.crawlstate import CrawlState
-from ingest.sources.runner import run_source
+from ingest.runs import run_source
 from tests.conftest import CORPUS
 from tests.httpfixtures import Reply, Site, local_http  # noqa: F401
 

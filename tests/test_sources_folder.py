@@ -8,7 +8,7 @@ from pathlib import Path
 from archive.config import Config, IngestConfig
 from archive.store import Store
 from ingest.sources import folder
-from ingest.sources.runner import run_source
+from ingest.runs import run_source
 
 
 def make(tmp_path: Path) -> tuple[Config, Path]:

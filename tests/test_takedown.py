@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from archive.store import Store
 from archive.web import create_app
 from cli import main
-from ingest.pipeline import ingest_paths
+from ingest.runs import ingest_paths
 from ingest.tasks.takedown import TakedownError, restore, takedown
 from tests.archives import index_fields, archive, master  # noqa: F401 (fixtures)
 

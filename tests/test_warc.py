@@ -16,8 +16,8 @@ from warcio.warcwriter import WARCWriter
 
 from archive.config import Config
 from archive.store import Store
-from ingest.sources.runner import run_source
-from ingest.sources.warc_input import ingest_warcs
+from ingest.runs import run_source
+from ingest.runs import ingest_warcs
 from tests.httpfixtures import Site, local_http  # noqa: F401
 from tests.test_sources_disclosure_log import ITEM, PDF, log_site, make_config, real_pdf  # noqa: F401
 

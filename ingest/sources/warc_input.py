@@ -1,6 +1,7 @@
 """``foi-archive ingest --warc FILE...``: responses taken from web archives made elsewhere.
 
-Each WARC is read in a limited child process (ingest/warc.py, ``read_captures``). Every
+Each WARC is read in a limited child process (ingest/warc.py, ``read_captures``; the run
+is ``ingest/runs.py``, ``ingest_warcs``). Every
 configured web source then judges the captured URLs as it would judge them on the live
 site (``check``: a response, a listing, an attachment, or nothing), and builds its
 records with its own code, reading pages from the captures instead of the network
@@ -12,23 +13,13 @@ and the capture time.
 from __future__ import annotations
 
 import logging
-import tempfile
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from archive.config import Config
 from archive.store import Store
-from ingest.infra.crawlstate import Crawl, CrawlState, Page
 from ingest.fetch import sniff_content_type
-from ingest.infra.isolation import IsolatedPool
-from ingest.pipeline import Ingester
-from ingest.records import Item, Progress
-from ingest.sources.runner import make_source
-from ingest.sources.crawling import RESPONSE, collect_records
-from ingest.sources.settings import SourceError
-from ingest.warc import Capture, WarcError, read_captures
+from ingest.infra.crawlstate import Crawl, CrawlState, Page
+from ingest.warc import Capture
 
 log = logging.getLogger(__name__)
 
@@ -83,91 +74,3 @@ class ArchiveCrawl:
     def failed(self, url: str, reason: str) -> None:
         self.counts["failed"] += 1
         log.warning("%s: %s", url, reason)
-
-
-@dataclass
-class WarcSummary:
-    """What ``ingest --warc`` did."""
-
-    captures: int = 0
-    by_source: Counter[str] = field(default_factory=Counter)
-    new: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    failed: int = 0
-    failures: list[tuple[str, str, str]] = field(default_factory=list)
-
-    def line(self) -> str:
-        taken = ", ".join(f"{n} {name}" for name, n in sorted(self.by_source.items())) or "none"
-        return (f"{self.captures} captures read; responses by source: {taken}; {self.new} new, "
-                f"{self.changed} changed, {self.unchanged} unchanged, {self.failed} failed")
-
-
-def ingest_warcs(config: Config, paths: list[str], *, progress: Progress | None = None) -> WarcSummary:
-    """Read each WARC in a limited child process, then let every configured web source take
-    the responses it recognises, as one ingest run."""
-    summary = WarcSummary()
-    sources = {}
-    for name, settings in config.sources.items():
-        if settings.get("kind") in ("disclosure_log", "alaveteli"):
-            try:
-                sources[name] = make_source(name, settings, config)
-            except SourceError as exc:
-                raise SourceError(f"{exc} (every web source judges a WARC's URLs)") from None
-    max_bytes = config.ingest.max_file_mb * 1024 * 1024
-    with tempfile.TemporaryDirectory(prefix="foi-warc-") as tmp, Ingester(config, progress=progress) as ingester:
-        captures: dict[str, Capture] = {}
-        tasks = []
-        for i, path in enumerate(paths):
-            out = Path(tmp) / str(i)
-            out.mkdir()
-            tasks.append((path, (str(Path(path).resolve()), str(out), max_bytes)))
-        # A WARC holds many responses: ten times a file's time limit; its memory limit.
-        with IsolatedPool(read_captures, workers=1, timeout=config.ingest.timeout * 10,
-                          memory_mb=config.ingest.memory_mb, classify=_classify) as pool:
-            outcomes = list(pool.run(tasks))
-        for outcome in outcomes:
-            if not outcome.ok:
-                summary.failed += 1
-                summary.failures.append((str(outcome.key), outcome.reason or "failed", outcome.detail))
-                continue
-            for capture in outcome.value:
-                captures.setdefault(capture.url, capture)  # the first capture of a URL
-        summary.captures = len(captures)
-        items: list[Item] = []
-        for name, source in sources.items():
-            crawl = ArchiveCrawl(ingester.store, name, captures)
-            keys = _responses(source, captures)
-            if not keys:
-                continue
-            found, _ = collect_records(ingester.intake, crawl, keys, source._record)
-            summary.by_source[name] += len(found)
-            items += found
-        ingester.run(items)
-        result = ingester.summary
-        summary.new, summary.changed, summary.unchanged = result.new, result.changed, result.unchanged
-        summary.failed += result.failed
-        summary.failures += list(result.failures)
-    return summary
-
-
-def _classify(exc: BaseException) -> tuple[str, str]:
-    if isinstance(exc, WarcError):
-        return "warc_error", str(exc)
-    return "warc_error", f"{type(exc).__name__}: {exc}"
-
-
-def _responses(source: Any, captures: dict[str, Capture]) -> dict[str, None]:
-    """The keys of the records a source takes from the captured URLs (its response URLs;
-    an Alaveteli source's url_titles)."""
-    keys: dict[str, None] = {}
-    for url in sorted(captures):
-        if source.check(url).action != RESPONSE:
-            continue
-        if hasattr(source, "request_of"):
-            title = source.request_of(url)
-            if title:
-                keys.setdefault(title, None)
-        else:
-            keys.setdefault(url, None)
-    return keys

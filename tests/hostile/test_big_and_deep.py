@@ -16,7 +16,7 @@ from archive.reader import IndexReader
 from archive.search import get_document, parse_params, search
 from archive.web import create_app
 from ingest.extract import MAX_TEXT_CHARS
-from ingest.pipeline import ingest_paths
+from ingest.runs import ingest_paths
 
 pytestmark = pytest.mark.slow
 

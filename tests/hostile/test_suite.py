@@ -15,7 +15,8 @@ from archive.config import Config, IngestConfig
 from archive.reader import IndexReader
 from archive.search import get_document, parse_params, search
 from archive.store import Store
-from ingest.pipeline import PIPELINE_VERSION, ingest_paths
+from ingest.pipeline import PIPELINE_VERSION
+from ingest.runs import ingest_paths
 from ingest.sources.walk import locator
 from tests.hostile.cases import CASES, FAST, SLOW, Case
 
