@@ -68,6 +68,9 @@ class IngestConfig:
     log_format: str = "text"
     # A Dask scheduler ("tcp://HOST:PORT") whose workers extract; "" extracts here.
     scheduler: str = ""
+    # A file that ran out of time is tried once more with this limit (0: three times
+    # ``timeout``) before it is recorded as failed or read with less: a busy machine.
+    retry_timeout: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,10 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
         limit_file = str(base / limit_file)
     site = replace(site, trusted_proxies=tuple(proxies), cors_origins=tuple(origins), rate_limit_file=limit_file)
     ingest = _section(data, "ingest", IngestConfig)
+    retry = ingest.retry_timeout
+    if isinstance(retry, bool) or not isinstance(retry, (int, float)) or (retry and retry < ingest.timeout):
+        raise ConfigError("[ingest] retry_timeout must be at least timeout (or 0, three times it): it "
+                          "is the longer limit a file that ran out of time is tried once more with")
     if not isinstance(ingest.scheduler, str):
         raise ConfigError('[ingest] scheduler must be an address like "tcp://HOST:PORT", or ""')
     for name, section in (("site", site), ("ingest", ingest)):

@@ -19,7 +19,7 @@ from archive.models import Metadata
 from archive.store import DocumentRow, Store, utcnow
 from ingest.document import format_from_name, storable, stored_document, title_from_name
 from ingest.grouping import Grouper
-from ingest.extract import EXTRACTOR_VERSION, ExtractionError, Extracted, extract_bytes
+from ingest.extract import EXTRACTOR_VERSION, ExtractionError, Extracted, extract_bytes, ocr
 from ingest.extract.attachments import attachment_section
 from ingest.extract.dispatch import extract_attachment
 from ingest.infra.isolation import IsolatedPool, Outcome
@@ -52,16 +52,19 @@ def _flatten(extracted: Extracted) -> dict[str, Any]:
 
 
 def process_file(path: str, filename: str, parts: tuple[tuple[str, str], ...] = (),
-                 hints: dict[str, Any] | None = None, layout: bool = True) -> dict[str, Any]:
+                 hints: dict[str, Any] | None = None, layout: bool = True,
+                 time_limit: float | None = None) -> dict[str, Any]:
     """Extract and enrich one file, with any attachments (path, name) that belong to it.
 
     Runs inside a limited child process. A response page and the files it links
     to are one record: their texts are joined, attachments under a heading line.
-    ``layout=False`` is the one retry after a timeout: PDFs without layout analysis.
+    ``layout=False`` is the last try after timeouts: PDFs without layout analysis.
+    ``time_limit`` is the child's deadline, of which OCR takes its share.
     """
     with open(path, "rb") as fh:
         data = fh.read()
-    return process_data(data, filename, tuple(_read_part(p, n) for p, n in parts), hints, layout)
+    return process_data(data, filename, tuple(_read_part(p, n) for p, n in parts), hints, layout,
+                        time_limit)
 
 
 def _read_part(path: str, name: str) -> tuple[bytes, str]:
@@ -70,16 +73,18 @@ def _read_part(path: str, name: str) -> tuple[bytes, str]:
 
 
 def process_data(data: bytes, filename: str, parts: tuple[tuple[bytes, str], ...] = (),
-                 hints: dict[str, Any] | None = None, layout: bool = True) -> dict[str, Any]:
+                 hints: dict[str, Any] | None = None, layout: bool = True,
+                 time_limit: float | None = None) -> dict[str, Any]:
     """``process_file`` given the bytes, with attachments as (bytes, name): what a cluster
     worker runs, since it cannot read the ingesting machine's store."""
-    extracted = extract_bytes(data, filename, layout=layout)
-    if not layout:
-        extracted.hints["degraded_layout"] = True
-    for part_data, part_name in parts:
-        attachment = extract_attachment(part_data, part_name, layout=layout)
-        extracted.attachments.append(attachment)
-        extracted.text += "\n\n" + attachment_section(attachment)
+    with ocr.time_budget(time_limit):
+        extracted = extract_bytes(data, filename, layout=layout)
+        if not layout:
+            extracted.hints["degraded_layout"] = True
+        for part_data, part_name in parts:
+            attachment = extract_attachment(part_data, part_name, layout=layout)
+            extracted.attachments.append(attachment)
+            extracted.text += "\n\n" + attachment_section(attachment)
     # Source hints: what the source itself says, e.g. whose disclosure log
     # it is, or the requester-set WDTK status; enrich() decides how much they weigh.
     extracted.hints = {**extracted.hints, **(hints or {})}
@@ -106,17 +111,76 @@ def with_bytes(args: tuple[Any, ...]) -> tuple[Any, ...]:
     return (data, filename, *rest)
 
 
-def make_pool(config: Config, func: Callable[..., Any] = process_file) -> Any:
-    """A pool of limited children for ``func``, with the configured limits: here, or on the
-    workers of ``config.ingest.scheduler`` (docs/ingest.md, "On a cluster")."""
+def make_pool(config: Config, func: Callable[..., Any] = process_file,
+              timeout: float | None = None) -> Any:
+    """A pool of limited children for ``func``, with the configured limits (``timeout``
+    in place of the configured one): here, or on the workers of ``config.ingest.scheduler``
+    (docs/ingest.md, "On a cluster")."""
+    timeout = config.ingest.timeout if timeout is None else timeout
     if config.ingest.scheduler and func is process_file:
         from ingest.infra.cluster import ClusterPool  # dask is imported only for a cluster
         return ClusterPool(config.ingest.scheduler, process_data, pack=with_bytes,
-                           timeout=config.ingest.timeout, memory_mb=config.ingest.memory_mb,
+                           timeout=timeout, memory_mb=config.ingest.memory_mb,
                            classify=classify)
     return IsolatedPool(func, workers=config.ingest.workers,
-                        timeout=config.ingest.timeout, memory_mb=config.ingest.memory_mb,
+                        timeout=timeout, memory_mb=config.ingest.memory_mb,
                         classify=classify)
+
+
+def retry_limit(config: Config) -> float:
+    """The longer limit a file that ran out of time is tried once more with."""
+    return config.ingest.retry_timeout or 3 * config.ingest.timeout
+
+
+def ran_out_of_time(outcome: Outcome) -> bool:
+    """Whether a file was stopped by the clock, not by what it is: it timed out, or OCR's
+    budget ran out before its last page. On a busy machine either happens to files a
+    quiet one reads whole."""
+    if outcome.reason == "timeout":
+        return True
+    hints = (outcome.value or {}).get("hints") or {} if outcome.ok else {}
+    return hints.get("ocr_stopped") == "time"
+
+
+def extract_all(config: Config, tasks: Iterable[tuple[Any, tuple[Any, ...]]],
+                is_pdf: Callable[[Any], bool]) -> Iterator[Outcome]:
+    """The final outcome of each (key, ``process_file`` arguments) task, as each is known.
+
+    A file stopped by the clock is tried once more, after the others, with the longer
+    ``retry_timeout`` (and OCR's share of it), so that a busy machine gives the same reading
+    as a quiet one; only a PDF that runs out of that too is read without layout analysis,
+    which is what blows up on pages of thousands of text runs (docs/reliability.md E8).
+    """
+    given: dict[Any, tuple[Any, ...]] = {}
+
+    def first(timeout: float) -> Iterator[tuple[Any, tuple[Any, ...]]]:
+        for key, args in tasks:
+            given[key] = args
+            yield key, (*args, True, timeout)
+
+    again: dict[Any, tuple[Any, ...]] = {}
+    with make_pool(config) as pool:
+        for outcome in pool.run(first(config.ingest.timeout)):
+            args = given.pop(outcome.key)
+            if ran_out_of_time(outcome):
+                again[outcome.key] = args
+            else:
+                yield outcome
+    if not again:
+        return
+    limit = retry_limit(config)
+    log.info("%d files ran out of time: trying them once more with %g s", len(again), limit)
+    degraded: dict[Any, tuple[Any, ...]] = {}
+    with make_pool(config, timeout=limit) as pool:
+        for outcome in pool.run((key, (*args, True, limit)) for key, args in again.items()):
+            if outcome.reason == "timeout" and is_pdf(outcome.key):
+                degraded[outcome.key] = again[outcome.key]
+            else:
+                yield outcome
+    if degraded:
+        log.info("%d PDFs ran out of time again: reading them without layout analysis", len(degraded))
+        with make_pool(config, timeout=limit) as pool:
+            yield from pool.run((key, (*args, False, limit)) for key, args in degraded.items())
 
 
 # -- the run --------------------------------------------------------------------------
@@ -193,17 +257,10 @@ class Ingester:
                     yield key, self._task(item)
 
         recorded = 0
-        # A PDF that ran out of time gets one more try without layout analysis, which
-        # is what blows up on pages of thousands of text runs (reliability.md E8).
-        retry: dict[int, Item] = {}
 
         def record(outcome: Outcome) -> None:
             nonlocal recorded
             item = in_flight.pop(outcome.key)
-            if outcome.reason == "timeout" and outcome.key not in retry and self._has_pdf(item):
-                retry[outcome.key] = item
-                in_flight[outcome.key] = item
-                return
             self._record(item, outcome)
             running.discard((item.doc_id, item.sha256))
             self.intake.saved(item)
@@ -212,13 +269,8 @@ class Ingester:
             if recorded % BATCH == 0:
                 self._commit()
 
-        with make_pool(self.config) as pool:
-            for outcome in pool.run(tasks()):
-                record(outcome)
-            if retry:
-                log.info("%d PDFs ran out of time: trying them once without layout analysis", len(retry))
-                for outcome in pool.run((key, self._task(item) + (False,)) for key, item in retry.items()):
-                    record(outcome)
+        for outcome in extract_all(self.config, tasks(), lambda key: self._has_pdf(in_flight[key])):
+            record(outcome)
         self._commit()
         self.writer.tidy()  # the small segments the run left, merged: fewer for searches to read
         return self.summary
@@ -226,11 +278,7 @@ class Ingester:
     def _has_pdf(self, item: Item) -> bool:
         """Whether the record is, or carries, a PDF (by its bytes, not its name)."""
         shas = [item.main_sha256 or item.sha256, *(sha for _, sha in item.parts)] if item.parts else [item.sha256]
-        for sha in shas:
-            with open(self.store.object_path(sha), "rb") as fh:
-                if fh.read(1024).lstrip().startswith(b"%PDF-"):
-                    return True
-        return False
+        return any(_is_pdf(str(self.store.object_path(sha))) for sha in shas)
 
     def _task(self, item: Item) -> tuple[Any, ...]:
         if not item.parts:
@@ -322,19 +370,24 @@ def extract_paths(config: Config, paths: list[str]) -> Iterable[dict[str, Any]]:
             early[i] = _extract_record(path, None, "too_large",
                                        f"larger than the {config.ingest.max_file_mb} MB limit")
         else:
-            tasks.append((i, (str(p), p.name)))
+            tasks.append((i, (str(p), p.name, (), None)))
     done: dict[int, dict[str, Any]] = dict(early)
     next_out = 0
-    with make_pool(config) as pool:
-        for outcome in pool.run(tasks):
-            done[outcome.key] = _extract_record(paths[outcome.key], outcome.value,
-                                                outcome.reason, outcome.detail)
-            while next_out in done:  # print in the order given, as soon as we can
-                yield done.pop(next_out)
-                next_out += 1
+    # The same tries as at ingest: a busy machine reads what a quiet one reads.
+    for outcome in extract_all(config, tasks, lambda key: _is_pdf(paths[key])):
+        done[outcome.key] = _extract_record(paths[outcome.key], outcome.value,
+                                            outcome.reason, outcome.detail)
+        while next_out in done:  # print in the order given, as soon as we can
+            yield done.pop(next_out)
+            next_out += 1
     while next_out in done:
         yield done.pop(next_out)
         next_out += 1
+
+
+def _is_pdf(path: str) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(1024).lstrip().startswith(b"%PDF-")
 
 
 def _extract_record(path: str, value: dict[str, Any] | None, reason: str | None,

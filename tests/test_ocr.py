@@ -322,3 +322,66 @@ def test_a_bilingual_scan_is_read_with_the_welsh_model_from_its_welsh_page(tmp_p
     assert words_right(WELSH_REPLY, welsh) > words_right(WELSH_REPLY, english_only)
     assert "camer\u00e2u" in welsh and "camer\u00e2u" not in english_only
     assert words_right(ENGLISH_REPLY, english) >= 0.95 * len(ENGLISH_REPLY.split())
+
+
+def _slow_tools(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each tool call takes 0.2 s (a busy machine), and is stopped past its time, as
+    subprocess.run's timeout stops it."""
+    import time as time_module
+
+    def run(args: list[str], timeout: float) -> bytes:
+        if timeout < 0.2:
+            raise TimeoutError(f"{args[0]} ran past {timeout:.1f} s")
+        time_module.sleep(0.2)
+        return b"Taser figures are released in full" if args[0] == "tesseract" else b""
+
+    monkeypatch.setattr(ocr, "_run", run)
+    monkeypatch.setattr(ocr, "welsh_available", lambda: False)
+
+
+def test_ocr_says_when_its_time_ran_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two pages at 0.4 s each in a 0.7 s budget: the first is read, and the result says
+    the clock stopped it (a second try with more time reads on); with no time for a page,
+    the failure says it timed out, not that the scan cannot be read."""
+    _slow_tools(monkeypatch)
+    result = ocr.ocr_pdf(b"%PDF-1.4", 2, budget=0.7)
+    assert (result.pages_read, result.stopped) == (1, "time")
+    assert ocr.ocr_pdf(b"%PDF-1.4", 2, budget=5).stopped == ""
+    assert ocr.ocr_pdf(b"%PDF-1.4", 3, budget=5, max_pages=2).stopped == "pages"
+    with pytest.raises(ocr.OcrFailed) as failed:
+        ocr.ocr_pdf(b"%PDF-1.4", 2, budget=0.1)
+    assert failed.value.timed_out
+    with ocr.time_budget(1.0):  # a task's deadline: OCR takes three quarters of it
+        assert ocr.ocr_pdf(b"%PDF-1.4", 2).pages_read == 1
+
+
+def test_a_clock_stopped_reading_is_tried_again_and_others_are_not() -> None:
+    from ingest.infra.isolation import Outcome
+    from ingest.pipeline import ran_out_of_time
+
+    assert ran_out_of_time(Outcome(1, reason="timeout"))
+    assert ran_out_of_time(Outcome(1, value={"hints": {"ocr_incomplete": True, "ocr_stopped": "time"}}))
+    assert not ran_out_of_time(Outcome(1, value={"hints": {"ocr_incomplete": True, "ocr_stopped": "pages"}}))
+    assert not ran_out_of_time(Outcome(1, value={"hints": {}}))
+    assert not ran_out_of_time(Outcome(1, reason="needs_ocr"))
+
+
+@needs_ocr_tools
+def test_a_scan_out_of_time_on_a_busy_machine_is_read_whole_on_the_second_try(tmp_path: Path) -> None:
+    """A 1 s limit leaves OCR no time for a page; the second try, with the retry limit,
+    reads both pages: the record is the whole reading, not a failure or a part."""
+    from archive.config import Config, IngestConfig
+    from archive.store import Store
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "scan.pdf").write_bytes(scanned_pdf(tmp_path, LINES))
+    config = Config.for_directory(tmp_path / "archive",
+                                  ingest=IngestConfig(workers=1, timeout=1, retry_timeout=120))
+    summary = ingest_paths(config, [str(folder)])
+    assert (summary.new, summary.failed) == (1, 0), summary.failures
+    with Store(config.store_path) as store:
+        [row] = list(store.documents())
+        record = store.version_record(row.id, row.sha256)
+    assert record["method"] == "ocr" and record["hints"]["ocr_pages"] == 2
+    assert "ocr_incomplete" not in record["hints"]

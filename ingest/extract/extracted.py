@@ -19,7 +19,7 @@ REASONS = (
     "wrong_type",     # the bytes are not any format we read (or not what the name says)
     "too_large",      # over a size limit (declared, streamed or decompressed)
     "parse_error",    # the library could not parse it
-    "timeout",        # the child ran past its time limit
+    "timeout",        # the child ran past its time limit (or OCR before a first page)
     "oom",            # the child ran out of its memory limit
     "crashed",        # the child died without a word
     "empty",          # read fine, but there is no text in it

@@ -18,6 +18,8 @@ so is every page after it, where Debian's ``tesseract-ocr-cym`` is installed.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import os
 import re
@@ -31,8 +33,12 @@ from pathlib import Path
 #: Resolution pages are drawn at. 200 dpi reads typed letters as well as 300 here
 #: (258 against 262 words on the corpus's scanned CIPFA form) in half the time.
 DPI = 200
-#: Seconds one document may spend in OCR; below the default 60 s child deadline.
+#: Seconds one document may spend in OCR; below the default 60 s child deadline. A task run
+#: under another deadline sets its own share of it (``time_budget``).
 BUDGET = 45.0
+#: The share of a task's deadline OCR may take; the rest is for the reading around it.
+BUDGET_SHARE = 0.75
+_budget: contextvars.ContextVar[float] = contextvars.ContextVar("ocr_budget", default=BUDGET)
 #: Pages read at most; a 300-page scanned bundle is read in part and says so.
 MAX_PAGES = 50
 LANGUAGE = "eng"
@@ -61,6 +67,9 @@ class OcrResult:
     pages: int
     #: The Tesseract languages of the last page read: "eng", or "cym+eng" once Welsh was seen.
     languages: str = LANGUAGE
+    #: Why reading stopped before the last page: "time" (the budget ran out: a busy machine
+    #: reads further on a second try), "pages" (MAX_PAGES), "error" (a tool failed); "" if not.
+    stopped: str = ""
 
     @property
     def complete(self) -> bool:
@@ -99,7 +108,22 @@ def welsh_available() -> bool:
 
 
 class OcrFailed(Exception):
-    """OCR could not read any page (a tool failed or ran out of time)."""
+    """OCR could not read any page (a tool failed, or ran out of time: ``timed_out``)."""
+
+    def __init__(self, message: str, *, timed_out: bool = False) -> None:
+        super().__init__(message)
+        self.timed_out = timed_out
+
+
+@contextlib.contextmanager
+def time_budget(deadline: float | None):  # type: ignore[no-untyped-def]
+    """Within the block, OCR of a document may take ``BUDGET_SHARE`` of ``deadline`` seconds
+    (the task's time limit; None: the default ``BUDGET``)."""
+    token = _budget.set(BUDGET if deadline is None else deadline * BUDGET_SHARE)
+    try:
+        yield
+    finally:
+        _budget.reset(token)
 
 
 def _run(args: list[str], timeout: float) -> bytes:
@@ -114,13 +138,18 @@ def _run(args: list[str], timeout: float) -> bytes:
     return done.stdout
 
 
-def ocr_pdf(data: bytes, pages: int, *, budget: float = BUDGET, max_pages: int = MAX_PAGES) -> OcrResult:
-    """Read up to ``max_pages`` pages of a PDF by OCR within ``budget`` seconds.
+def ocr_pdf(data: bytes, pages: int, *, budget: float | None = None,
+            max_pages: int | None = None) -> OcrResult:
+    """Read up to ``max_pages`` pages of a PDF by OCR within ``budget`` seconds (default: the
+    ``time_budget`` in force).
 
     Pages are joined with form feeds, as pdfminer joins them. Raises ``OcrFailed``
     when not even the first page could be read.
     """
+    budget = _budget.get() if budget is None else budget
+    max_pages = MAX_PAGES if max_pages is None else max_pages
     deadline = time.monotonic() + budget
+    stopped = "pages" if pages > max_pages else ""
     texts: list[str] = []
     language = LANGUAGE
     wanted = max(1, min(pages, max_pages))
@@ -130,6 +159,9 @@ def ocr_pdf(data: bytes, pages: int, *, budget: float = BUDGET, max_pages: int =
         for number in range(1, wanted + 1):
             left = deadline - time.monotonic()
             if left <= 0:
+                if not texts:
+                    raise OcrFailed(f"no time left in the {budget:.0f} s budget", timed_out=True)
+                stopped = "time"
                 break
             stem = Path(tmp, f"p{number}")
             try:
@@ -147,9 +179,11 @@ def ocr_pdf(data: bytes, pages: int, *, budget: float = BUDGET, max_pages: int =
                         pass  # the English reading of this page stands
             except (TimeoutError, OcrFailed) as exc:
                 if not texts:
-                    raise OcrFailed(str(exc)) from exc
+                    raise OcrFailed(str(exc), timed_out=isinstance(exc, TimeoutError)) from exc
+                stopped = "time" if isinstance(exc, TimeoutError) else "error"
                 break
             finally:
                 Path(f"{stem}.png").unlink(missing_ok=True)
             texts.append(out.decode("utf-8", "replace").strip())
-    return OcrResult(text="\f".join(texts), pages_read=len(texts), pages=pages, languages=language)
+    return OcrResult(text="\f".join(texts), pages_read=len(texts), pages=pages, languages=language,
+                     stopped=stopped)

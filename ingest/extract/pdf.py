@@ -94,13 +94,16 @@ def extract_pdf(data: bytes, filename: str = "", layout: bool = True) -> Extract
     signal = sum(ch.isalnum() for ch in text)
     unreadable = signal >= MIN_CHARS_PER_PAGE * pages and unreadable_text(text)
     if signal < MIN_CHARS_PER_PAGE * pages or unreadable:
-        text = _read_scan(data, pages, signal, "its text layer is not text" if unreadable else "")
+        scan = _read_scan(data, pages, signal, "its text layer is not text" if unreadable else "")
+        text = scan.text
         method = "ocr"
         if unreadable:
             hints["ocr_reason"] = "text layer unreadable"
         hints["ocr_pages"] = text.count("\f") + 1
         if hints["ocr_pages"] < pages:
             hints["ocr_incomplete"] = True
+            # "time": its budget ran out, and a second try with a longer limit reads further.
+            hints["ocr_stopped"] = scan.stopped or "pages"
 
     info: dict[str, Any] = {}
     for entry in document.info:
@@ -142,16 +145,18 @@ def unreadable_text(text: str) -> bool:
     return sample.count("(cid:") >= 50 or alnum < 0.8 * len(visible)
 
 
-def _read_scan(data: bytes, pages: int, signal: int, why: str = "") -> str:
-    """The text of a PDF with no text layer (or one that is not text), by OCR; ``needs_ocr``
-    when it cannot be read."""
+def _read_scan(data: bytes, pages: int, signal: int, why: str = "") -> ocr.OcrResult:
+    """A PDF with no text layer (or one that is not text) read by OCR; ``needs_ocr`` when it
+    cannot be read, ``timeout`` when not even a page could be read in the time there was."""
     found = f"{pages} pages, {signal} letters or digits in the text layer" + (f", but {why}" if why else "")
     if not ocr.available():
         raise ExtractionError("needs_ocr", f"{found}; OCR is not installed (tesseract-ocr, poppler-utils)")
     try:
         result = ocr.ocr_pdf(data, pages)
     except ocr.OcrFailed as exc:
+        if exc.timed_out:  # a busy machine: the pipeline tries once more with a longer limit
+            raise ExtractionError("timeout", f"{found}; OCR ran out of time: {exc}") from exc
         raise ExtractionError("needs_ocr", f"{found}; OCR failed: {exc}") from exc
     if sum(ch.isalnum() for ch in result.text) < MIN_CHARS_PER_PAGE * result.pages_read:
         raise ExtractionError("needs_ocr", f"{found}; OCR found no text either")
-    return result.text
+    return result
