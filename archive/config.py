@@ -68,6 +68,10 @@ class IngestConfig:
     log_format: str = "text"
     # A Dask scheduler ("tcp://HOST:PORT") whose workers extract; "" extracts here.
     scheduler: str = ""
+    # A commit every this many documents or this many seconds of work, whichever comes
+    # first: what an interrupted run can lose (docs/reliability.md, "Interrupted runs").
+    commit_documents: int = 1000
+    commit_seconds: float = 60.0
     # A file that ran out of time is tried once more with this limit (0: three times
     # ``timeout``) before it is recorded as failed or read with less: a busy machine.
     retry_timeout: float = 0.0
@@ -163,6 +167,10 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
         limit_file = str(base / limit_file)
     site = replace(site, trusted_proxies=tuple(proxies), cors_origins=tuple(origins), rate_limit_file=limit_file)
     ingest = _section(data, "ingest", IngestConfig)
+    for key in ("workers", "timeout", "max_file_mb", "commit_documents", "commit_seconds"):
+        value = getattr(ingest, key)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise ConfigError(f"[ingest] {key} must be a number above 0, not {value!r}")
     retry = ingest.retry_timeout
     if isinstance(retry, bool) or not isinstance(retry, (int, float)) or (retry and retry < ingest.timeout):
         raise ConfigError("[ingest] retry_timeout must be at least timeout (or 0, three times it): it "

@@ -8,6 +8,7 @@ and already processed by this pipeline version is only marked as seen.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable, Iterator, Sized
 
 from pathlib import Path
@@ -23,6 +24,7 @@ from ingest.extract import EXTRACTOR_VERSION, ExtractionError, Extracted, extrac
 from ingest.extract.attachments import attachment_section
 from ingest.extract.dispatch import extract_attachment
 from ingest.infra.isolation import IsolatedPool, Outcome
+from ingest.infra.worklog import WorkLog
 from ingest.intake import Intake
 from ingest.metadata import METADATA_VERSION, enrich
 from ingest.records import Item, Progress, Summary
@@ -31,7 +33,6 @@ log = logging.getLogger(__name__)
 
 #: What a stored extraction outcome is keyed by: redo when either part changes.
 PIPELINE_VERSION = f"{EXTRACTOR_VERSION}.{METADATA_VERSION}"
-BATCH = 1000  # documents a commit: at 200, Whoosh spent half its time merging
 
 
 # -- the work done in the child process ----------------------------------------------
@@ -200,8 +201,13 @@ class Ingester:
         self.summary = Summary()
         # What sources hand their originals to: kept in the store, each given its document.
         self.intake = Intake(self.store, self.summary)
+        # Work recorded since the last commit, and what a run that died left of its own.
+        self.worklog = WorkLog(config.store_path)
+        self._since_commit = 0
+        self._last_commit = time.monotonic()
 
     def close(self) -> None:
+        self.worklog.close(finished=False)  # a run that ended early leaves its work for the next
         self.grouper.close()
         self.store.close()
 
@@ -239,41 +245,59 @@ class Ingester:
             if self.progress:
                 self.progress(done, total, item.display)
 
+        def record(outcome: Outcome, *, kept: bool = False) -> None:
+            item = in_flight.pop(outcome.key)
+            stored = self._record(item, outcome)
+            if kept:
+                self.summary.kept += 1
+            else:
+                self.worklog.done(item.sha256, PIPELINE_VERSION, stored if outcome.ok else None,
+                                  reason=outcome.reason, detail=outcome.detail, seconds=outcome.seconds)
+                if self.worklog.was_started(item.sha256):  # begun by a run that died
+                    self.summary.redone += 1
+                    self.summary.redone_seconds += outcome.seconds
+            running.discard((item.doc_id, item.sha256))
+            self.intake.saved(item)
+            step(item)
+            self._since_commit += 1
+            if (self._since_commit >= self.config.ingest.commit_documents
+                    or time.monotonic() - self._last_commit >= self.config.ingest.commit_seconds):
+                self._commit()
+
         def tasks() -> Iterator[tuple[int, tuple[Any, ...]]]:
             for key, item in enumerate(items):
                 if not self.needs_work(item):
                     self.summary.unchanged += 1
                     self.store.touch(item.doc_id)
                     step(item)
-                elif (item.doc_id, item.sha256) in running:
+                    continue
+                if (item.doc_id, item.sha256) in running:
                     self.summary.unchanged += 1
                     self.store.add_provenance(source=item.source, locator=item.locator,
                                               event="also_at", doc_id=item.doc_id,
                                               sha256=item.sha256, size=item.size)
                     step(item)
-                else:
-                    running.add((item.doc_id, item.sha256))
-                    in_flight[key] = item
-                    yield key, self._task(item)
-
-        recorded = 0
-
-        def record(outcome: Outcome) -> None:
-            nonlocal recorded
-            item = in_flight.pop(outcome.key)
-            self._record(item, outcome)
-            running.discard((item.doc_id, item.sha256))
-            self.intake.saved(item)
-            step(item)
-            recorded += 1
-            if recorded % BATCH == 0:
-                self._commit()
+                    continue
+                running.add((item.doc_id, item.sha256))
+                in_flight[key] = item
+                taken = self.worklog.take(item.sha256, PIPELINE_VERSION, self._stored_text)
+                if taken is not None:  # extracted by a run that died before committing it
+                    value, kept = taken
+                    record(Outcome(key, value=value, reason=kept.reason, detail=kept.detail,
+                                   seconds=kept.seconds), kept=True)
+                    continue
+                self.worklog.started(item.sha256)
+                yield key, self._task(item)
 
         for outcome in extract_all(self.config, tasks(), lambda key: self._has_pdf(in_flight[key])):
             record(outcome)
         self._commit()
         self.writer.tidy()  # the small segments the run left, merged: fewer for searches to read
+        self.worklog.close(finished=True)
         return self.summary
+
+    def _stored_text(self, sha256: str) -> str | None:
+        return self.store.read_text(sha256, EXTRACTOR_VERSION)
 
     def _has_pdf(self, item: Item) -> bool:
         """Whether the record is, or carries, a PDF (by its bytes, not its name)."""
@@ -289,10 +313,14 @@ class Ingester:
     def _commit(self) -> None:
         # The index, then the catalogue (whose commit makes the batch's originals and
         # texts durable first): if we die before the catalogue commits, it does not yet
-        # say "done" and the next run redoes the batch (a re-add replaces).
+        # say "done" and the next run takes the batch's outcomes from the work log
+        # (ingest/infra/worklog.py) and indexes them again (a re-add replaces).
         self.writer.commit()
         self.grouper.committed()  # the index now holds this batch's groups
         self.store.commit()
+        self.worklog.committed()
+        self._since_commit = 0
+        self._last_commit = time.monotonic()
 
     def _record(self, item: Item, outcome: Outcome) -> dict[str, Any]:
         """Store one outcome's version and index it (unless taken down); returns the

@@ -38,6 +38,11 @@ class Summary:
     skipped: int = 0
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # (input, reason, detail)
     skips: list[tuple[str, str, str]] = field(default_factory=list)  # (input, reason, detail)
+    # A run that died before committing: outcomes it had recorded, taken as they were, and
+    # files it had begun that were extracted again, with the seconds that took.
+    kept: int = 0
+    redone: int = 0
+    redone_seconds: float = 0.0
 
     def skip(self, skipped: Iterable[Any]) -> None:
         """Count names a source did not take (ingest.sources.walk.Skipped)."""
@@ -47,7 +52,14 @@ class Summary:
 
     def line(self) -> str:
         return (f"{self.new} new, {self.changed} changed, {self.unchanged} unchanged, "
-                f"{self.failed} failed, {self.skipped} skipped")
+                f"{self.failed} failed, {self.skipped} skipped") + self.recovered()
+
+    def recovered(self) -> str:
+        """What an interrupted run before this one cost, if there was one."""
+        if not (self.kept or self.redone):
+            return ""
+        return (f"; from an interrupted run: {self.kept} kept, {self.redone} extracted again "
+                f"({self.redone_seconds:.1f} s)")
 
 
 Progress = Callable[[int, int, str], None]

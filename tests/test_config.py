@@ -34,6 +34,9 @@ def test_environment_variable_then_current_folder(tmp_path: Path, monkeypatch: p
     ("[site\n", r"c\.toml: Expected '\]' at the end of a table declaration \(at line 1, column 6\)$"),
     ("[store]\npath = 's'\nextra = 1\n", r"\[store\] .*extra|unknown key.*extra"),
     ("[ingest]\nscheduler = 8786\n", r'^\[ingest\] scheduler must be an address like "tcp://HOST:PORT", or ""$'),
+    ("[ingest]\ncommit_documents = 0\n", r"^\[ingest\] commit_documents must be a number above 0, not 0$"),
+    ("[ingest]\ncommit_seconds = -1\n", r"^\[ingest\] commit_seconds must be a number above 0, not -1$"),
+    ("[ingest]\ncommit_seconds = \"soon\"\n", r"^\[ingest\] commit_seconds must be a number above 0, not 'soon'$"),
     ("[ingest]\ntimeout = 60\nretry_timeout = 30\n", r"^\[ingest\] retry_timeout must be at least timeout"),
 ])
 def test_bad_config_is_a_clear_error(tmp_path: Path, text: str, message: str) -> None:
@@ -53,4 +56,5 @@ def test_the_shipped_config_loads() -> None:
     loaded = config_mod.load(root / "config.toml")
     assert loaded.store_path == root / "data" / "store"
     assert loaded.index_path == root / "data" / "index"
-    assert loaded.ingest.retry_timeout == 180
+    ingest = loaded.ingest
+    assert (ingest.commit_documents, ingest.commit_seconds, ingest.retry_timeout) == (1000, 60, 180)

@@ -2,13 +2,14 @@
 
 The real responses in ../shared/corpus (docs/ and heldout/, with a scanned letter read by
 OCR where Tesseract is installed and legacy Word .doc files) and a slice of the
-WhatDoTheyKnow threads in bulk/ are ingested once. Then, as docs/deploy.md backs up and
+WhatDoTheyKnow threads in bulk/ are ingested once (bench/interrupt.py's inputs). Then, as docs/deploy.md backs up and
 restores: the catalogue copied with SQLite's online backup and the originals and texts
 copied, the index left behind; `foi-archive rebuild` on the copy; and every document's
 stored fields and the site's answers to a fixed set of searches, facets, lists and
 /prior.json drafts (tests/drill.py) must equal the original archive's, again after
 `rebuild --reread-metadata`. `verify` must agree with rebuild throughout. An archive
 made by the release before (tests/fixtures/release-0.1.0.tar.gz) is upgraded the same way.
+And the same ingest, killed mid-run, completes on its next run with every document once.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import json
 import shutil
 import sqlite3
 import tarfile
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -27,7 +29,7 @@ from click.testing import CliRunner
 
 from archive.config import load
 from archive.web import create_app
-from bench.wdtk_status import render_thread
+from bench import interrupt
 from cli import main
 from tests.archives import index_fields
 from tests.conftest import CORPUS
@@ -78,27 +80,29 @@ def assert_same_answers(before: dict, after: dict) -> None:
     assert different == [], f"{len(different)} answers differ, the first: {different[:3]}"
 
 
-THREAD_SLICE = 10  # every tenth thread: 50 of the 500
+@dataclass
+class RealArchive:
+    folder: Path  # config.toml and data/
+    paths: list[str]  # what was ingested
+    seconds: float  # how long the ingest took
 
 
 @pytest.fixture(scope="module")
-def real_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real corpus ingested once: the folder holding config.toml and data/."""
+def real(tmp_path_factory: pytest.TempPathFactory) -> RealArchive:
+    """The real corpus ingested once, by the command in another process."""
     for folder in (CORPUS / "docs", CORPUS / "heldout", THREADS):
         if not folder.is_dir():
             pytest.skip(f"the real corpus is not beside the checkout ({folder} is missing)")
     root = tmp_path_factory.mktemp("real")
-    threads = root / "threads"
-    threads.mkdir()
-    for path in sorted(THREADS.glob("*.json"))[::THREAD_SLICE]:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        (threads / f"{path.stem}.txt").write_text(render_thread(data), encoding="utf-8")
-    conf = _config_file(root / "original")
-    _cli("ingest", str(CORPUS / "docs"), str(CORPUS / "heldout"), str(threads), "--config", str(conf))
-    return root / "original"
+    paths = interrupt.inputs(root)
+    conf = interrupt.new_archive(root / "original")
+    code, out, seconds = interrupt.ingest(conf, paths)
+    assert code == 0, out
+    return RealArchive(root / "original", paths, seconds)
 
 
-def test_a_store_only_backup_rebuilds_the_same_archive(real_archive: Path, tmp_path: Path) -> None:
+def test_a_store_only_backup_rebuilds_the_same_archive(real: RealArchive, tmp_path: Path) -> None:
+    real_archive = real.folder
     original = load(real_archive / "config.toml")
     ids = document_ids(original.index_path)
     assert len(ids) >= 87 + 32 + 45  # every response and thread is a document
@@ -207,3 +211,16 @@ def in_order_of(url: str, old: dict, new: dict, config) -> dict:  # type: ignore
     if "text" in new:
         return {**new, "text": head + "".join(ordered)}
     return {**new, "json": {**new["json"], "results": ordered}}
+
+
+@pytest.mark.parametrize("share", [0.3, 0.75])
+def test_an_ingest_killed_mid_run_loses_little(real: RealArchive, tmp_path: Path, share: float) -> None:
+    """kill -9 (the whole process group) a third of the way and three quarters of the way
+    through; the next run completes with every document once, as the uninterrupted run's,
+    extracting again only what the killed run had in hand (bench/interrupt.py does 20)."""
+    expected = interrupt.documents(real.folder / "config.toml")
+    r = interrupt.one_round(tmp_path / "round", real.paths, real.seconds * share, expected)
+    assert r.ok, r
+    assert r.killed, "the run finished before it was killed"
+    assert r.kept + r.committed > 0  # something of the killed run's work was kept
+    assert r.redone <= 4  # two workers' files in hand, and two finished but not written down
