@@ -75,6 +75,8 @@ class IngestConfig:
     # A file that ran out of time is tried once more with this limit (0: three times
     # ``timeout``) before it is recorded as failed or read with less: a busy machine.
     retry_timeout: float = 0.0
+    # Seconds between the progress lines a long run logs (0: none).
+    progress_seconds: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,8 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
         value = getattr(ingest, key)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
             raise ConfigError(f"[ingest] {key} must be a number above 0, not {value!r}")
+    if not isinstance(ingest.progress_seconds, (int, float)) or ingest.progress_seconds < 0:
+        raise ConfigError(f"[ingest] progress_seconds must be 0 or more, not {ingest.progress_seconds!r}")
     retry = ingest.retry_timeout
     if isinstance(retry, bool) or not isinstance(retry, (int, float)) or (retry and retry < ingest.timeout):
         raise ConfigError("[ingest] retry_timeout must be at least timeout (or 0, three times it): it "

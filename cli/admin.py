@@ -10,7 +10,8 @@ from pathlib import Path
 import click
 
 from archive.models import CORRECTABLE, OUTCOMES
-from cli.main import config_option, load_config
+from archive import logs
+from cli.main import config_option, load_config, log_format_option, say_progress
 
 
 def _need_store(config) -> None:  # type: ignore[no-untyped-def]
@@ -24,7 +25,9 @@ def _need_store(config) -> None:  # type: ignore[no-untyped-def]
               help="Read every document's metadata again from its stored text "
                    "(by default only where the metadata reader has changed since).")
 @click.option("--no-swap", is_flag=True, help="Build and check the new index, but leave it aside.")
-def rebuild_command(config_path: str | None, reread_metadata: bool, no_swap: bool) -> None:
+@log_format_option
+def rebuild_command(config_path: str | None, reread_metadata: bool, no_swap: bool,
+                    log_format: str | None) -> None:
     """Build a new index from the stored originals' text, check it, and swap it in.
 
     Nothing is fetched or extracted again. The new index goes into a new folder
@@ -38,6 +41,9 @@ def rebuild_command(config_path: str | None, reread_metadata: bool, no_swap: boo
 
     config = load_config(config_path)
     _need_store(config)
+    if (log_format or config.ingest.log_format) == "json":
+        logs.configure("json")
+    say_progress()  # a progress line in the log now and then, as ingest without a terminal
     try:
         report = rebuild(config, reread_all=reread_metadata, swap=not no_swap)
     except RebuildError as exc:

@@ -50,6 +50,11 @@ def main(verbose: bool) -> None:
     logs.configure("text", logging.INFO if verbose else logging.WARNING)
 
 
+def say_progress() -> None:
+    """Let a long run's progress lines (ingest/infra/progress.py) through without -v."""
+    logging.getLogger("foi_archive.progress").setLevel(logging.INFO)
+
+
 log_format_option = click.option(
     "--log-format", type=click.Choice(logs.LOG_FORMATS), default=None,
     help="Logs as text, or as JSON (one object per line) for a log collector "
@@ -121,6 +126,8 @@ def _ingest(config: Config, paths: tuple[str, ...], progress: bool | None,
             follow_symlinks: bool) -> None:
     report = _Report(log_format or config.ingest.log_format)
     show = sys.stderr.isatty() if progress is None else progress
+    if not show:  # no terminal (a timer, a service): a progress line in the log now and then
+        say_progress()
     if paths and (source_names or all_sources):
         raise click.UsageError("give PATHS or --source/--all, not both")
     if warc:
@@ -237,10 +244,10 @@ def _ingest_sources(config: Config, names: list[str], show: bool, retry_failed: 
 
 @main.command("sources")
 @config_option
-@click.option("--check", "check_name", default=None, metavar="NAME",
-              help="Say what source NAME does with each URL given, and why.")
-@click.argument("urls", nargs=-1)
-def sources_command(config_path: str | None, check_name: str | None, urls: tuple[str, ...]) -> None:
+@click.option("--check", "check", is_flag=True,
+              help="NAME URL...: say what source NAME does with each URL given, and why.")
+@click.argument("args", nargs=-1, metavar="[NAME URL...]")
+def sources_command(config_path: str | None, check: bool, args: tuple[str, ...]) -> None:
     """List the configured sources, their kind, their evidence and their last run; or,
     with --check NAME URL..., whether the source would take each URL as a response,
     follow it as a listing, take it with a response as an attachment, or ignore it.
@@ -248,12 +255,18 @@ def sources_command(config_path: str | None, check_name: str | None, urls: tuple
     Example: foi-archive sources
 
     Example: foi-archive sources --check met_police https://www.met.police.uk/foi-ai/...
+
+    Example: foi-archive sources --check --config /etc/foi-archive/config.toml met_police URL
     """
     from cli.reports import source_statuses
 
     config = load_config(config_path)
-    if check_name is not None or urls:
-        _check_urls(config, check_name, urls)
+    # --check is a flag and NAME the first word after the options, so that --config may
+    # come anywhere, even straight after --check.
+    if check or args:
+        if not check:
+            raise click.UsageError("give --check NAME and one or more URLs")
+        _check_urls(config, args[0] if args else None, args[1:])
         return
     if not config.sources:
         click.echo("no sources configured (add [sources.NAME] tables to the config file)")

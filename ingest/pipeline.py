@@ -24,6 +24,7 @@ from ingest.extract import EXTRACTOR_VERSION, ExtractionError, Extracted, extrac
 from ingest.extract.attachments import attachment_section
 from ingest.extract.dispatch import extract_attachment
 from ingest.infra.isolation import IsolatedPool, Outcome
+from ingest.infra.progress import ProgressLog
 from ingest.infra.worklog import WorkLog
 from ingest.intake import Intake
 from ingest.metadata import METADATA_VERSION, enrich
@@ -238,12 +239,14 @@ class Ingester:
         # is extracted. Once it is recorded, needs_work() says so for the second.
         running: set[tuple[str, str]] = set()
         done = 0
+        said = ProgressLog("ingest", self.config.ingest.progress_seconds)
 
         def step(item: Item) -> None:
             nonlocal done
             done += 1
             if self.progress:
                 self.progress(done, total, item.display)
+            said.tick(done, total, self.summary.failed)
 
         def record(outcome: Outcome, *, kept: bool = False) -> None:
             item = in_flight.pop(outcome.key)

@@ -38,6 +38,7 @@ def test_environment_variable_then_current_folder(tmp_path: Path, monkeypatch: p
     ("[ingest]\ncommit_seconds = -1\n", r"^\[ingest\] commit_seconds must be a number above 0, not -1$"),
     ("[ingest]\ncommit_seconds = \"soon\"\n", r"^\[ingest\] commit_seconds must be a number above 0, not 'soon'$"),
     ("[ingest]\ntimeout = 60\nretry_timeout = 30\n", r"^\[ingest\] retry_timeout must be at least timeout"),
+    ("[ingest]\nprogress_seconds = -5\n", r"^\[ingest\] progress_seconds must be 0 or more, not -5$"),
 ])
 def test_bad_config_is_a_clear_error(tmp_path: Path, text: str, message: str) -> None:
     conf = tmp_path / "c.toml"
@@ -57,4 +58,5 @@ def test_the_shipped_config_loads() -> None:
     assert loaded.store_path == root / "data" / "store"
     assert loaded.index_path == root / "data" / "index"
     ingest = loaded.ingest
-    assert (ingest.commit_documents, ingest.commit_seconds, ingest.retry_timeout) == (1000, 60, 180)
+    assert (ingest.commit_documents, ingest.commit_seconds, ingest.retry_timeout,
+            ingest.progress_seconds) == (1000, 60, 180, 30)

@@ -121,6 +121,19 @@ def test_sources_check_says_what_a_source_does_with_each_url(tmp_path: Path, log
     assert lines[9].strip().startswith("host www.example.org is not one of this source's (127.0.0.1:")
 
 
+def test_sources_check_reads_config_as_an_option_wherever_it_stands(tmp_path: Path, log_site: Site) -> None:
+    """A service's command line puts --config after --check: it is still the option."""
+    conf = write_config(tmp_path, log_site)
+    item = log_site.url(ITEM.format(ref="34625"))
+    for args in (["--check", "--config", str(conf), "swp", item],
+                 ["--check", "swp", "--config", str(conf), item],
+                 ["--config", str(conf), "--check", "swp", item]):
+        out = run("sources", *args)
+        assert out.splitlines()[0].split() == ["response", item], args
+    result = CliRunner().invoke(main, ["sources", "--config", str(conf), "swp", item])
+    assert result.exit_code == 2 and "give --check NAME and one or more URLs" in result.output
+
+
 def test_sources_check_refuses_an_unknown_source_or_no_urls(tmp_path: Path, log_site: Site) -> None:
     conf = write_config(tmp_path, log_site)
     result = CliRunner().invoke(main, ["sources", "--config", str(conf), "--check", "nope", "https://x.org/"])

@@ -50,6 +50,7 @@ from archive.store import DocumentRow, Store
 from ingest.document import document_from_store, name_of, stored_document
 from ingest.extract import EXTRACTOR_VERSION
 from ingest.grouping import Grouper
+from ingest.infra.progress import ProgressLog
 from ingest.pipeline import PIPELINE_VERSION, make_pool
 from ingest.tasks.indexcheck import Expected, IndexCheck, compare, expect
 
@@ -134,8 +135,10 @@ def documents_to_index(store: Store, *, reread_all: bool, config: Config,
         tasks = [(n, (text if text is not None else record.get("text") or "", record.get("title"),
                       record.get("hints") or {}, name_of(row, record)))
                  for n, (row, record, text) in enumerate(stale)]
+        said = ProgressLog("rebuild: metadata read again", config.ingest.progress_seconds)
         with pool:
-            for outcome in pool.run(tasks):
+            for n, outcome in enumerate(pool.run(tasks), 1):
+                said.tick(n, len(tasks), n - report["reread"] - 1)
                 row = stale[outcome.key][0]
                 if outcome.ok:
                     metas[row.id] = outcome.value
@@ -164,6 +167,7 @@ def build(config: Config, store: Store, dest: Path, *, reread_all: bool = False,
     grouper = Grouper(writer.ix)
     written: dict[str, Expected] = {}
     total = store.count_documents()
+    said = ProgressLog("rebuild", config.ingest.progress_seconds)
     try:
         for doc in documents_to_index(store, reread_all=reread_all, config=config, report=report):
             grouper.assign(doc)
@@ -174,6 +178,7 @@ def build(config: Config, store: Store, dest: Path, *, reread_all: bool = False,
                 grouper.committed()
             if progress:
                 progress(len(written), total)
+            said.tick(len(written), total)
         writer.commit()
     finally:
         grouper.close()
