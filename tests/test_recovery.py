@@ -213,13 +213,12 @@ def in_order_of(url: str, old: dict, new: dict, config) -> dict:  # type: ignore
     return {**new, "json": {**new["json"], "results": ordered}}
 
 
-@pytest.mark.parametrize("share", [0.3, 0.75])
-def test_an_ingest_killed_mid_run_loses_little(real: RealArchive, tmp_path: Path, share: float) -> None:
-    """kill -9 (the whole process group) a third of the way and three quarters of the way
-    through; the next run completes with every document once, as the uninterrupted run's,
-    extracting again only what the killed run had in hand (bench/interrupt.py does 20)."""
+def test_an_ingest_killed_mid_run_loses_little(real: RealArchive, tmp_path: Path) -> None:
+    """kill -9 (the whole process group) half way through; the next run completes with every
+    document once, as the uninterrupted run's, extracting again only what the killed run had
+    in hand. bench/interrupt.py does it at 20 random moments (docs/reliability.md)."""
     expected = interrupt.documents(real.folder / "config.toml")
-    r = interrupt.one_round(tmp_path / "round", real.paths, real.seconds * share, expected)
+    r = interrupt.one_round(tmp_path / "round", real.paths, real.seconds * 0.5, expected)
     assert r.ok, r
     assert r.killed, "the run finished before it was killed"
     assert r.kept + r.committed > 0  # something of the killed run's work was kept
