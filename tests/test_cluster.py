@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from archive.config import Config
+from archive.config import Config, IngestConfig
 from archive.reader import IndexReader
 from archive.store import Store
 from ingest.pipeline import PIPELINE_VERSION
@@ -105,15 +105,28 @@ def cluster(tmp_path: Path):
         c.stop()
 
 
-@pytest.fixture
-def inputs(tmp_path: Path, corpus_docs: Path) -> Path:
-    """The real corpus and the generated sample set, in one folder."""
-    from samplegen.letters import write_samples
+#: Left out of the cluster runs: 61 pages that take 25 s alone to read, four times over
+#: (test_corpus.py and test_extract.py read it); the rest of the real corpus is kept.
+LONGEST = "police_hertfordshire_hospital_crimes_attachment.pdf"
 
-    folder = tmp_path / "in"
-    shutil.copytree(corpus_docs, folder / "corpus")
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Config, Any]:
+    """The real corpus and the generated sample set in one folder, and a local ingest of it
+    that each cluster run is compared with (made once: it does not change)."""
+    from samplegen.letters import write_samples
+    from tests.conftest import CORPUS
+
+    if not (CORPUS / "docs").is_dir():
+        pytest.skip(f"the real corpus is not beside the checkout ({CORPUS / 'docs'} is missing)")
+    root = tmp_path_factory.mktemp("cluster-baseline")
+    folder = root / "in"
+    shutil.copytree(CORPUS / "docs", folder / "corpus", ignore=shutil.ignore_patterns(LONGEST))
     write_samples(folder / "samples", count=20)
-    return folder
+    local = Config.for_directory(root / "local", ingest=IngestConfig(workers=2, timeout=20, memory_mb=1024))
+    here = ingest_paths(local, [str(folder)])
+    assert here.new + here.failed == _responses(folder)
+    return folder, local, here
 
 
 def _responses(folder: Path) -> int:
@@ -171,12 +184,12 @@ def _catalogue(config: Config) -> dict[str, Any]:
 
 
 def test_a_cluster_ingest_gives_the_records_of_a_local_one(tmp_path: Path, config: Config,
-                                                           inputs: Path, cluster: Cluster) -> None:
-    local = _archive(tmp_path, config, "local")
+                                                           baseline: tuple[Path, Config, Any],
+                                                           cluster: Cluster) -> None:
+    inputs, local, here = baseline
     remote = _archive(tmp_path, config, "remote", cluster.address)
     files = _responses(inputs)
 
-    here = ingest_paths(local, [str(inputs)])
     there = ingest_paths(remote, [str(inputs)])
 
     assert (there.new, there.failed, there.unchanged) == (here.new, here.failed, here.unchanged)
@@ -188,8 +201,9 @@ def test_a_cluster_ingest_gives_the_records_of_a_local_one(tmp_path: Path, confi
 
 
 def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(tmp_path: Path, config: Config,
-                                                              inputs: Path, cluster: Cluster) -> None:
-    local = _archive(tmp_path, config, "local")
+                                                              baseline: tuple[Path, Config, Any],
+                                                              cluster: Cluster) -> None:
+    inputs, local, _ = baseline
     remote = _archive(tmp_path, config, "remote", cluster.address)
     files = _responses(inputs)
     victim = cluster.workers[-1]  # the one without a nanny, which would restart it
@@ -198,7 +212,6 @@ def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(tmp_path: Path, co
         if done == total // 3 and victim.poll() is None:
             os.kill(victim.pid, signal.SIGKILL)  # tasks it held go to the other worker
 
-    ingest_paths(local, [str(inputs)])
     first = ingest_paths(remote, [str(inputs)], progress=progress)
 
     assert victim.wait(10) == -signal.SIGKILL

@@ -22,8 +22,8 @@ from tests.test_integrity import ROOT, _assert_intact, _config_file, _ingest, _r
 
 pytestmark = pytest.mark.slow
 
-TRIALS = 20
-BATCH = 300  # documents in the commit that is killed
+TRIALS = 10  # python -m bench.interrupt kills a whole ingest twenty times (docs/reliability.md)
+BATCH = 120  # documents in the commit that is killed
 
 
 def _commit_batch(path: str) -> None:  # runs in a child process
