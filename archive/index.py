@@ -22,7 +22,7 @@ from whoosh.filedb.filestore import FileStorage
 
 from archive import law, workdays
 from archive.models import NOT_READ, Document
-from archive.segments import TIDY_MIN, BulkWriter, index_segments, tiers_to_merge
+from archive.segments import TIDY_MIN, BulkWriter, index_segments, rewriting, tiers_to_merge
 
 log = logging.getLogger(__name__)
 
@@ -258,9 +258,14 @@ class IndexWriter:
     def delete(self, doc_id: str) -> None:
         self._pending[doc_id] = None
 
-    def commit(self) -> int:
-        """Write the batch in one commit; returns how many documents it touched."""
-        if not self._pending:
+    def commit(self, purge: Iterable[str] = ()) -> int:
+        """Write the batch in one commit; returns how many documents it touched.
+
+        ``purge``: ids whose deleted copies must leave the index's files in this commit (a
+        takedown): each segment holding one is rewritten without it (docs/reliability.md,
+        "Takedowns"); deleted is otherwise only marked until the segment is next merged."""
+        purge = list(purge)
+        if not self._pending and not purge:
             return 0
         # update_document twice for one id inside one writer makes two documents
         # (its docstring says so): the dict above keeps one entry per id.
@@ -279,7 +284,10 @@ class IndexWriter:
         except BaseException:
             writer.cancel()
             raise
-        writer.commit()
+        if purge:
+            writer.commit(mergetype=rewriting(purge))
+        else:
+            writer.commit()
         n = len(self._pending)
         self._pending.clear()
         return n

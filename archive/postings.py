@@ -255,13 +255,20 @@ def build_facet_columns(searcher: Searcher) -> FacetColumns:
     canonical: dict[str, dict[str, str]] = {}
     for name in FACET_FIELDS + KEYWORD_FIELDS:
         field_ = searcher.schema[name]
-        values = [field_.from_bytes(b) for b in reader.lexicon(name)] if name in indexed else []
+        # Only values some live document has: a deleted document's terms stay in the lexicon
+        # until its segment is merged, and a body whose only response was taken down must
+        # vanish from every list and page at once (docs/reliability.md, "Takedowns").
+        values, value_ids = [], []
+        for btext in (reader.lexicon(name) if name in indexed else ()):
+            ids = postings.get(name, btext)[0]
+            if len(ids):
+                values.append(field_.from_bytes(btext))
+                value_ids.append(ids)
         canonical[name] = {v.lower(): v for v in values}
         if name not in FACET_FIELDS:
             continue
         doc_parts, ord_parts = [np.zeros(0, dtype=np.int32)], [np.zeros(0, dtype=np.int32)]
-        for ordinal, value in enumerate(values):
-            ids = postings.get(name, field_.to_bytes(value))[0]
+        for ordinal, ids in enumerate(value_ids):
             doc_parts.append(ids)
             ord_parts.append(np.full(len(ids), ordinal, dtype=np.int32))
         names[name], docs[name], ords[name] = values, np.concatenate(doc_parts), np.concatenate(ord_parts)

@@ -52,7 +52,7 @@ import weakref
 import zlib
 from array import array
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import accumulate, chain, groupby
 from operator import itemgetter
 from typing import Any
@@ -79,7 +79,8 @@ MERGE_FACTOR = 10  # segments of one size tier merged into one of the next
 WRITTEN_FOR = (2, 7, 4)  # the Whoosh release whose internals this module reads and writes
 #: What the read side (the site) may take from here: it never writes the index.
 READING = ("column_values", "decode_positions", "deleted_docs", "index_segments", "leaf_postings",
-           "leaf_side_postings", "length_column", "pattern_terms", "prefix_terms", "term_blocks")
+           "leaf_side_postings", "length_column", "pattern_terms", "prefix_terms", "term_blocks",
+           "holds_id")
 SIDE_EXT = ".fps"  # a segment's side file of positions (docs/performance.md, "Positions side file")
 SIDE_MIN = BLOCK  # postings a term needs in a segment to be in its side file
 _SIDE_MAGIC = b"FOIPOS1\n"
@@ -740,10 +741,11 @@ def _segment_terms(reader: SegmentReader, i: int) -> list[tuple[tuple[str, bytes
 def _merge_terms(out: "_TermWriter", schema: fields.Schema, readers: list[SegmentReader],
                  docmaps: list[DocMap], lengths: dict[str, array]) -> None:
     """Each term's postings from every segment, renumbered, deleted documents left out."""
-    spellfields = {schema[name].spelling_fieldname(name) for name in schema.names()
+    spellfields = {schema[name].spelling_fieldname(name): name for name in schema.names()
                    if schema[name].separate_spelling()}
     postfiles = [reader._terms._postfile for reader in readers]
     streams = [_segment_terms(reader, i) for i, reader in enumerate(readers)]
+    gone = _dead_terms(schema, set(spellfields.values()), readers, docmaps, streams, postfiles)
     field_now = None
     fixedsize: int | None = None
     for (fieldname, btext), sources in groupby(heapq.merge(*streams), key=itemgetter(0)):
@@ -754,7 +756,11 @@ def _merge_terms(out: "_TermWriter", schema: fields.Schema, readers: list[Segmen
             out.start_field(fieldname, schema[fieldname], lengths.get(fieldname))
             fixedsize = schema[fieldname].format.fixed_value_size()
         if fieldname in spellfields:
-            out.term(btext, *([part] for part in _SPELLING))  # the word, once a segment
+            # The word, once a segment; not a word only deleted documents had, which would
+            # be offered back as "did you mean" (docs/reliability.md, "Takedowns").
+            dead = gone.get(spellfields[fieldname])
+            if not dead or _stem(schema[spellfields[fieldname]], btext) not in dead:
+                out.term(btext, *([part] for part in _SPELLING))
             continue
         ids: list[int] = []
         weights: list[float] = []
@@ -775,6 +781,86 @@ def _merge_terms(out: "_TermWriter", schema: fields.Schema, readers: list[Segmen
                     values.append(v)
         if ids:
             out.term(btext, ids, weights, values)
+
+
+def _dead_terms(schema: fields.Schema, names: set[str], readers: list[SegmentReader],
+                docmaps: list[DocMap], streams: list[Any], postfiles: list[Any]
+                ) -> dict[str, set[bytes]]:
+    """Per field of ``names``: the terms of the merged segments no live document has.
+
+    Only a term found in at most as many documents as were deleted can be one, so only
+    those are kept in hand and only their postings read (a takedown deletes one document:
+    its rarest words)."""
+    deleted = sum(r.doc_count_all() - r.doc_count() for r in readers)
+    if not deleted or not names:
+        return {}
+    found: dict[tuple[str, bytes], list[Any]] = {}  # key -> [documents, (segment, info), ...]
+    for i, stream in enumerate(streams):
+        for key, _, data in stream:
+            if key[0] not in names:
+                continue
+            info = W3TermInfo.from_bytes(data)
+            entry = found.get(key)
+            if entry is None:
+                entry = found[key] = [0]
+            entry[0] += info.doc_frequency()
+            if entry[0] > deleted:
+                entry[0] = deleted + 1
+                del entry[1:]  # certainly live: nothing more to keep
+            else:
+                entry.append((i, info))
+    gone: dict[str, set[bytes]] = {}
+    for (fieldname, btext), (documents, *sources) in found.items():
+        if documents > deleted:
+            continue
+        fixedsize = schema[fieldname].format.fixed_value_size()
+        if not any(isinstance(docmaps[i], int) or any(
+                old in docmaps[i] for old in _read_postings(postfiles[i], info, fixedsize)[0])
+                for i, info in sources):
+            gone.setdefault(fieldname, set()).add(btext)
+    return gone
+
+
+def rewriting(ids: Iterable[str]) -> Callable[[Any, list[Any]], list[Any]]:
+    """A merge policy (``writer.commit(mergetype=...)``) that rewrites, each alone, the
+    segments holding a deleted copy of any of ``ids``, so that their text, terms and
+    spelling words leave the index's files; the other segments stay as they are."""
+    wanted = [doc_id.encode("utf-8") for doc_id in ids]
+
+    def policy(writer: Any, segments: list[Any]) -> list[Any]:
+        kept = []
+        for segment in segments:
+            if segment.deleted_count() and _holds(writer, segment, wanted):
+                merged = merge_segments(writer, [segment])
+                if merged is not None:
+                    kept.append(merged)
+            else:
+                kept.append(segment)
+        return kept
+
+    return policy
+
+
+def _holds(writer: Any, segment: Any, ids: list[bytes]) -> bool:
+    reader = SegmentReader(writer.storage, writer.schema, segment)
+    try:
+        return any(("id", doc_id) in reader for doc_id in ids)
+    finally:
+        reader.close()
+
+
+def holds_id(reader: Any, doc_id: str) -> bool:
+    """Whether an index still holds any copy of a document, live or deleted but not yet
+    rewritten out of its segment (``searcher.document_number`` sees live ones only)."""
+    return ("id", doc_id.encode("utf-8")) in reader
+
+
+def _stem(field: fields.FieldType, word: bytes) -> bytes | None:
+    """The term a spelling word is indexed as in its field (None for a stop word): the word
+    is one token already (tokenizing it again could split it: "i̇stanbul")."""
+    for token in field.analyzer(word.decode("utf-8"), tokenize=False):
+        return token.text.encode("utf-8")
+    return None
 
 
 # -- reading: what the read side needs of Whoosh's private parts ---------------------------

@@ -19,6 +19,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA, Levenshtein
 from whoosh.searching import Searcher
 
+from archive.postings import first_doc_numbers
 from archive.segments import prefix_terms
 
 _WORD_RE = re.compile(r"(?<![\w:*?\"])([A-Za-z]{4,})(?![\w:*?])")
@@ -83,13 +84,25 @@ def nearest(searcher: Searcher, word: str, remember: Any) -> str | None:
         # word two edits away ("water") would beat the one-edit answer ("taser").
         close = [found for found, _, _ in process.extract(
             word, words, scorer=scorer, score_cutoff=maxdist, limit=None)]
-        if close:
-            # Whoosh's score and heap: the most frequent, and of equals the last in order.
-            def score(w: str) -> tuple[float, str]:
-                return 0 - (maxdist + (1.0 / (reader.frequency("text", w) or 1) * 0.5)), w
+        # Whoosh's score and heap: the most frequent, and of equals the last in order.
+        def score(w: str) -> tuple[float, str]:
+            return 0 - (maxdist + (1.0 / (reader.frequency("text", w) or 1) * 0.5)), w
 
-            return max(close, key=score)
+        for found in sorted(close, key=score, reverse=True):
+            if _live(searcher, found):
+                return found
     return None
+
+
+def _live(searcher: Searcher, word: str) -> bool:
+    """Whether a live document has the word: the spelling list keeps a deleted document's
+    words until its segment is merged, and a word of a response taken down must never be
+    offered back (docs/reliability.md, "Takedowns")."""
+    stems = [t.text for t in searcher.schema["text"].analyzer(word, tokenize=False)]
+    if not stems:
+        return False
+    leaves = searcher.reader().leaf_readers()
+    return bool(first_doc_numbers(leaves, "text", stems[0].encode("utf-8"), 1))
 
 
 def suggest(searcher: Searcher, text: str, remember: Any) -> str | None:

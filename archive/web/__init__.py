@@ -81,6 +81,9 @@ def create_app(config: Config) -> Flask:
     def security_headers(response):  # type: ignore[no-untyped-def]
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        # Every answer may name a response that is taken down a minute later: a cache keeps
+        # it only to revalidate (docs/deploy.md, "Caching"). The stylesheet sets its own.
+        response.headers.setdefault("Cache-Control", "no-cache")
         return response
 
     return app

@@ -304,7 +304,10 @@ def original(sha256: str):  # type: ignore[no-untyped-def]
     safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:120] or sha256[:16]
     # Streamed from disk, not read whole into the worker: originals can be large.
     response = send_file(path, mimetype="application/octet-stream", as_attachment=True,
-                         download_name=safe, max_age=3600)
+                         download_name=safe)
+    # Any cache must ask again before each use (a 304 is cheap: the ETag is the file's), so
+    # a takedown takes effect at once, in a shared cache too (docs/deploy.md, "Caching").
+    response.headers["Cache-Control"] = "no-cache"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 

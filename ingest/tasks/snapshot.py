@@ -35,7 +35,7 @@ from whoosh.filedb.filestore import FileStorage
 
 from archive.config import Config
 from archive.index import INDEX_NAME
-from archive.segments import generation_files
+from archive.segments import generation_files, holds_id
 from archive.store import Store, fsync_dir
 
 #: Tries to catch a generation whose files are all still there (each try is one TOC read).
@@ -85,7 +85,7 @@ def _copy_file(source: IO[bytes], target: Path) -> int:
         return out.tell()
 
 
-def _copy_index(index_dir: Path, generations: Path, previous: Path | None
+def _copy_index(index_dir: Path, generations: Path, previous: Path | None, hidden: set[str]
                 ) -> tuple[Path, int, int, int, int]:
     generation, documents, handles = _open_generation(index_dir)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
@@ -110,6 +110,10 @@ def _copy_index(index_dir: Path, generations: Path, previous: Path | None
     copied = FileStorage(str(work), supports_mmap=False).open_index(INDEX_NAME)
     with copied.searcher() as searcher:
         found = searcher.doc_count()
+        withdrawn = _held(searcher.reader(), hidden)
+    if withdrawn:
+        shutil.rmtree(work, ignore_errors=True)
+        raise _still_held(withdrawn)
     if copied.latest_generation() != generation or found != documents:
         shutil.rmtree(work, ignore_errors=True)
         raise SnapshotError(f"the copy of generation {generation} holds {found} documents, "
@@ -119,8 +123,23 @@ def _copy_index(index_dir: Path, generations: Path, previous: Path | None
     return final, generation, documents, len(handles), size
 
 
-def _copy_catalogue(store_dir: Path, target_dir: Path) -> Path:
-    """SQLite's online backup: one consistent copy, taken while ingest may be writing."""
+def _held(reader: Any, ids: set[str]) -> list[str]:
+    """The ids an index still holds a copy of, live or deleted but not rewritten out."""
+    return sorted(i for i in ids if holds_id(reader, i))
+
+
+def _still_held(ids: list[str]) -> SnapshotError:
+    # A takedown whose index change failed, or made before takedowns rewrote the segment:
+    # its text is still in the index's files, and a replica must not get them.
+    return SnapshotError(f"{len(ids)} document(s) taken down are still in the index's files "
+                         f"({', '.join(ids[:3])}): run `foi-archive takedown ID` for each again "
+                         "(or `foi-archive rebuild`), then take the snapshot")
+
+
+def _copy_catalogue(store_dir: Path, target_dir: Path) -> tuple[Path, set[str], set[str]]:
+    """SQLite's online backup: one consistent copy, taken while ingest may be writing, into
+    a work file, without what was taken down; returns it, the originals no longer wanted,
+    and the ids taken down as the copy says (``_install`` puts it in place)."""
     target_dir.mkdir(parents=True, exist_ok=True)
     work = target_dir / ".catalogue.sqlite.tmp"
     work.unlink(missing_ok=True)
@@ -132,10 +151,52 @@ def _copy_catalogue(store_dir: Path, target_dir: Path) -> Path:
     finally:
         copy.close()
         source.close()
-    final = target_dir / "catalogue.sqlite"
-    os.replace(work, final)
-    fsync_dir(target_dir)
-    return final
+    gone, hidden = _withdraw(work)
+    return work, gone, hidden
+
+
+def _install(work: Path) -> None:
+    os.replace(work, work.with_name("catalogue.sqlite"))
+    fsync_dir(work.parent)
+
+
+def _withdraw(catalogue: Path) -> tuple[set[str], set[str]]:
+    """Take every trace of a taken-down document out of a replica's catalogue: its versions,
+    parts, provenance (by id, by original and by address), corrections and the takedown's
+    reason, and its originals' rows, then VACUUM so no freed page keeps their bytes. Its
+    documents row stays as a stub (no source, address or version) that says hidden, so a
+    replica still refuses the page while its index is the older copy. A replica only
+    serves, and serves nothing of them (docs/reliability.md, "Takedowns"); the source store
+    keeps all of it, for a restore. Returns the originals no longer wanted, and the ids."""
+    db = sqlite3.connect(catalogue)
+    try:
+        hidden = {row[0] for row in db.execute("SELECT id FROM documents WHERE hidden")}
+        if not hidden:
+            return set(), set()
+        db.execute("CREATE TEMP TABLE gone_docs (id TEXT PRIMARY KEY)")
+        db.executemany("INSERT INTO gone_docs VALUES (?)", [(i,) for i in hidden])
+        owned = "SELECT sha256 FROM {t} WHERE {c} {op} (SELECT id FROM gone_docs)"
+
+        def shas(op: str) -> set[str]:
+            return {row[0] for table, column in (("documents", "id"), ("versions", "doc_id"),
+                                                 ("parts", "doc_id"))
+                    for row in db.execute(owned.format(t=table, c=column, op=op))}
+        gone = shas("IN") - shas("NOT IN")
+        db.execute("""DELETE FROM provenance WHERE doc_id IN (SELECT id FROM gone_docs)
+                      OR (source, locator) IN (SELECT source, locator FROM documents
+                                               WHERE id IN (SELECT id FROM gone_docs))""")
+        for table, column in (("versions", "doc_id"), ("parts", "doc_id"), ("corrections", "id"),
+                              ("takedowns", "id")):
+            db.execute(f"DELETE FROM {table} WHERE {column} IN (SELECT id FROM gone_docs)")
+        for table in ("objects", "extractions", "fixity", "provenance"):
+            db.executemany(f"DELETE FROM {table} WHERE sha256 = ?", [(sha,) for sha in gone])
+        db.execute("""UPDATE documents SET source = 'withdrawn', locator = 'withdrawn:' || id,
+                      sha256 = '' WHERE id IN (SELECT id FROM gone_docs)""")
+        db.commit()
+        db.execute("VACUUM")
+        return gone, hidden
+    finally:
+        db.close()
 
 
 def _copy_objects(source: Store, target: Store) -> tuple[int, int]:
@@ -184,10 +245,24 @@ def snapshot(config: Config, dest: Path, *, keep: int = 2) -> SnapshotResult:
     generations = dest / "generations"
     generations.mkdir(parents=True, exist_ok=True)
     previous = Path(os.path.realpath(link)) if link.is_symlink() else None
-    final, generation, documents, files, size = _copy_index(index_dir, generations, previous)
-    _copy_catalogue(config.store_path, dest / "store")
+    with Store(config.store_path, readonly=True) as source:
+        hidden = source.hidden_ids()
+    final, generation, documents, files, size = _copy_index(index_dir, generations, previous, hidden)
+    work, gone, hidden_now = _copy_catalogue(config.store_path, dest / "store")
+    if hidden_now - hidden:  # taken down while the index was copied: check the copy again
+        copied = FileStorage(str(final), supports_mmap=False).open_index(INDEX_NAME)
+        with copied.reader() as reader:
+            late = _held(reader, hidden_now - hidden)
+        if late:
+            shutil.rmtree(final, ignore_errors=True)
+            work.unlink(missing_ok=True)
+            raise _still_held(late)
+    hidden = hidden_now
+    _install(work)
     with Store(config.store_path, readonly=True) as source, Store(dest / "store", readonly=True) as target:
         copied, kept = _copy_objects(source, target)
+        for sha256 in gone:  # copied by an earlier snapshot, before the takedown
+            target.object_path(sha256).unlink(missing_ok=True)
     _point(link, final)
     manifest: dict[str, Any] = {
         "generation": generation, "documents": documents, "index": f"generations/{final.name}",
@@ -197,19 +272,32 @@ def snapshot(config: Config, dest: Path, *, keep: int = 2) -> SnapshotResult:
     work = dest / ".snapshot.json.tmp"
     work.write_text(json.dumps(manifest, indent=2) + "\n")
     os.replace(work, dest / "snapshot.json")
-    removed = _prune(generations, final, keep)
+    removed = _prune(generations, final, keep, hidden)
     return SnapshotResult(dest, generation, documents, files, size, copied, kept,
                           round(time.monotonic() - started, 2), removed)
 
 
-def _prune(generations: Path, current: Path, keep: int) -> list[Path]:
+def _prune(generations: Path, current: Path, keep: int, hidden: set[str]) -> list[Path]:
     """Remove all but the ``keep`` newest generations (never the current one): a replica's
-    worker mid-request on the previous one still finds it."""
+    worker mid-request on the previous one still finds it (an open file stays readable);
+    and any older generation that holds a document taken down since."""
     names = sorted((p for p in generations.iterdir() if p.is_dir() and not p.name.startswith(".")),
                    key=lambda p: p.name, reverse=True)
     removed = []
-    for old in names[max(keep, 1):]:
-        if old != current:
+    for n, old in enumerate(names):
+        if old != current and (n >= max(keep, 1) or _holds_any(old, hidden)):
             shutil.rmtree(old, ignore_errors=True)
             removed.append(old)
     return removed
+
+
+def _holds_any(index_dir: Path, ids: set[str]) -> bool:
+    """Whether an index (a copied generation) holds any of ``ids``; True if it cannot be read."""
+    if not ids:
+        return False
+    try:
+        ix = FileStorage(str(index_dir), supports_mmap=False).open_index(INDEX_NAME)
+        with ix.reader() as reader:
+            return bool(_held(reader, ids))
+    except Exception:  # damaged or half-copied: not worth keeping either
+        return True

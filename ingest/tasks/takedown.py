@@ -67,7 +67,9 @@ def _write(config: Config, change, what: str) -> None:  # type: ignore[no-untype
 def _delete(config: Config, doc_id: str) -> None:
     writer = IndexWriter(config.index_path, timeout=INDEX_TIMEOUT)
     writer.delete(doc_id)
-    writer.commit()
+    # Deleted is not gone: its words stay in the segment's files (and the spelling list)
+    # until the segment is rewritten, which this commit does (one lock, one generation).
+    writer.commit(purge=[doc_id])
 
 
 def takedown(config: Config, doc_id: str, reason: str, user: str | None = None) -> Result:
