@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import math
+import time
 
 import numpy as np
 from whoosh import query
 from whoosh.searching import Searcher
 
+from archive.query import QueryError
+from archive.segments import range_terms
 from archive.postings import (POSITION_SHIFT, FacetColumns, PositionPart, expansions_by_segment,
                               intersect_sorted, position_keys)
 
@@ -36,7 +39,8 @@ class Matcher:
     (ranges, for instance) are matched by Whoosh and score nothing.
     """
 
-    def __init__(self, searcher: Searcher, columns: FacetColumns) -> None:
+    def __init__(self, searcher: Searcher, columns: FacetColumns, deadline: float | None = None) -> None:
+        self.deadline = deadline  # time.monotonic() past which the search is given up
         self.searcher = searcher
         self.columns = columns
         self.reader = searcher.reader()
@@ -51,12 +55,15 @@ class Matcher:
         answer may be incomplete. An And hands its children what the cheaper of them
         left, so a phrase reads positions only for documents that survive the rest.
         """
+        self.check_time()
         if isinstance(q, query.Term):
             return self._term(q.fieldname, q.text, q.boost)
         if isinstance(q, query.Phrase) and q.slop == 1:
             return self._phrase(q, within)
         if isinstance(q, (query.Prefix, query.Wildcard)):
             return self._pattern(q)
+        if isinstance(q, (query.TermRange, query.NumericRange)):
+            return self._range(q)
         if isinstance(q, query.Every):
             return self.columns.live.copy(), np.zeros(self.size)
         if q is query.NullQuery:
@@ -89,6 +96,14 @@ class Matcher:
             b, sb = self.run(q.b, a if within is None else a & within)
             return a, sa + sb * b
         return self._fallback(q)
+
+    def check_time(self) -> None:
+        """QueryError once the request's time budget is spent (docs/reliability.md, "Query
+        budgets"): checked between the parts of a query, a term of a wildcard, a word of a
+        phrase, so one costly query cannot hold a worker that others are waiting for."""
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise QueryError("That search took too long to run. Narrow it: fewer wildcards, "
+                             "ranges or phrases of common words, or a filter by body or year.")
 
     def _and(self, q: query.And, within: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """Phrases last: they read positions, and only where the other parts matched."""
@@ -152,6 +167,7 @@ class Matcher:
             seg_mask = np.zeros(end - offset, dtype=bool)
             seg_score = np.zeros(end - offset)
             for btext in btexts:
+                self.check_time()
                 ids, weights = self.columns.postings.get(q.fieldname, btext)
                 lo, hi = np.searchsorted(ids, [offset, end])
                 ids, weights = ids[lo:hi], weights[lo:hi]
@@ -165,6 +181,16 @@ class Matcher:
             mask[offset:end] = seg_mask
             score[offset:end] = seg_score
         return mask, score
+
+    def _range(self, q: query.Query) -> tuple[np.ndarray, np.ndarray]:
+        """A range of words, years or dates: the union of its terms' live documents, read as
+        arrays (Whoosh's matcher walks them a posting at a time: 1.9 s for 1,900 terms over
+        20,000 documents, 40 ms this way). Unscored, as before (the query's other parts rank)."""
+        mask = np.zeros(self.size, dtype=bool)
+        for btext in range_terms(q, self.reader):
+            self.check_time()
+            mask[self.columns.postings.get(q.fieldname, btext)[0]] = True
+        return mask, np.zeros(self.size)
 
     def _phrase(self, q: query.Phrase, within: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         field_ = self.schema[q.fieldname]
@@ -187,6 +213,7 @@ class Matcher:
             # The rarest word first: each word's positions are read only for the documents
             # the words before it left, from the blocks that hold them.
             for i in sorted(range(len(btexts)), key=frequency.__getitem__):
+                self.check_time()
                 wanted = np.flatnonzero(candidates)
                 if not len(wanted):
                     return wanted.astype(np.int32)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -23,6 +24,7 @@ from whoosh.searching import Searcher
 from archive import law
 from archive.reader import Source, viewing
 from archive.matcher import Matcher
+from archive.query import TIME_BUDGET
 from archive.search import Hit, QueryError, hit_from_stored
 from archive.snippets import plain_snippet
 
@@ -199,7 +201,7 @@ def prior(source: Source, text: str, authority: str | None = None,
         # the chosen body's own answers first: a weak match from the right body is
         # still a weak match.
         # Scored over numpy postings, as searcher.search(similar) would rank them.
-        mask, scores = Matcher(searcher, columns).run(similar)
+        mask, scores = Matcher(searcher, columns, time.monotonic() + TIME_BUDGET).run(similar)
         docs = np.flatnonzero(mask & columns.live)
         ranked = docs[np.lexsort((docs, columns.tiebreak[docs], -scores[docs]))][:CANDIDATES]
         best = scores[ranked[0]] if len(ranked) else 0.0

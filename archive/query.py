@@ -9,6 +9,7 @@ broad wildcards, fuzzy and regular-expression terms.
 from __future__ import annotations
 
 import re
+from itertools import islice
 from typing import Any
 
 from whoosh import qparser, query
@@ -17,6 +18,7 @@ from whoosh.searching import Searcher
 from archive import law
 from archive.index import FACET_FIELDS, KEYWORD_FIELDS, SCORED_FIELDS
 from archive.postings import MAX_EXPANSION, FacetColumns, expansions
+from archive.segments import range_terms
 
 MAX_QUERY_LENGTH = 500
 
@@ -25,6 +27,10 @@ MAX_NESTING = 10
 MAX_TERMS = 40
 
 MIN_PREFIX = 3
+
+#: Seconds one search may spend matching before it is refused with a 400 that says how to
+#: narrow it (archive/matcher.py); with the expansion budget above, what bounds a request.
+TIME_BUDGET = 2.0
 
 FIELD_ALIASES = {"body": "text", "ref": "reference", "exemptions": "exemption",
                  "topics": "topic", "section": "exemption"}
@@ -86,24 +92,50 @@ def _fix_terms(q: query.Query, columns: FacetColumns) -> query.Query:
 
 
 def _check_expansion(q: query.Query, searcher: Searcher, columns: FacetColumns) -> None:
+    """One budget for the whole query: its wildcards, prefixes and ranges (of words, years
+    or dates) together stand for at most MAX_EXPANSION index terms, counted before anything
+    is searched (docs/reliability.md, "Query budgets")."""
     leaves = list(q.leaves()) if not q.is_leaf() else [q]
     # Counted first: a long query is refused before any of its wildcards is expanded.
     if len(leaves) > MAX_TERMS:
         raise QueryError(f"The query has too many terms: at most {MAX_TERMS}.")
+    spent = 0
+    spelling_lists = {searcher.schema[name].spelling_fieldname(name) for name in searcher.schema.names()
+              if searcher.schema[name].separate_spelling()}
     for leaf in leaves:
+        if leaf.field() in spelling_lists:  # the "did you mean" word lists: not a field to search
+            raise QueryError(f"There is no field named {leaf.field()!r} to search.")
         if isinstance(leaf, query.Every):
             raise QueryError("A query of only wildcards would match everything: "
                              "leave the box empty to list all responses.")
+        if isinstance(leaf, (query.FuzzyTerm, query.Regex)):
+            raise QueryError("Fuzzy and regular-expression queries are not supported.")
         if isinstance(leaf, (query.Wildcard, query.Prefix)):
             stem = leaf.text.split("*")[0].split("?")[0] if isinstance(leaf, query.Wildcard) else leaf.text
             if len(stem) < MIN_PREFIX:
                 raise QueryError(
                     f"Wildcards need at least {MIN_PREFIX} letters before them (e.g. firear*)."
                 )
-            if len(expansions(leaf, searcher, columns)) > MAX_EXPANSION:  # before the search runs
+            size = len(expansions(leaf, searcher, columns))
+            if size > MAX_EXPANSION:
                 raise QueryError("That wildcard matches too many words; type more letters.")
-        elif isinstance(leaf, (query.FuzzyTerm, query.Regex)):
-            raise QueryError("Fuzzy and regular-expression queries are not supported.")
+        elif isinstance(leaf, (query.TermRange, query.NumericRange)):
+            size = range_size(leaf, searcher, MAX_EXPANSION - spent + 1)
+            if size > MAX_EXPANSION:
+                raise QueryError(f"The range {leaf.fieldname}:[{leaf.start or ''} TO {leaf.end or ''}] "
+                                 f"spans too many values (over {MAX_EXPANSION}); narrow it.")
+        else:
+            size = 1
+        spent += size
+        if spent > MAX_EXPANSION:
+            raise QueryError(f"The wildcards and ranges of this query stand for over {MAX_EXPANSION} "
+                             "words together; use fewer, or narrow them.")
+
+
+def range_size(q: query.Query, searcher: Searcher, limit: int) -> int:
+    """How many index terms a range stands for, counted up to ``limit`` (Whoosh would read
+    every term between a word range's ends)."""
+    return sum(1 for _ in islice(range_terms(q, searcher.reader()), limit))
 
 
 def parse_query(text: str, searcher: Searcher, columns: FacetColumns) -> query.Query:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -28,7 +29,7 @@ from archive.index import FACET_FIELDS
 from archive.matcher import Matcher
 from archive.models import NOT_READ
 from archive.postings import FacetColumns
-from archive.query import MAX_QUERY_LENGTH, QueryError, canonical_value, parse_query
+from archive.query import MAX_QUERY_LENGTH, TIME_BUDGET, QueryError, canonical_value, parse_query
 from archive.reader import Source, viewing
 from archive.snippets import highlight_text, plain_snippet, query_words
 from archive.suggest import suggest
@@ -383,7 +384,8 @@ def _match(columns: FacetColumns, searcher: Searcher, params: SearchParams
     """The query, the documents in the order asked for, the facet counts, the selections."""
     q = parse_query(params.q, searcher, columns)
     selected = _filter_sets(params.filters, columns)
-    mask, score = Matcher(searcher, columns).run(q, _counted(selected, columns))
+    deadline = time.monotonic() + TIME_BUDGET
+    mask, score = Matcher(searcher, columns, deadline).run(q, _counted(selected, columns))
     mask &= columns.live
     passing, counters = count_facets(mask, columns, selected)
     docs = np.flatnonzero(passing)

@@ -65,7 +65,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, STORED_COLUMN, WHOOSH3_HEADER_M
 from whoosh.columns import CompressedBytesColumn, NumericColumn, VarBytesColumn
 from whoosh.filedb.filetables import OrderedHashReader
 from whoosh.matching.wrappers import FilterMatcher
-from whoosh.query import Prefix
+from whoosh.query import NumericRange, Prefix, Term, TermRange
 from whoosh.reading import SegmentReader, TermNotFound
 from whoosh.system import pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
@@ -79,8 +79,8 @@ MERGE_FACTOR = 10  # segments of one size tier merged into one of the next
 WRITTEN_FOR = (2, 7, 4)  # the Whoosh release whose internals this module reads and writes
 #: What the read side (the site) may take from here: it never writes the index.
 READING = ("column_values", "decode_positions", "deleted_docs", "index_segments", "leaf_postings",
-           "leaf_side_postings", "length_column", "pattern_terms", "prefix_terms", "term_blocks",
-           "holds_id")
+           "leaf_side_postings", "length_column", "pattern_terms", "prefix_terms", "range_terms",
+           "term_blocks", "holds_id")
 SIDE_EXT = ".fps"  # a segment's side file of positions (docs/performance.md, "Positions side file")
 SIDE_MIN = BLOCK  # postings a term needs in a segment to be in its side file
 _SIDE_MAGIC = b"FOIPOS1\n"
@@ -945,6 +945,20 @@ def pattern_terms(q: Any, reader: Any) -> Iterator[bytes]:
         if found is not None:
             return iter(found)
     return q._btexts(reader)
+
+
+def range_terms(q: Any, reader: Any) -> Iterator[bytes]:
+    """The index terms a range query stands for, in order: a word range walks the field's
+    terms between its ends; a numeric or date range, the tiered terms Whoosh compiles it to."""
+    if isinstance(q, NumericRange):
+        compiled = q._compile_query(reader)
+        for leaf in ([compiled] if compiled.is_leaf() else compiled.leaves()):
+            if isinstance(leaf, Term):
+                yield leaf.text
+            elif isinstance(leaf, TermRange):  # a tier's span, in the field's bytes
+                yield from leaf._btexts(reader)
+        return
+    yield from q._btexts(reader)
 
 
 def _block_weights(raw: Any, n: int) -> np.ndarray:

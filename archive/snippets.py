@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from itertools import islice
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -24,6 +25,7 @@ from whoosh.lang.porter import stem as porter_stem
 from whoosh.searching import Searcher
 
 from archive.postings import FacetColumns, expansions
+from archive.segments import range_terms
 
 SNIPPET_CHARS = 300  # the longest passage
 SURROUND = 60  # characters of context before and after a match
@@ -31,6 +33,7 @@ FIRST_MATCHES = 6  # windows opened around the earliest matches
 MAX_CANDIDATES = 200  # places a word's letters are checked before it is given up
 CHUNK = 4_096  # characters lower-cased and searched at a time
 WINDOW = 2 * (SNIPPET_CHARS + SURROUND)  # after a match: room for its whole fragment
+MAX_SNIPPET_WORDS = 40  # words a snippet looks for: archive.query.MAX_TERMS, a plain query's most
 
 _TOKEN_RE = re.compile(r"\w+(\.?\w+)*")  # StemmingAnalyzer's tokens
 _stem = lru_cache(maxsize=100_000)(porter_stem)
@@ -189,16 +192,24 @@ def query_words(searcher: Searcher, q: query.Query, columns: FacetColumns) -> fr
     # after the first leaf of Or(title:x, text:x, ...) it skips the rest.
     reader, field_ = searcher.reader(), searcher.schema["text"]
     leaves = q.leaves() if not q.is_leaf() else [q]
-    words = set()
+    words: set[str] = set()
+    expanded: list[bytes] = []
     for leaf in leaves:
         if leaf.field() != "text":
             continue
         if isinstance(leaf, query.PatternQuery):
-            words.update(field_.from_bytes(b) for b in expansions(leaf, searcher, columns))
-            continue
-        for _, text in leaf.expanded_terms(reader, phrases=True):
-            # A range's expansions come as the index's bytes, a term's as text.
-            btext = text if isinstance(text, bytes) else field_.to_bytes(text)
-            if ("text", btext) in reader:
-                words.add(field_.from_bytes(btext))
+            expanded += expansions(leaf, searcher, columns)
+        elif isinstance(leaf, (query.TermRange, query.NumericRange)):
+            expanded += islice(range_terms(leaf, reader), MAX_SNIPPET_WORDS)
+        else:
+            for _, text in leaf.expanded_terms(reader, phrases=True):
+                btext = text if isinstance(text, bytes) else field_.to_bytes(text)
+                if ("text", btext) in reader:
+                    words.add(field_.from_bytes(btext))
+    # A snippet looks for at most as many words as the longest plain query has: a wildcard
+    # or a range that stands for 2,000 words must not make every snippet scan for each.
+    for btext in expanded:
+        if len(words) >= MAX_SNIPPET_WORDS:
+            break
+        words.add(field_.from_bytes(btext))
     return frozenset(words)

@@ -13,6 +13,9 @@ client threads for a fixed time (and at most --max-requests per client):
   L3    L1 while a writer process commits 200-document batches every 0.3 s,
         with an optimize (a merge of every segment) every fifth batch.
   L5    12 clients with the L1 mix beside 4 sending `*a*`-style queries.
+  solo  one client with the L1 mix, ten searches a second: a person's searches, unloaded.
+  L6    solo beside 4 clients sending ranges, wildcards, fuzzy terms and their combinations
+        at 10 requests a second together (the default rate limit of one address).
   swap  L1 while `foi-archive rebuild` builds a new index and swaps it in.
 
 Per row: requests, p50/p95/p99 (ms), errors by status, responses with the same
@@ -60,6 +63,31 @@ QUERIES = ["taser", "drone footage", '"public interest"', "exemption AND cost",
            "police NOT taser", "force:\"Kent Police\"", "year:2021", "helicopter OR dog",
            "firear*", "custody review", ""]
 ABUSIVE = ["*a*", "*", "a*", "*e*", "(" * 40 + "x" + ")" * 40, "x" * 600, "t*"]
+#: L6's abusive clients: every shape of term expansion, alone and combined, each within the
+#: query's length and term limits (docs/reliability.md, "Query budgets").
+EXPANDING = ["text:[a TO z]", "title:[a TO z] OR text:[a TO z]", "text:[aa TO zz] AND police",
+             "text:[0 TO 9]", "reference:[a TO z]", "year:[1000 TO 9999]", "date:[1900 TO 2100]",
+             "abc* OR bcd* OR cde* OR def* OR efg* OR fgh* OR ghi* OR hij*",
+             "text:[ab TO ac] OR text:[ba TO bc] OR text:[ca TO cc] OR pol*", "taser~2",
+             "tas*er~ OR pol?ce*", "(text:[a TO m] OR text:[n TO z]) AND NOT police"]
+#: L6: one client at a time's pace, as a person searches; four abusive clients together
+#: keep inside the default rate limit of one address (600 a minute: 10 a second).
+L6_ABUSIVE_RATE = 10.0
+
+#: A vocabulary's long tail: made-up words, each in a few documents, as names, places and
+#: misspellings are in real responses (a real archive of 100k responses has about a million
+#: distinct words; docs/performance.md). Without it a range or a wildcard expands to little.
+TAIL = 40_000
+
+
+def tail_word(n: int) -> str:
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    word = ""
+    n += 26 * 27  # at least three letters
+    while n:
+        n, r = divmod(n, 26)
+        word = letters[r] + word
+    return word
 
 
 # -- the archive -------------------------------------------------------------------------
@@ -72,7 +100,10 @@ def synthetic(i: int, rng: random.Random) -> Any:
     force = rng.choice(FORCES)
     codes = rng.sample(EXEMPTIONS, rng.randint(0, 2))
     year = rng.randint(2015, 2024)
-    text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(80, 240)))
+    words = [rng.choice(WORDS) for _ in range(rng.randint(80, 240))]
+    words += [tail_word(int(rng.paretovariate(0.6)) % TAIL) for _ in range(rng.randint(5, 40))]
+    rng.shuffle(words)
+    text = " ".join(words)
     meta = Metadata(authority=force, authority_type="police", force=force, regime="FOIA",
                     reference=f"FOI {i:06d}/{year % 100:02d}",
                     date=f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
@@ -196,19 +227,25 @@ class Tally:
 
         errors = {str(k): v for k, v in sorted(self.statuses.items()) if k != 200}
         return {"requests": len(ordered), "p50_ms": pct(0.50), "p95_ms": pct(0.95),
-                "p99_ms": pct(0.99), "errors": errors, "duplicate_hits": self.duplicates,
+                "p99_ms": pct(0.99), "max_ms": round(ordered[-1] * 1000, 1) if ordered else 0.0,
+                "errors": errors, "duplicate_hits": self.duplicates,
                 "doc_count": [min(self.totals), max(self.totals)] if self.totals else None}
 
 
 def client(port: int, queries: list[str], tally: Tally, until: float, max_requests: int,
-           seed: int, busy: threading.Event | None = None) -> None:
+           seed: int, busy: threading.Event | None = None, rate: float = 0.0) -> None:
     """One keep-alive client sending queries until the time or its request budget is spent
-    (and, with ``busy``, not before the background work is done)."""
+    (and, with ``busy``, not before the background work is done); with ``rate``, at most
+    that many requests a second."""
     rng = random.Random(seed)
     conn = http.client.HTTPConnection(HOST, port, timeout=60)
+    next_at = time.monotonic()
     for _ in range(max_requests):
         if time.monotonic() >= until and not (busy is not None and busy.is_set()):
             break
+        if rate:
+            time.sleep(max(0.0, next_at - time.monotonic()))
+            next_at += 1.0 / rate
         q = rng.choice(queries)
         path = "/search.json?" + urlencode({"q": q, "per_page": 20})
         started = time.monotonic()
@@ -239,11 +276,16 @@ def client(port: int, queries: list[str], tally: Tally, until: float, max_reques
 
 
 def run_clients(port: int, groups: list[tuple[str, int, list[str]]], seconds: float,
-                max_requests: int, busy: threading.Event | None = None) -> dict[str, Tally]:
+                max_requests: int, busy: threading.Event | None = None,
+                rates: dict[str, float] | None = None) -> dict[str, Tally]:
+    """Each group's clients at once; ``rates`` paces a group (requests a second, all its
+    clients together)."""
     until = time.monotonic() + seconds
     tallies = {name: Tally() for name, _, _ in groups}
+    rates = rates or {}
     threads = [threading.Thread(target=client, args=(port, queries, tallies[name], until,
-                                                     max_requests, n * 7919 + len(name), busy))
+                                                     max_requests, n * 7919 + len(name), busy,
+                                                     rates.get(name, 0.0) / count))
                for name, count, queries in groups for n in range(count)]
     for t in threads:
         t.start()
@@ -253,6 +295,18 @@ def run_clients(port: int, groups: list[tuple[str, int, list[str]]], seconds: fl
 
 
 def row(name: str, server: Server, conf: Path, args: argparse.Namespace) -> dict[str, Any]:
+    if name in ("L6", "solo"):
+        # One person searching, alone (solo) and beside four abusive clients (L6).
+        groups = [("normal", 1, QUERIES)] + ([("abusive", 4, EXPANDING)] if name == "L6" else [])
+        started = time.monotonic()
+        tallies = run_clients(server.port, groups, args.seconds, args.max_requests,
+                              rates={"abusive": L6_ABUSIVE_RATE, "normal": 10.0})
+        out = {"row": name, "seconds": round(time.monotonic() - started, 1),
+               "health_after": health(server.port)}
+        for group, tally in tallies.items():
+            out[group] = tally.summary()
+        out["rps"] = round(sum(t.summary()["requests"] for t in tallies.values()) / out["seconds"], 1)
+        return out
     normal = [("normal", 16 if name != "L5" else 12, QUERIES)]
     groups = normal + ([("abusive", 4, ABUSIVE)] if name == "L5" else [])
     background: subprocess.Popen | None = None
@@ -319,17 +373,17 @@ def markdown(results: list[dict[str, Any]], meta: dict[str, Any]) -> str:
              f"Python {meta['machine']['python']}; `uptime` before: {meta['machine']['uptime']}",
              f"Archive: {meta['docs']} documents; gunicorn {meta['workers']} sync workers; "
              f"{meta['seconds']} s per row.", "",
-             "| row | clients | requests | req/s | p50 ms | p95 ms | p99 ms | errors | duplicate hits | doc_count | pass |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| row | clients | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | errors | duplicate hits | doc_count | pass |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         for group in ("normal", "abusive"):
             s = r.get(group)
             if s is None:
                 continue
-            clients = {"L5": 12}.get(r["row"], 16) if group == "normal" else 4
+            clients = {"L5": 12, "L6": 1, "solo": 1}.get(r["row"], 16) if group == "normal" else 4
             lines.append(f"| {r['row']} {group} | {clients} | {s['requests']} | "
                          f"{r['rps'] if group == 'normal' else ''} | {s['p50_ms']} | {s['p95_ms']} | "
-                         f"{s['p99_ms']} | {s['errors'] or 0} | {s['duplicate_hits']} | "
+                         f"{s['p99_ms']} | {s.get('max_ms', '')} | {s['errors'] or 0} | {s['duplicate_hits']} | "
                          f"{s['doc_count']} | {'yes' if passed(r) else 'NO'} |")
     return "\n".join(lines)
 
@@ -341,8 +395,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--max-requests", type=int, default=5000, help="per client")
     parser.add_argument("--batches", type=int, default=15, help="L3: writer batches of 200")
-    parser.add_argument("--rows", nargs="+", default=["L1", "L3", "L5", "swap"],
-                        choices=["L1", "L3", "L5", "swap"])
+    parser.add_argument("--rows", nargs="+", default=["L1", "L3", "L5", "solo", "L6", "swap"],
+                        choices=["L1", "L3", "L5", "solo", "L6", "swap"])
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     machine = describe_machine()
