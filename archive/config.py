@@ -40,6 +40,10 @@ class SiteConfig:
     cors_origins: tuple[str, ...] = ()
     # "text" or "json" (one object per line) for `foi-archive serve`'s logs.
     log_format: str = "text"
+    # The site's public address ("https://archive.example.org"): every absolute link (sitemap,
+    # feeds, robots.txt, OpenSearch, JSON "url") is made from it, never from a request's Host.
+    # Unset, only requests naming `host` (or localhost) are answered (archive/web/__init__.py).
+    base_url: str = ""
 
 
 RATE_WINDOWS = {"second": 1, "minute": 60, "hour": 3600}
@@ -164,6 +168,12 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
             ipaddress.ip_network(proxy, strict=False)
         except ValueError:
             raise ConfigError(f"[site] trusted_proxies: {proxy!r} is not an address") from None
+    address = re.fullmatch(r"https?://[A-Za-z0-9.-]+(?::(\d{1,5}))?(/[A-Za-z0-9._~/-]*)?",
+                        site.base_url) if isinstance(site.base_url, str) else None
+    if not isinstance(site.base_url, str) or site.base_url and (
+            address is None or address.group(1) and not 0 < int(address.group(1)) < 65536):
+        raise ConfigError(f"[site] base_url: {site.base_url!r} is not like \"https://archive.example.org\" "
+                          "(scheme, host, an optional port and path; no query)")
     limit_file = site.rate_limit_file
     if limit_file and not os.path.isabs(os.path.expanduser(limit_file)):
         limit_file = str(base / limit_file)

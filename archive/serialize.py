@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote
 
 from archive.search import DocumentView, ExemptionView, Facet, Hit, SearchResult
 
@@ -87,6 +88,23 @@ def search_dict(result: SearchResult, doc_url: DocUrl) -> dict[str, Any]:
     }
 
 
+def public_url(locator: str | None) -> str | None:
+    """Where a response was published, if it was: a web address. A folder ingest's
+    file:// path is the server's business and is never shown (docs/reliability.md)."""
+    return locator if locator and locator.startswith(("https://", "http://")) else None
+
+
+def public_locator(locator: str | None) -> str:
+    """A locator as the public may see it: a web address as it is, a file by its name only."""
+    if not locator:
+        return ""
+    if public_url(locator):
+        return locator
+    if locator.startswith("file:"):
+        return unquote(locator.rstrip("/").rsplit("/", 1)[-1])
+    return ""
+
+
 def document_dict(doc: DocumentView, doc_url: DocUrl,
                   originals: list[tuple[str, str]]) -> dict[str, Any]:
     """The body of /documents/<id>.json."""
@@ -113,7 +131,7 @@ def document_dict(doc: DocumentView, doc_url: DocUrl,
         "status": doc.status,
         "truncated": doc.truncated,
         "source": doc.source,
-        "source_url": doc.source_url,
+        "source_url": public_url(doc.source_url),
         "sha256": doc.sha256,
         "original_url": originals[0][1] if originals else None,
         "originals": [{"name": name, "url": url} for name, url in originals],

@@ -109,9 +109,13 @@ def test_systemd_analyze_verify_finds_nothing(tmp_path: Path) -> None:
     assert ours == []
 
 
-@pytest.mark.skipif(shutil.which("nginx") is None or shutil.which("openssl") is None,
-                    reason="nginx -t needs Debian's nginx (or nginx-light) and openssl")
-def test_nginx_accepts_the_site(tmp_path: Path) -> None:
+NEEDS_NGINX = pytest.mark.skipif(shutil.which("nginx") is None or shutil.which("openssl") is None,
+                                 reason="needs Debian's nginx and openssl (.ci/run installs them)")
+
+
+def _nginx_conf(tmp_path: Path, ports: tuple[int, int, int] | None = None) -> Path:
+    """The shipped site with a throwaway certificate, logs in ``tmp_path`` and, given
+    (http, https, upstream) ports, listening on 127.0.0.1 only."""
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
                     "-subj", "/CN=archive.example.org", "-keyout", str(key), "-out", str(cert)],
@@ -121,14 +125,100 @@ def test_nginx_accepts_the_site(tmp_path: Path) -> None:
     site = site.replace("/etc/letsencrypt/live/archive.example.org/privkey.pem", str(key))
     site = site.replace("/var/log/nginx/", f"{tmp_path}/")
     assert str(cert) in site and str(key) in site
+    if ports is not None:
+        http, https, upstream = ports
+        site = re.sub(r"\n\s*listen \[::\]:[^\n]*", "", site)
+        site = site.replace("listen 80", f"listen 127.0.0.1:{http}")
+        site = site.replace("listen 443", f"listen 127.0.0.1:{https}")
+        site = site.replace("server 127.0.0.1:5000", f"server 127.0.0.1:{upstream}")
     (tmp_path / "site.conf").write_text(site)
-    (tmp_path / "nginx.conf").write_text(
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(
         f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
         f"http {{\n  access_log off;\n  include {tmp_path}/site.conf;\n}}\n")
-    done = subprocess.run(["nginx", "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+    return conf
+
+
+@NEEDS_NGINX
+def test_nginx_accepts_the_site(tmp_path: Path) -> None:
+    conf = _nginx_conf(tmp_path)
+    done = subprocess.run(["nginx", "-t", "-p", str(tmp_path), "-c", str(conf)],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "syntax is ok" in done.stderr
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _exchange(port: int, request: bytes, *, tls_name: str | None = None) -> bytes:
+    import socket
+    import ssl
+
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    if tls_name is not None:
+        context = ssl.create_default_context()
+        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+        sock = context.wrap_socket(sock, server_hostname=tls_name)
+    with sock:
+        sock.sendall(request)
+        chunks = []
+        while True:
+            try:
+                data = sock.recv(65536)
+            except (ConnectionResetError, ssl.SSLError):
+                break
+            if not data:
+                break
+            chunks.append(data)
+    return b"".join(chunks)
+
+
+@NEEDS_NGINX
+def test_nginx_drops_unknown_hosts_and_its_own_errors_carry_the_headers(tmp_path: Path) -> None:
+    """Run the shipped site for real: another Host gets no answer, another TLS name no
+    handshake; nginx's own 414 and 502 (the site down) carry the site's security headers."""
+    import socket
+    import ssl
+    import time
+
+    from archive.web import SECURITY_HEADERS
+
+    http, https, upstream = _free_port(), _free_port(), _free_port()  # nothing on upstream
+    conf = _nginx_conf(tmp_path, (http, https, upstream))
+    server = subprocess.Popen(["nginx", "-p", str(tmp_path), "-c", str(conf), "-g", "daemon off;"],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", http), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert _exchange(http, b"GET / HTTP/1.1\r\nHost: evil.example\r\n\r\n") == b""
+        assert _exchange(http, b"GET / HTTP/1.0\r\n\r\n") == b""
+        with pytest.raises(ssl.SSLError):
+            _exchange(https, b"GET / HTTP/1.1\r\nHost: evil.example\r\n\r\n", tls_name="evil.example")
+        moved = _exchange(http, b"GET /x HTTP/1.1\r\nHost: archive.example.org\r\nConnection: close\r\n\r\n")
+        assert b"Location: https://archive.example.org/x" in moved
+        for request, status in (
+                (b"GET / HTTP/1.1\r\nHost: archive.example.org\r\nConnection: close\r\n\r\n", b"502"),
+                (b"GET /search?q=" + b"x" * 20_000 + b" HTTP/1.1\r\nHost: archive.example.org\r\n\r\n",
+                 b"414")):
+            reply = _exchange(https, request, tls_name="archive.example.org")
+            head = reply.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
+            assert head[0].split()[1].encode() == status, head
+            headers = {k.lower(): v.strip() for k, v in (line.split(":", 1) for line in head[1:])}
+            for name, value in SECURITY_HEADERS.items():
+                assert headers.get(name.lower()) == value, (status, name, headers)
+    finally:
+        server.terminate()
+        server.wait(10)
 
 
 # -- behind the proxy ---------------------------------------------------------------------

@@ -126,10 +126,44 @@ def _raw(port: int, request: bytes) -> bytes:
 def test_a_huge_query_line_is_refused_by_the_server(served) -> None:
     """Q4: 100k characters in the query string never reach the application."""
     _, server = served
-    reply = _raw(server.port, b"GET /search?q=" + b"x" * 100_000 + b" HTTP/1.1\r\nHost: x\r\n"
+    reply = _raw(server.port, b"GET /search?q=" + b"x" * 100_000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                  b"Connection: close\r\n\r\n")
     assert reply.split(b"\r\n", 1)[0].split()[1] in (b"400", b"414")
     assert b"Traceback" not in reply
+
+
+def _headers(reply: bytes) -> dict[str, str]:
+    head = reply.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")[1:]
+    return {k.strip().lower(): v.strip() for k, v in (line.split(":", 1) for line in head)}
+
+
+@pytest.mark.parametrize("request_bytes,status", [
+    (b"GET /search?q=" + b"x" * 10_000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", b"414"),
+    (b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"x" * 20_000 + b"\r\n\r\n", b"431"),
+    (b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n" + b"".join(b"X-%d: y\r\n" % i for i in range(200))
+     + b"\r\n", b"431"),
+    (b"GET /\x00 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", b"400"),
+])
+def test_the_server_s_own_refusals_carry_the_security_headers(served, request_bytes: bytes,
+                                                              status: bytes) -> None:
+    """gunicorn answers these before the site sees them; its answers carry the same headers."""
+    from archive.web import SECURITY_HEADERS
+
+    _, server = served
+    reply = _raw(server.port, request_bytes)
+    assert reply.split(b"\r\n", 1)[0].split()[1] == status, reply[:200]
+    headers = _headers(reply)
+    for name, value in SECURITY_HEADERS.items():
+        assert headers.get(name.lower()) == value, (name, headers)
+    assert b"xxxx" not in reply  # nothing of the request is echoed back
+
+
+def test_an_unknown_host_is_refused_through_the_server(served) -> None:
+    _, server = served
+    reply = _raw(server.port, b"GET /robots.txt HTTP/1.1\r\nHost: evil.example\r\n"
+                 b"Connection: close\r\n\r\n")
+    assert reply.split(b"\r\n", 1)[0].split()[1] == b"400"
+    assert b"evil.example" not in reply.split(b"\r\n\r\n", 1)[1]
 
 
 @pytest.mark.parametrize("path", ["/originals/..%2f..%2fetc%2fpasswd", "/originals/%2e%2e/x",
@@ -138,7 +172,7 @@ def test_a_huge_query_line_is_refused_by_the_server(served) -> None:
 def test_traversal_and_debugger_paths_through_the_server(served, path: str) -> None:
     """Q9, Q13: through gunicorn, not only the test client."""
     _, server = served
-    reply = _raw(server.port, f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    reply = _raw(server.port, f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
     status = reply.split(b"\r\n", 1)[0].split()[1]
     assert status in (b"400", b"404"), reply[:200]
     assert b"Traceback" not in reply and b"[store]" not in reply

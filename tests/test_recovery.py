@@ -142,7 +142,7 @@ def test_an_archive_of_the_release_before_upgrades_by_rebuild(tmp_path: Path) ->
         tar.extractall(tmp_path, filter="data")
     folder = tmp_path / "release-0.1.0"
     config = load(folder / "config.toml")
-    old = json.loads((folder / "answers.json").read_text(encoding="utf-8"))
+    old = as_this_release(json.loads((folder / "answers.json").read_text(encoding="utf-8")))
     ids = [url.split("/documents/")[1].removesuffix(".json") for url in old if "/documents/" in url]
     before = index_fields(config.index_path)
     assert len(before) == 13 and "366ac02606a27e97" not in before  # the one taken down
@@ -159,6 +159,17 @@ def test_an_archive_of_the_release_before_upgrades_by_rebuild(tmp_path: Path) ->
                               for url, answer in new.items()})
     corrected = new["/documents/406f71e00258e437.json"]["json"]
     assert corrected["outcome"] is None and corrected["corrected"] == ["outcome", "exemptions"]
+
+
+def as_this_release(answers: dict) -> dict:  # type: ignore[type-arg]
+    """The release before's answers with what this release changed on purpose: a folder
+    ingest's file:// path is no longer shown as `source_url` (docs/reliability.md, "Nothing
+    of the server in public")."""
+    for url, answer in answers.items():
+        data = answer.get("json")
+        if "/documents/" in url and isinstance(data, dict) and str(data.get("source_url")).startswith("file:"):
+            data["source_url"] = None
+    return answers
 
 
 def rank_keys(config, url: str) -> dict[str, object]:  # type: ignore[no-untyped-def]

@@ -60,13 +60,46 @@ def json_logger_class() -> type:
     return JsonLogger
 
 
+def error_answer(status: int, reason: str) -> bytes:
+    """gunicorn's own answer to a request it refuses before the site sees it (a request line
+    or header too long, a malformed request), with the site's security headers and a fixed
+    message: nothing of the request is echoed back."""
+    from archive.web import SECURITY_HEADERS
+
+    body = f"{status} {reason}: the request was refused before it reached the site.\n"
+    head = [f"HTTP/1.1 {status} {reason}", "Connection: close",
+            "Content-Type: text/plain; charset=utf-8", f"Content-Length: {len(body)}",
+            "Cache-Control: no-store"] + [f"{name}: {value}" for name, value in SECURITY_HEADERS.items()]
+    return ("\r\n".join(head) + "\r\n\r\n" + body).encode("latin-1")
+
+
+def worker_class() -> type:
+    """gunicorn's sync worker, whose refusals (414, 431, 400) carry the security headers.
+
+    gunicorn writes them through ``gunicorn.util.write_error``, which takes no headers; each
+    worker process puts this project's writer in its place as it starts (the master and the
+    other workers are untouched)."""
+    from gunicorn import util
+    from gunicorn.workers.sync import SyncWorker
+
+    def write_error(sock: Any, status_int: int, reason: str, mesg: str) -> None:
+        util.write_nonblock(sock, error_answer(status_int, reason))
+
+    class Worker(SyncWorker):  # type: ignore[misc]
+        def init_process(self) -> None:
+            util.write_error = write_error
+            super().init_process()  # the worker's loop: returns only when it stops
+
+    return Worker
+
+
 def gunicorn_settings(config: Config, host: str, port: int, app: Any = None,
                       log_format: str | None = None) -> dict[str, Any]:
     """What ``run`` sets in gunicorn."""
     settings = {
         "bind": f"{host}:{port}" if ":" not in host else f"[{host}]:{port}",
         "workers": config.site.workers,
-        "worker_class": "sync",
+        "worker_class": worker_class(),
         # A request that hangs is stopped and its worker replaced.
         "timeout": config.site.timeout,
         "graceful_timeout": 10,

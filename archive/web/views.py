@@ -27,7 +27,7 @@ from archive.search import (ANSWER_LABELS, FACET_FIELDS, OUTCOME_LABELS, QueryEr
 from archive.groups import get_group, group_of, list_groups
 from archive.prior import prior
 from archive.serialize import (EXPORT_FIELDS, GROUP_FIELDS, csv_row, document_dict, hit_dict,
-                               search_dict)
+                               public_locator, search_dict)
 from archive.slugs import slugify
 from archive.store import SHA256_RE, Store, StoreError
 
@@ -92,14 +92,22 @@ def _query_error(exc: QueryError):  # type: ignore[no-untyped-def]
     return _error(400, "That search could not be run", str(exc))
 
 
+#: What the public is told when there is no index: the reason with the server's path in it
+#: goes to the log only (docs/reliability.md, "Nothing of the server in public").
+NO_INDEX = "The archive has no index yet; its administrator runs `foi-archive ingest` to make one."
+
+
 @bp.app_errorhandler(IndexMissing)
 def _no_index(exc: IndexMissing):  # type: ignore[no-untyped-def]
-    return _error(503, "The archive is empty", str(exc))
+    if isinstance(exc, IndexUnavailable):
+        return _index_unavailable(exc)
+    log.warning("%s", exc)
+    return _error(503, "The archive is empty", NO_INDEX)
 
 
 @bp.app_errorhandler(IndexUnavailable)
 def _index_unavailable(exc: IndexUnavailable):  # type: ignore[no-untyped-def]
-    return _error(503, "The index is unavailable", str(exc))
+    return _error(503, "The index is unavailable", str(exc))  # names no path (archive/reader.py)
 
 
 @bp.app_errorhandler(HTTPException)
@@ -319,11 +327,15 @@ def health():  # type: ignore[no-untyped-def]
     try:
         view = _view()
         generation, documents = view.generation, view.searcher.doc_count()
-    except IndexMissing as exc:  # IndexUnavailable too: a damaged index
+    except IndexUnavailable as exc:  # a damaged index: the reason names no path
         return _unavailable("index", str(exc))
+    except IndexMissing as exc:
+        log.warning("%s", exc)
+        return _unavailable("index", NO_INDEX)
     store = _store()  # the request's catalogue, which the pages use too
     if store is None:
-        return _unavailable("store", f"no store at {_config().store_path}")
+        log.warning("no store at %s", _config().store_path)
+        return _unavailable("store", "the catalogue cannot be opened")
     try:
         store.db.execute("SELECT 1 FROM documents LIMIT 1").fetchall()
     except sqlite3.Error as exc:
@@ -542,6 +554,9 @@ def _timing_dict(timing) -> dict[str, object]:  # type: ignore[no-untyped-def]
             "share_within_limit": round(timing.share, 4) if timing.share is not None else None}
 
 
+bp.add_app_template_filter(public_locator, "public_locator")
+
+
 @bp.app_template_global()
 def body_url(name: str, field: str | None = None, external: bool = False) -> str:
     """A body's page: under /forces/ for the force field, or when no field is given and
@@ -747,6 +762,7 @@ def opensearch():  # type: ignore[no-untyped-def]
 
 
 SITEMAP_LIMIT = 50000  # the most URLs one sitemap file may list (sitemaps.org)
+SITEMAP_PARTS = 50000  # the most sitemaps one sitemap index may list (sitemaps.org)
 
 
 def _sitemap_entries():  # type: ignore[no-untyped-def]
@@ -787,7 +803,8 @@ def sitemap():  # type: ignore[no-untyped-def]
 @bp.get("/sitemaps/<int:number>.xml")
 def sitemap_part(number: int):  # type: ignore[no-untyped-def]
     """One of the numbered sitemaps a sitemap index lists (from 1)."""
-    if number < 1:
+    # Past the last part any archive could have (islice takes no number that large).
+    if not 1 <= number <= SITEMAP_PARTS:
         abort(404)
     start = (number - 1) * SITEMAP_LIMIT
     # Read only as far as this part ends, and one past it: part 1 exists only if more follow.
@@ -803,7 +820,8 @@ def robots_txt():  # type: ignore[no-untyped-def]
     """Crawlers may read every response and body page (the sitemap lists them); searches,
     whose combinations of words and facets never end, and drafts checked before filing,
     which are private, are not for them."""
-    lines = ["User-agent: *", "Disallow: /search", "Disallow: /prior", "Allow: /",
+    lines = ["User-agent: *", f"Disallow: {url_for('site.search_page')}",
+             f"Disallow: {url_for('site.prior_page')}", f"Allow: {url_for('site.home')}",
              "", f"Sitemap: {url_for('site.sitemap', _external=True)}", ""]
     return Response("\n".join(lines), mimetype="text/plain")
 
