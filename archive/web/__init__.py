@@ -104,7 +104,8 @@ class TrustedHost:
         given = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
         if host_name(given) in self.names:
             return self.wsgi_app(environ, start_response)
-        body = b"400 Bad Request: this site does not answer to that host name.\n"
+        body = (b"400 Bad Request: this site does not answer to that host name. (Its operator:"
+                b" set [site] base_url to the address it is served at; docs/deploy.md.)\n")
         start_response("400 Bad Request", [
             ("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body))),
             ("Cache-Control", "no-store"), *SECURITY_HEADERS.items()])
