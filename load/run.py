@@ -16,6 +16,7 @@ client threads for a fixed time (and at most --max-requests per client):
   solo  one client with the L1 mix, ten searches a second: a person's searches, unloaded.
   L6    solo beside 4 clients sending ranges, wildcards, fuzzy terms and their combinations
         at 10 requests a second together (the default rate limit of one address).
+  L6n   solo beside 4 clients sending the L1 mix at that pace: the same load, made by people.
   swap  L1 while `foi-archive rebuild` builds a new index and swaps it in.
 
 Per row: requests, p50/p95/p99 (ms), errors by status, responses with the same
@@ -295,12 +296,15 @@ def run_clients(port: int, groups: list[tuple[str, int, list[str]]], seconds: fl
 
 
 def row(name: str, server: Server, conf: Path, args: argparse.Namespace) -> dict[str, Any]:
-    if name in ("L6", "solo"):
-        # One person searching, alone (solo) and beside four abusive clients (L6).
-        groups = [("normal", 1, QUERIES)] + ([("abusive", 4, EXPANDING)] if name == "L6" else [])
+    if name in ("L6", "L6n", "solo"):
+        # One person searching, alone (solo), beside four abusive clients (L6), and beside four
+        # clients searching as people do at the same pace (L6n: what the same load costs).
+        others = {"L6": [("abusive", 4, EXPANDING)], "L6n": [("others", 4, QUERIES)]}
+        groups = [("normal", 1, QUERIES)] + others.get(name, [])
         started = time.monotonic()
         tallies = run_clients(server.port, groups, args.seconds, args.max_requests,
-                              rates={"abusive": L6_ABUSIVE_RATE, "normal": 10.0})
+                              rates={"abusive": L6_ABUSIVE_RATE, "others": L6_ABUSIVE_RATE,
+                                     "normal": 10.0})
         out = {"row": name, "seconds": round(time.monotonic() - started, 1),
                "health_after": health(server.port)}
         for group, tally in tallies.items():
@@ -351,7 +355,7 @@ def health(port: int) -> dict[str, Any]:
 
 def passed(result: dict[str, Any]) -> bool:
     """No 5xx or connection errors, no duplicate hits, anywhere in the row."""
-    for group in ("normal", "abusive"):
+    for group in ("normal", "others", "abusive"):
         s = result.get(group)
         if s is None:
             continue
@@ -376,11 +380,11 @@ def markdown(results: list[dict[str, Any]], meta: dict[str, Any]) -> str:
              "| row | clients | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | errors | duplicate hits | doc_count | pass |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
-        for group in ("normal", "abusive"):
+        for group in ("normal", "others", "abusive"):
             s = r.get(group)
             if s is None:
                 continue
-            clients = {"L5": 12, "L6": 1, "solo": 1}.get(r["row"], 16) if group == "normal" else 4
+            clients = {"L5": 12, "L6": 1, "L6n": 1, "solo": 1}.get(r["row"], 16) if group == "normal" else 4
             lines.append(f"| {r['row']} {group} | {clients} | {s['requests']} | "
                          f"{r['rps'] if group == 'normal' else ''} | {s['p50_ms']} | {s['p95_ms']} | "
                          f"{s['p99_ms']} | {s.get('max_ms', '')} | {s['errors'] or 0} | {s['duplicate_hits']} | "
@@ -395,8 +399,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--max-requests", type=int, default=5000, help="per client")
     parser.add_argument("--batches", type=int, default=15, help="L3: writer batches of 200")
-    parser.add_argument("--rows", nargs="+", default=["L1", "L3", "L5", "solo", "L6", "swap"],
-                        choices=["L1", "L3", "L5", "solo", "L6", "swap"])
+    parser.add_argument("--rows", nargs="+", default=["L1", "L3", "L5", "solo", "L6n", "L6", "swap"],
+                        choices=["L1", "L3", "L5", "solo", "L6n", "L6", "swap"])
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     machine = describe_machine()
