@@ -173,6 +173,9 @@ def to_fields(doc: Document) -> dict[str, Any]:
 
 #: The fields whose values a reader gets back (``searcher.stored_fields``).
 STORED_FIELDS = frozenset(make_schema().stored_names())
+#: The "did you mean" word lists Whoosh keeps beside a field: not fields anyone may search.
+SPELLING_FIELDS = frozenset(field.spelling_fieldname(name) for name, field in make_schema().items()
+                            if field.separate_spelling())
 
 
 def stored_fields(doc: Document) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from whoosh.util.numeric import byte_to_length
 
 from archive.index import FACET_FIELDS, KEYWORD_FIELDS, NO_DAYS, SCORED_FIELDS
 from archive.segments import (column_values, decode_positions, deleted_docs, leaf_postings, leaf_side_postings,
-                              length_column, pattern_terms)
+                              length_column, pattern_terms, range_terms)
 
 MAX_EXPANSION = 2000  # terms a wildcard or prefix may expand to
 
@@ -328,6 +328,14 @@ def expansions_by_segment(q: query.PatternQuery, searcher: Searcher, columns: Fa
                 for leaf, _ in searcher.reader().leaf_readers()]
 
     return columns.remember(("expand", type(q).__name__, q.fieldname, q.text), walk)
+
+
+def range_expansions(q: query.Query, searcher: Searcher, columns: FacetColumns) -> list[bytes]:
+    """The index terms a range (of words, years or dates) stands for, at most MAX_EXPANSION + 1,
+    walked once a generation: the budget check, the matcher and the snippets all ask."""
+    key = ("range", type(q).__name__, q.fieldname, q.start, q.end, q.startexcl, q.endexcl)
+    return columns.remember(key, lambda: list(islice(range_terms(q, searcher.reader()),
+                                                     MAX_EXPANSION + 1)))
 
 
 def expansions(q: query.PatternQuery, searcher: Searcher, columns: FacetColumns) -> list[bytes]:

@@ -9,7 +9,6 @@ broad wildcards, fuzzy and regular-expression terms.
 from __future__ import annotations
 
 import re
-from itertools import islice
 from typing import Any
 
 from whoosh import qparser, query
@@ -17,8 +16,8 @@ from whoosh.searching import Searcher
 
 from archive import law
 from archive.index import FACET_FIELDS, KEYWORD_FIELDS, SCORED_FIELDS
-from archive.postings import MAX_EXPANSION, FacetColumns, expansions
-from archive.segments import range_terms
+from archive.index import SPELLING_FIELDS
+from archive.postings import MAX_EXPANSION, FacetColumns, expansions, range_expansions
 
 MAX_QUERY_LENGTH = 500
 
@@ -100,10 +99,8 @@ def _check_expansion(q: query.Query, searcher: Searcher, columns: FacetColumns) 
     if len(leaves) > MAX_TERMS:
         raise QueryError(f"The query has too many terms: at most {MAX_TERMS}.")
     spent = 0
-    spelling_lists = {searcher.schema[name].spelling_fieldname(name) for name in searcher.schema.names()
-              if searcher.schema[name].separate_spelling()}
     for leaf in leaves:
-        if leaf.field() in spelling_lists:  # the "did you mean" word lists: not a field to search
+        if leaf.field() in SPELLING_FIELDS:  # the "did you mean" word lists: not a field to search
             raise QueryError(f"There is no field named {leaf.field()!r} to search.")
         if isinstance(leaf, query.Every):
             raise QueryError("A query of only wildcards would match everything: "
@@ -120,7 +117,7 @@ def _check_expansion(q: query.Query, searcher: Searcher, columns: FacetColumns) 
             if size > MAX_EXPANSION:
                 raise QueryError("That wildcard matches too many words; type more letters.")
         elif isinstance(leaf, (query.TermRange, query.NumericRange)):
-            size = range_size(leaf, searcher, MAX_EXPANSION - spent + 1)
+            size = len(range_expansions(leaf, searcher, columns))
             if size > MAX_EXPANSION:
                 raise QueryError(f"The range {leaf.fieldname}:[{leaf.start or ''} TO {leaf.end or ''}] "
                                  f"spans too many values (over {MAX_EXPANSION}); narrow it.")
@@ -130,12 +127,6 @@ def _check_expansion(q: query.Query, searcher: Searcher, columns: FacetColumns) 
         if spent > MAX_EXPANSION:
             raise QueryError(f"The wildcards and ranges of this query stand for over {MAX_EXPANSION} "
                              "words together; use fewer, or narrow them.")
-
-
-def range_size(q: query.Query, searcher: Searcher, limit: int) -> int:
-    """How many index terms a range stands for, counted up to ``limit`` (Whoosh would read
-    every term between a word range's ends)."""
-    return sum(1 for _ in islice(range_terms(q, searcher.reader()), limit))
 
 
 def parse_query(text: str, searcher: Searcher, columns: FacetColumns) -> query.Query:

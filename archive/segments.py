@@ -80,7 +80,7 @@ WRITTEN_FOR = (2, 7, 4)  # the Whoosh release whose internals this module reads 
 #: What the read side (the site) may take from here: it never writes the index.
 READING = ("column_values", "decode_positions", "deleted_docs", "index_segments", "leaf_postings",
            "leaf_side_postings", "length_column", "pattern_terms", "prefix_terms", "range_terms",
-           "term_blocks", "holds_id")
+           "term_blocks")
 SIDE_EXT = ".fps"  # a segment's side file of positions (docs/performance.md, "Positions side file")
 SIDE_MIN = BLOCK  # postings a term needs in a segment to be in its side file
 _SIDE_MAGIC = b"FOIPOS1\n"
@@ -825,7 +825,7 @@ def rewriting(ids: Iterable[str]) -> Callable[[Any, list[Any]], list[Any]]:
     """A merge policy (``writer.commit(mergetype=...)``) that rewrites, each alone, the
     segments holding a deleted copy of any of ``ids``, so that their text, terms and
     spelling words leave the index's files; the other segments stay as they are."""
-    wanted = [doc_id.encode("utf-8") for doc_id in ids]
+    wanted = list(ids)
 
     def policy(writer: Any, segments: list[Any]) -> list[Any]:
         kept = []
@@ -841,10 +841,10 @@ def rewriting(ids: Iterable[str]) -> Callable[[Any, list[Any]], list[Any]]:
     return policy
 
 
-def _holds(writer: Any, segment: Any, ids: list[bytes]) -> bool:
+def _holds(writer: Any, segment: Any, ids: list[str]) -> bool:
     reader = SegmentReader(writer.storage, writer.schema, segment)
     try:
-        return any(("id", doc_id) in reader for doc_id in ids)
+        return any(holds_id(reader, doc_id) for doc_id in ids)
     finally:
         reader.close()
 

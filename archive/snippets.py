@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
-from itertools import islice
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -24,8 +23,8 @@ from whoosh.analysis import Token
 from whoosh.lang.porter import stem as porter_stem
 from whoosh.searching import Searcher
 
-from archive.postings import FacetColumns, expansions
-from archive.segments import range_terms
+from archive.postings import FacetColumns, expansions, range_expansions
+from archive.query import MAX_TERMS
 
 SNIPPET_CHARS = 300  # the longest passage
 SURROUND = 60  # characters of context before and after a match
@@ -33,7 +32,7 @@ FIRST_MATCHES = 6  # windows opened around the earliest matches
 MAX_CANDIDATES = 200  # places a word's letters are checked before it is given up
 CHUNK = 4_096  # characters lower-cased and searched at a time
 WINDOW = 2 * (SNIPPET_CHARS + SURROUND)  # after a match: room for its whole fragment
-MAX_SNIPPET_WORDS = 40  # words a snippet looks for: archive.query.MAX_TERMS, a plain query's most
+MAX_SNIPPET_WORDS = MAX_TERMS  # words a snippet looks for: as many as a plain query's most
 
 _TOKEN_RE = re.compile(r"\w+(\.?\w+)*")  # StemmingAnalyzer's tokens
 _stem = lru_cache(maxsize=100_000)(porter_stem)
@@ -200,7 +199,7 @@ def query_words(searcher: Searcher, q: query.Query, columns: FacetColumns) -> fr
         if isinstance(leaf, query.PatternQuery):
             expanded += expansions(leaf, searcher, columns)
         elif isinstance(leaf, (query.TermRange, query.NumericRange)):
-            expanded += islice(range_terms(leaf, reader), MAX_SNIPPET_WORDS)
+            expanded += range_expansions(leaf, searcher, columns)
         else:
             for _, text in leaf.expanded_terms(reader, phrases=True):
                 btext = text if isinstance(text, bytes) else field_.to_bytes(text)

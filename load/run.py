@@ -309,7 +309,7 @@ def row(name: str, server: Server, conf: Path, args: argparse.Namespace) -> dict
                "health_after": health(server.port)}
         for group, tally in tallies.items():
             out[group] = tally.summary()
-        out["rps"] = round(sum(t.summary()["requests"] for t in tallies.values()) / out["seconds"], 1)
+        out["rps"] = round(sum(out[group]["requests"] for group in tallies) / out["seconds"], 1)
         return out
     normal = [("normal", 16 if name != "L5" else 12, QUERIES)]
     groups = normal + ([("abusive", 4, ABUSIVE)] if name == "L5" else [])

@@ -99,8 +99,6 @@ NO_INDEX = "The archive has no index yet; its administrator runs `foi-archive in
 
 @bp.app_errorhandler(IndexMissing)
 def _no_index(exc: IndexMissing):  # type: ignore[no-untyped-def]
-    if isinstance(exc, IndexUnavailable):
-        return _index_unavailable(exc)
     log.warning("%s", exc)
     return _error(503, "The archive is empty", NO_INDEX)
 
