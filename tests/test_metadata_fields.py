@@ -47,6 +47,16 @@ from ingest.metadata.regime import find_regime
      "described in detail to you in our letter about this practice in our response to FOI 2019-20-1881, and "
      "we will not revisit it.", None),
     ("The Commissioner's decision (decision notice FS50681336) was upheld.", None),
+    # Spaced, dotted, suffixed and departmental forms (docs/metadata.md, "Reference").
+    ("Our ref: FOI 2021 131\n\nDear Sir", "FOI 2021 131"),
+    ("FOI 2021 131\n\nDear Sir", "FOI 2021 131"),
+    ("Our ref: FOI 2021 13 May 2021\n", None),
+    ("FOI 2021 13 May\nDear", None),
+    ("Freedom of Information Request: EPUT.FOI.21.1935\n\nDear Requester", "EPUT.FOI.21.1935"),
+    ("Request ID: FOI DA3720a\nDear X", "FOI DA3720a"),
+    ("Our reference: FOI DOF/2023-0003\nDear X", "FOI DOF/2023-0003"),
+    ("Re: FOI DOF/2023-0003 – request for information\nDear X", "FOI DOF/2023-0003"),
+    ("Case number: 101004567\nDear", "101004567"),
 ])
 def test_reference(text: str, reference: str | None) -> None:
     assert find_reference(text) == reference

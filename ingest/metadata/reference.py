@@ -26,7 +26,11 @@ _PREFIX = r"(?:[A-Z]{1,6}(?:[ \t]?[/\-.][ \t]?|[ \t]|(?=\d)))"
 _DIGITAL = (rf"(?=[A-Z0-9./ \t\-]{{0,20}}?\d[A-Z0-9./\-]{{0,20}}?\d[A-Z0-9./\-]{{0,20}}?\d){_PREFIX}{{0,2}}"
             r"[A-Z0-9][A-Z0-9./\-]*(?:[ \t]?/[ \t]?[A-Z0-9][A-Z0-9\-]*)*")
 _LETTERS = r"[A-Z]{2,6}[/\-][A-Z0-9]{4,}(?:[/\-][A-Z0-9]+)*"
-_VALUE = rf"(?-i:(?P<value>{_DIGITAL}|{_LETTERS}))(?![\w/])"
+# A year and a number spaced apart ("FOI 2021 131"), not a date ("2021 13 May").
+_SPACED = (rf"{_PREFIX}{{0,2}}(?:19|20)\d{{2}}[ \t]\d{{2,6}}"
+           r"(?![ \t]*(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec))")
+# A code may end in one small letter: "FOI DA3720a" (a part of request DA3720).
+_VALUE = rf"(?-i:(?P<value>{_SPACED}|(?:{_DIGITAL}|{_LETTERS})[a-z]?))(?![\w/])"
 # Between a label and its value: a colon, dash, "is" or "#", and perhaps a line break when
 # the label ends its line ("Reference Number:\n\nFOI20186816DJL").
 # Atomic, so that a long run of spaces is crossed once, not tried in every split.
@@ -51,7 +55,8 @@ _LABELLED = re.compile(rf"{_LABEL}{_GAP}{_VALUE}", re.VERBOSE | re.IGNORECASE | 
 # A reference standing without a label: "FOI 1306/25", "EIR/1050729", "01/FOI/25/006753/Z",
 # "F-2010-00325", "FOI10862", "ECC4537301", "DC/FOI 59/18".
 _PREFIXED = re.compile(
-    r"""(?<![\w/#])(?P<value>(?:[A-Z]{2}[ \t]?/[ \t]?)?(?:FOIA?|EIR|FOISA|IR)(?:[ \t]?\n)?[ \t]?/?[ \t]?\d[\d\-/]*\d(?:/[A-Z])?
+    r"""(?<![\w/#])(?P<value>(?:FOIA?|EIR)[ \t](?:(?:19|20)\d{2}[ \t]\d{2,6}(?![ \t]*(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec))|[A-Z]{2,5}[/\-](?:19|20)\d{2}[/\-]\d{2,6})(?![\w/])
+        |(?:[A-Z]{2}[ \t]?/[ \t]?)?(?:FOIA?|EIR|FOISA|IR)(?:[ \t]?\n)?[ \t]?/?[ \t]?\d[\d\-/]*\d(?:/[A-Z])?
         |\d{2}[./]FOI[./]\d{2}[./]\d{4,}(?:/[A-Z])?
         |F-\d{4}-\d{3,}
         |[A-Z]{1,3}\d{3,}[/-]\d{2})(?![\w/])""",
@@ -74,25 +79,35 @@ _WDTK_NUMBER = re.compile(r"FOI\s+#\d+")
 
 def find_reference(text: str, *, title: str | None = None, filename: str | None = None) -> str | None:
     """The authority's reference, as written, or None."""
+    return read_reference(text, title=title, filename=filename)[0]
+
+
+def read_reference(text: str, *, title: str | None = None, filename: str | None = None
+                   ) -> tuple[str | None, str | None]:
+    """The authority's reference and where it was read: "labelled" ("Our ref: …"), "prefixed"
+    (a prefixed value heading a line: "FOI / 1680"), "code" (a bare code of capitals and
+    digits), "title" or "filename"; (None, None) when there is none."""
     messages = [m for m in split_messages(text) if m.role == "authority"] or split_messages(text)
     for message in messages:
         ref = _labelled(message.full)
         if ref:
-            return ref
-    for pattern in (_PREFIXED, _CODE):
+            return ref, "labelled"
+    for pattern, how in ((_PREFIXED, "prefixed"), (_CODE, "code")):
         for message in messages:
             ref = _prefixed(message.full, pattern)
             if ref:
-                return ref
+                return ref, how
     if title:
         ref = _labelled(title) or _prefixed(title, _PREFIXED) or _prefixed(title, _CODE)
         if ref:
-            return ref
+            return ref, "title"
     if filename:
         # A file is often named after its reference ("FOI 1306-25 Response.pdf").
         stem = os.path.splitext(os.path.basename(filename))[0].replace("_", " ")
-        return _prefixed(stem, _PREFIXED) or _prefixed(stem, _CODE)
-    return None
+        ref = _prefixed(stem, _PREFIXED) or _prefixed(stem, _CODE)
+        if ref:
+            return ref, "filename"
+    return None, None
 
 
 def _labelled(text: str) -> str | None:
