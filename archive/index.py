@@ -155,7 +155,9 @@ def to_fields(doc: Document) -> dict[str, Any]:
         "ingested_at": utc_time(doc.ingested),
         "working_days": workdays.time_taken(meta.received, meta.date, meta.date_source, meta.regime),
         "tiebreak": tiebreak(doc.id),
-        "exemptions_json": json.dumps([e.to_dict() for e in meta.exemptions], ensure_ascii=False),
+        # An exemption's confidence only where it was computed: older records keep their fields.
+        "exemptions_json": json.dumps([{k: v for k, v in e.to_dict().items() if k != "confidence" or v is not None}
+                                       for e in meta.exemptions], ensure_ascii=False),
         "details_json": json.dumps({**details(meta), "truncated": doc.truncated}, ensure_ascii=False),
         "group": doc.group or "",
         "request": doc.request or "",
@@ -196,13 +198,18 @@ def stored_fields(doc: Document) -> dict[str, Any]:
 
 
 #: The keys of Metadata kept whole in ``details_json`` (read back by archive/search.py).
-DETAIL_KEYS = ("questions", "outcome_evidence", "date_source", "corrected")
+DETAIL_KEYS = ("questions", "outcome_evidence", "date_source", "corrected", "voice", "confidence", "unstated")
+
+
+#: Keys added since the first release, left out when empty: a record read before them keeps the
+#: stored fields it had (verify and rebuild compare them; docs/reliability.md).
+_LATER_DETAILS = ("voice", "confidence", "unstated")
 
 
 def details(meta: Any) -> dict[str, Any]:
     """The parts of a document's metadata the page shows but nothing filters on."""
     data = meta.to_dict()
-    return {k: data[k] for k in DETAIL_KEYS}
+    return {k: data[k] for k in DETAIL_KEYS if data[k] or k not in _LATER_DETAILS}
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

@@ -28,6 +28,20 @@ ANSWERS = ("released", "partly_released", "not_held", "withheld", "cost", "ncnd"
 #: Where a response's ``date`` came from: the letter's own date, the date the request was
 #: received (said in the letter), or the source's (page, Last-Modified, e-mail, file).
 DATE_SOURCES = ("response", "received", "source")
+#: Whose words a part of a response is (ingest/metadata/voice.py): the body's own, or what it
+#: quotes or attaches; with the words the document page uses for each.
+VOICES = ("own", "request", "history", "template", "annex", "attachment", "other")
+VOICE_LABELS = {
+    "own": "the body's own words",
+    "request": "the requester's words",
+    "history": "earlier correspondence",
+    "template": "how to ask for a review or complain",
+    "annex": "legislation quoted",
+    "attachment": "an attached document",
+    "other": "headings and notes",
+}
+#: The claims stated with a confidence, and left unstated ("not read") below their threshold.
+CLAIMS = ("outcome", "exemptions", "authority", "reference", "date")
 #: The fields a person can correct (``foi-archive correct``).
 CORRECTABLE = ("outcome", "exemptions", "authority", "reference", "date")
 
@@ -87,13 +101,18 @@ class Exemption:
     code: str
     sentence: str = ""
     offset: int = -1
+    # How sure the reader is that the body relied on it (ingest/metadata/confidence.py);
+    # None: not computed (a hand correction, a record made before it was).
+    confidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Exemption":
-        return cls(code=data["code"], sentence=data.get("sentence", ""), offset=int(data.get("offset", -1)))
+        confidence = data.get("confidence")
+        return cls(code=data["code"], sentence=data.get("sentence", ""), offset=int(data.get("offset", -1)),
+                   confidence=None if confidence is None else float(confidence))
 
 
 @dataclass
@@ -119,6 +138,14 @@ class Metadata:
     # one ("FOIA Response", a letterhead, a file name) on the page; None: keep that one.
     title: str | None = None
     corrected: list[str] = field(default_factory=list)  # fields a person corrected (CORRECTABLE)
+    # Whose words (ingest/metadata/voice.py): the parts of the text that are not the body's
+    # own, each {"kind", "start", "end", "why"}; claims are read from the rest.
+    voice: list[dict[str, Any]] = field(default_factory=list)
+    # How sure each stated claim is, 0 to 1 (CLAIMS: outcome, authority, reference, date;
+    # each exemption carries its own), and the readings left unstated because they fell
+    # below the threshold for their field: {"outcome": {"value": ..., "confidence": ...}}.
+    confidence: dict[str, float] = field(default_factory=dict)
+    unstated: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)  # the exemptions too: asdict recurses into them
@@ -131,6 +158,9 @@ class Metadata:
         known["outcome_evidence"] = Evidence.from_dict(data.get("outcome_evidence"))
         known["questions"] = [Question.from_dict(q) for q in data.get("questions") or []]
         known["corrected"] = list(data.get("corrected") or [])
+        known["voice"] = [dict(v) for v in data.get("voice") or []]
+        known["confidence"] = {str(k): float(v) for k, v in (data.get("confidence") or {}).items()}
+        known["unstated"] = {str(k): dict(v) for k, v in (data.get("unstated") or {}).items()}
         return cls(**known)
 
 

@@ -135,6 +135,7 @@ class ExemptionView:
     label: str  # s.40 Personal information
     sentence: str = ""
     offset: int = -1
+    confidence: float | None = None  # how sure the reader is (None: corrected by hand, or older)
 
     @property
     def verb(self) -> str:
@@ -207,6 +208,11 @@ class DocumentView:
     date_source: str | None = None
     corrected: list[str] = field(default_factory=list)
     truncated: dict[str, int] | None = None
+    # Whose words, how sure, and what was read but not stated (ingest/metadata/voice.py,
+    # confidence.py): plain dicts as Metadata.to_dict gives them.
+    voice: list[dict[str, Any]] = field(default_factory=list)
+    confidence: dict[str, float] = field(default_factory=dict)
+    unstated: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def working_days(self) -> int | None:
@@ -333,9 +339,11 @@ def exemption_views(stored: Mapping[str, Any]) -> list[ExemptionView]:
     for item in items:
         code = item.get("code", "")
         section = law.section_of(code)
+        confidence = item.get("confidence")
         views.append(ExemptionView(code=code, section=section, label=law.label(section),
                                    sentence=item.get("sentence", ""),
-                                   offset=int(item.get("offset", -1))))
+                                   offset=int(item.get("offset", -1)),
+                                   confidence=None if confidence is None else float(confidence)))
     return views
 
 
@@ -469,4 +477,7 @@ def document_from_stored(stored: Mapping[str, Any]) -> DocumentView:
         date_source=details.get("date_source"),
         corrected=list(details.get("corrected") or []),
         truncated=details.get("truncated"),
+        voice=list(details.get("voice") or []),
+        confidence=dict(details.get("confidence") or {}),
+        unstated=dict(details.get("unstated") or {}),
     )

@@ -21,7 +21,7 @@ def csv_cell(value: Any) -> Any:
 
 def exemption_dict(e: ExemptionView) -> dict[str, Any]:
     return {"code": e.code, "section": e.section, "label": e.label,
-            "sentence": e.sentence, "offset": e.offset}
+            "sentence": e.sentence, "offset": e.offset, "confidence": e.confidence}
 
 
 #: How each key of a result row is read from a hit; "url" comes from the caller's doc_url.
@@ -126,6 +126,9 @@ def document_dict(doc: DocumentView, doc_url: DocUrl,
         "exemptions": [exemption_dict(e) for e in doc.exemptions],
         "questions": doc.questions,
         "corrected": doc.corrected,
+        "confidence": doc.confidence,
+        "unstated": doc.unstated,
+        "voice": doc.voice,
         "topics": doc.topics,
         "format": doc.format,
         "status": doc.status,
@@ -138,3 +141,23 @@ def document_dict(doc: DocumentView, doc_url: DocUrl,
         "ingested": doc.ingested,
         "text": doc.text,
     }
+
+
+def voice_segments(text: str, voice: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
+    """The text cut where whose words it is changes (``Metadata.voice``: the parts that are not
+    the body's own): (kind, why, words) in order, kind "own" between the parts. A part that
+    does not fit the text (a record older than its text) is left out."""
+    out: list[tuple[str, str, str]] = []
+    at = 0
+    for part in sorted(voice, key=lambda p: int(p.get("start", 0))):
+        start, end = int(part.get("start", 0)), int(part.get("end", 0))
+        if start < at or end > len(text) or end <= start:
+            continue
+        if start > at:
+            out.append(("own", "", text[at:start]))
+        out.append((str(part.get("kind", "other")), str(part.get("why", "")), text[start:end]))
+        at = end
+    if at < len(text) or not out:
+        out.append(("own", "", text[at:]))
+    return out
+

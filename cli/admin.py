@@ -108,6 +108,9 @@ def verify_command(config_path: str | None, no_objects: bool, no_index: bool,
             click.echo(f"index: generation {ix.generation}, {ix.documents} documents")
             for line in ix.problems():
                 click.echo(f"  {line}")
+            if ix.older_reader:
+                click.echo(f"  {len(ix.older_reader)} read by an older metadata reader: `foi-archive rebuild` "
+                           "reads them again")
     click.echo("ok" if report.ok else "PROBLEMS FOUND")
     if not report.ok:
         sys.exit(1)

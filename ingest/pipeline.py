@@ -446,5 +446,8 @@ def _extract_record(path: str, value: dict[str, Any] | None, reason: str | None,
         "topics": meta.topics,
         "error": f"{reason}: {detail}" if reason and detail else reason,
         "evidence": [e.to_dict() for e in meta.exemptions],
+        "confidence": meta.confidence,
+        "unstated": meta.unstated,
+        "voice": meta.voice,
         "hints": value.get("hints") or {},
     }

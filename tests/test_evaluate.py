@@ -8,29 +8,47 @@ from pathlib import Path
 import pytest
 
 from archive.config import Config
-from ingest.tasks.evaluate import evaluate, format_report, labelled_paths, records_for, same_authority, same_reference
+from ingest.metadata.confidence import TARGET_PRECISION, THRESHOLDS
+from ingest.tasks.evaluate import (choose_threshold, claims_by_field, cross_validate, evaluate_sets, format_report,
+                                   labelled_paths, records_for, same_authority, same_reference)
+from ingest.tasks.evaluate import evaluate
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 LABELS = SHARED / "corpus" / "labels.json"
+HELDOUT = SHARED / "corpus" / "heldout_labels.json"
 
-# Floors on labels.json: the targets of docs/metadata.md, except that stated outcomes are held
-# at 0.85 here (0.86 measured); the 0.90 target is met on the held-back letters (docs/metadata.md).
-FLOORS = {"authority": 0.95, "reference": 0.95, "date": 0.95, "outcome": 0.80}
+# Floors on labels.json and heldout/ together (docs/metadata.md, "Measured"). The outcome is
+# held twice: as read (stated or not, so a rule that reads worse shows even where it is not
+# stated) and as stated (right at least TARGET_PRECISION of the time).
+FLOORS = {"authority": 0.95, "reference": 0.95, "date": 0.95}
+READ_OUTCOME = 0.80
 EXEMPTION_F1 = 0.95
-STATED_RIGHT = 0.85
+# Held out by whole sources, the chosen thresholds' stated outcomes: measured 0.896.
+HELD_OUT_STATED = 0.88
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory):
-    if not LABELS.is_file():
-        pytest.skip(f"the labelled corpus is not beside the checkout ({LABELS} is missing)")
+def scored(tmp_path_factory):
+    if not LABELS.is_file() or not HELDOUT.is_file():
+        pytest.skip(f"the labelled corpus is not beside the checkout ({LABELS} or {HELDOUT} is missing)")
     # The one entry point: the records `foi-archive extract --json` prints for the labelled files.
     config = Config.for_directory(tmp_path_factory.mktemp("evaluate"))
-    return evaluate(LABELS, records_for(config, LABELS))
+    records = [r for path in (LABELS, HELDOUT) for r in records_for(config, path)]
+    return records, evaluate_sets((LABELS, HELDOUT), records)[0]
+
+
+@pytest.fixture(scope="module")
+def report(scored):
+    return scored[1]
+
+
+@pytest.fixture(scope="module")
+def claims(scored):
+    return claims_by_field((LABELS, HELDOUT), scored[0])
 
 
 def test_every_labelled_document_has_a_record(report) -> None:
-    assert report.missing == [] and report.documents >= 50
+    assert report.missing == [] and report.documents >= 100
 
 
 def test_exemptions_f1(report) -> None:
@@ -42,9 +60,28 @@ def test_field_floor(report, field: str) -> None:
     assert report.fields[field].accuracy >= FLOORS[field], format_report(report)
 
 
+def test_outcomes_as_read(report, claims) -> None:
+    right = sum(c.right for c in claims["outcome"])
+    assert right / report.fields["outcome"].total >= READ_OUTCOME
+
+
 def test_stated_outcomes_are_right(report) -> None:
-    # An outcome that is read must be right more often than the reading as a whole.
-    assert report.stated.accuracy >= STATED_RIGHT, format_report(report)
+    assert report.stated.accuracy >= TARGET_PRECISION, format_report(report)
+
+
+@pytest.mark.parametrize("field", ["outcome", "exemptions", "authority", "reference", "date"])
+def test_thresholds_are_the_ones_cross_validation_chooses(claims, field: str) -> None:
+    # Rerun `foi-archive evaluate labels.json heldout_labels.json --by-source` and copy its
+    # thresholds into confidence.THRESHOLDS when a rule changes (docs/metadata.md, "How sure").
+    assert THRESHOLDS[field] == choose_threshold(claims[field], TARGET_PRECISION)
+
+
+def test_held_out_sources_stated_outcomes(claims) -> None:
+    cv = {c.field: c for c in cross_validate(claims, TARGET_PRECISION)}
+    assert cv["outcome"].groups >= 6
+    assert cv["outcome"].precision >= HELD_OUT_STATED
+    # Stating fewer makes it no better: most of what is read is still stated.
+    assert cv["outcome"].coverage >= 0.6
 
 
 @pytest.mark.parametrize("expected, got, same", [

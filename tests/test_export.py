@@ -75,7 +75,9 @@ def test_sqlite_holds_every_table_with_exact_rows(exported: sqlite3.Connection) 
         "authority_type": "police", "force": "Kent Police", "regime": "FOIA",
         "reference": "FOI 1234/23", "date": "2023-05-02", "received": None, "working_days": None, "year": "2023",
         "outcome": "partially_disclosed", "outcome_label": "Partially disclosed",
-        "outcome_evidence": None, "date_source": None, "corrected": None, "format": "txt",
+        "outcome_evidence": None, "outcome_confidence": None, "outcome_unstated": None,
+        "authority_confidence": None, "reference_confidence": None, "date_confidence": None,
+        "date_source": None, "corrected": None, "format": "txt",
         "status": "ok", "truncated": 0, "source": "test", "source_url": "file:///doc2.txt",
         "sha256": None, "ingested": None, "group_id": None, "url": f"/documents/{KENT_TASER}",
         "text": "Taser was drawn 120 times. Officer names withheld."}

@@ -7,6 +7,12 @@ import pytest
 from ingest.metadata import enrich
 
 
+def read(meta):
+    """The outcome as the reader read it, stated or left unstated below its confidence
+    threshold: these tests are of the reading rules (tests/test_confidence.py: of stating)."""
+    return meta.outcome or (meta.unstated.get("outcome") or {}).get("value")
+
+
 def thread(*messages: tuple[str, str, str]) -> str:
     return "\n".join(f"----- {'Response from authority' if who == 'a' else 'Request from requester'}, {day} -----\n{body}\n"
                      for who, day, body in messages)
@@ -31,7 +37,7 @@ def thread(*messages: tuple[str, str, str]) -> str:
      "Section 8 of the Freedom of Information Act states that you must give us your full name.", "refused"),
 ])
 def test_letters(text: str, outcome: str) -> None:
-    assert enrich(text).outcome == outcome
+    assert read(enrich(text)) == outcome
 
 
 def test_acknowledgement_decides_nothing() -> None:
@@ -39,7 +45,7 @@ def test_acknowledgement_decides_nothing() -> None:
                   ("a", "2024-10-31", "This has been logged as a Freedom of Information Request. We must respond to "
                                       "you within 20 working days, by 25/11/2024."))
     meta = enrich(text, hints={"wdtk_status": "successful"})
-    assert meta.outcome is None and meta.outcome_evidence is None
+    assert read(meta) is None and meta.outcome_evidence is None
     # No response date: the year comes from the request, and the record says so.
     assert (meta.date, meta.date_source) == ("2024-10-28", "received")
 
@@ -48,14 +54,14 @@ def test_requester_status_never_outranks_the_text() -> None:
     text = thread(("r", "2025-03-01", "Please send the business case."),
                   ("a", "2025-04-02", "The information is exempt from disclosure under section 31(1)(a) and is "
                                       "withheld."))
-    assert enrich(text, hints={"wdtk_status": "successful"}).outcome == "refused"
+    assert read(enrich(text, hints={"wdtk_status": "successful"})) == "refused"
 
 
 def test_attachment_names_of_the_response_letter_are_read() -> None:
     text = thread(("r", "2019-06-01", "Please send the guidance."),
                   ("a", "2019-07-01", "Please find attached our response.\nAttachment: Response not held.pdf"))
     meta = enrich(text)
-    assert meta.outcome == "not_held" and meta.date == "2019-07-01"
+    assert read(meta) == "not_held" and meta.date == "2019-07-01"
 
 
 def test_a_follow_up_answer_does_not_change_the_decision() -> None:
@@ -64,7 +70,7 @@ def test_a_follow_up_answer_does_not_change_the_decision() -> None:
                   ("r", "2019-07-10", "Can the appeals be filtered?"),
                   ("a", "2019-07-12", "Thank you. I can confirm that it is possible to filter them. "
                                       "Please see the details below."))
-    assert enrich(text).outcome == "not_held"
+    assert read(enrich(text)) == "not_held"
 
 
 def test_internal_review_joins_the_decision() -> None:
@@ -75,7 +81,7 @@ def test_internal_review_joins_the_decision() -> None:
                                       "this information is legally privileged and is withheld under section 42(1) "
                                       "of the Act."))
     meta = enrich(text)
-    assert meta.outcome == "mixed"
+    assert read(meta) == "mixed"
     assert [e.code for e in meta.exemptions] == ["FOIA s.42(1)"]
     assert meta.date == "2022-11-25"
 
@@ -84,7 +90,7 @@ def test_an_appeals_annex_alone_has_no_outcome() -> None:
     text = ("Your right to appeal\n\nIf you are dissatisfied with the way TfL has handled your information request, "
             "you can ask us to conduct an internal review. Complaints to the Information Commissioner: Wycliffe House.")
     meta = enrich(text)
-    assert meta.outcome is None and meta.exemptions == []
+    assert read(meta) is None and meta.exemptions == []
 
 
 @pytest.mark.parametrize("text, outcome", [
@@ -113,7 +119,7 @@ def test_an_appeals_annex_alone_has_no_outcome() -> None:
      "disclosed_in_full"),
 ])
 def test_more_letters(text: str, outcome: str) -> None:
-    assert enrich(text).outcome == outcome
+    assert read(enrich(text)) == outcome
 
 
 def test_a_review_request_quoting_the_response_leaves_the_response_the_authority_s() -> None:
@@ -124,7 +130,7 @@ def test_a_review_request_quoting_the_response_leaves_the_response_the_authority
         ("r", "2022-07-28", "I request an internal review. You said: \"we hold no record from the start of the "
                             "process which sets out how officers were informed.\""),
     )
-    assert enrich(text).outcome == "not_held"
+    assert read(enrich(text)) == "not_held"
 
 
 def test_files_attached_again_for_reference_are_not_this_reply_s_release() -> None:
@@ -134,7 +140,7 @@ def test_files_attached_again_for_reference_are_not_this_reply_s_release() -> No
                             "Dear Mr C\nYour reference is to an email which we released to you on 13 May 2022. "
                             "We have attached it for reference.\nWe hold no record of such a policy."),
     )
-    assert enrich(text).outcome == "not_held"
+    assert read(enrich(text)) == "not_held"
 
 
 def test_not_held_then_withheld_on_review_is_mixed() -> None:
@@ -149,7 +155,7 @@ def test_not_held_then_withheld_on_review_is_mixed() -> None:
                             "is in scope. This information is legally privileged under section 42(1) of the Act."),
     )
     meta = enrich(text)
-    assert meta.outcome == "mixed"
+    assert read(meta) == "mixed"
     assert [e.code for e in meta.exemptions] == ["FOIA s.42(1)"]
     assert "legally privileged" in meta.exemptions[0].sentence
 
@@ -164,4 +170,4 @@ def test_some_questions_answered_and_some_not_held_is_mixed() -> None:
                             "2.) Do you have a budget allocated to generative AI tools?\n"
                             "There is currently no defined budget for implementing generative AI tools."),
     )
-    assert enrich(text).outcome == "mixed"
+    assert read(enrich(text)) == "mixed"

@@ -26,8 +26,9 @@ from archive.search import (ANSWER_LABELS, FACET_FIELDS, OUTCOME_LABELS, QueryEr
                             search)
 from archive.groups import get_group, group_of, list_groups
 from archive.prior import prior
-from archive.serialize import (EXPORT_FIELDS, GROUP_FIELDS, csv_row, document_dict, hit_dict,
+from archive.serialize import (EXPORT_FIELDS, GROUP_FIELDS, csv_row, document_dict, hit_dict, voice_segments,
                                public_locator, search_dict)
+from archive.models import VOICE_LABELS
 from archive.slugs import slugify
 from archive.store import SHA256_RE, Store, StoreError
 
@@ -266,6 +267,7 @@ def document_page(doc_id: str):  # type: ignore[no-untyped-def]
     return render_template(
         "document.html", doc=doc, originals=_originals(doc), provenance=provenance,
         versions=versions, group=_group_link(doc_id), answer_labels=ANSWER_LABELS,
+        segments=voice_segments(doc.text or "", doc.voice), voice_labels=VOICE_LABELS, outcome_labels=OUTCOME_LABELS,
         facet_url=lambda name, value: url_for("site.search_page", **{name: value}),
     )
 

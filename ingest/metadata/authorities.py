@@ -173,16 +173,35 @@ _REQUEST_ROW = re.compile(r"^[ \t]*(?:request(?:\s+for\s+\w+)?|question\s*\d*|q\
 _APPEALS = re.compile(r"Information\s+Commissioner|\bICO\b|complain|appeal|internal\s+review", re.IGNORECASE)
 
 
+@dataclass(frozen=True)
+class AuthorityEvidence:
+    """How the body that answered was read: from the source's own record ("source"), a
+    decision notice ("notice"), or the text ("text"), with the winning body's score, the
+    best other body's and whether the registry knows it (docs/metadata.md, "How sure")."""
+
+    how: str
+    score: float = 0.0
+    second: float = 0.0
+    registered: bool = True
+
+
 def find_authority(text: str, *, title: str | None = None, hints: dict[str, Any] | None = None,
                    decision_notice: bool = False) -> Authority | None:
     """The body that answered, or None when the text does not say."""
+    return read_authority(text, title=title, hints=hints, decision_notice=decision_notice)[0]
+
+
+def read_authority(text: str, *, title: str | None = None, hints: dict[str, Any] | None = None,
+                   decision_notice: bool = False) -> tuple[Authority | None, AuthorityEvidence | None]:
+    """The body that answered and how strongly the text says so; (None, None) when it does not say."""
     registry = load_registry()
     hints = hints or {}
     if decision_notice:
         body = registry.lookup("Information Commissioner's Office")
-        return _from_body(body) if body else None
+        return (_from_body(body), AuthorityEvidence("notice")) if body else (None, None)
     if hints.get("authority"):
-        return _resolve(str(hints["authority"]), registry)
+        # The source says who answered (a WhatDoTheyKnow request's body, a force's own log).
+        return _resolve(str(hints["authority"]), registry), AuthorityEvidence("source")
     scores: defaultdict[str, float] = defaultdict(float)
     found: dict[str, Authority] = {}
     doc = (title or "") + "\n" + text
@@ -209,9 +228,12 @@ def find_authority(text: str, *, title: str | None = None, hints: dict[str, Any]
         scores[name] += _weight(folded, m.start(), m.end(), request)
         found.setdefault(name, _resolve(name, registry))
     if not scores:
-        return None
-    best, _ = max(scores.items(), key=lambda kv: (kv[1], len(kv[0])))
-    return found[best]
+        return None, None
+    best, score = max(scores.items(), key=lambda kv: (kv[1], len(kv[0])))
+    # The runner-up: another body, not another name of the same one.
+    second = max((v for k, v in scores.items() if found[k].name != found[best].name), default=0.0)
+    registered = registry.lookup(found[best].name) is not None
+    return found[best], AuthorityEvidence("text", score, second, registered)
 
 
 def _unregistered(doc: str, folded: str | None = None) -> Iterator[re.Match[str]]:

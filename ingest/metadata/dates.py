@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Callable
 
 from ingest.metadata.passages import Message
+from ingest.metadata.voice import divide
 
 _MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
@@ -71,7 +73,9 @@ def response_date(text: str, substantive: list[Message], hints: dict | None = No
         return parse_date(dated[0].date or "")
     if substantive and substantive[0].date is None:
         hints = hints or {}
-        return letter_date(substantive[0].text) or hints.get("date")
+        # The letter's own date, not one in the e-mail it quotes or the request ("Sent: 1 May").
+        voice, base = divide(text), substantive[0].start
+        return letter_date(substantive[0].text, own=lambda at: voice.own(base + at)) or hints.get("date")
     return None
 
 
@@ -109,9 +113,12 @@ def _days(earlier: str, later: str) -> int:
         return -1
 
 
-def letter_date(text: str) -> str | None:
-    """The date a single letter or e-mail was written."""
+def letter_date(text: str, own: Callable[[int], bool] = lambda at: True) -> str | None:
+    """The date a single letter or e-mail was written; ``own`` says whether an offset is the
+    writer's own words (voice.py), else a date there is passed over."""
     for m in _DATE_LINE.finditer(text[:4000]):
+        if not own(m.start()):
+            continue
         # A form's "Date Received:" label on the line above names this date, not the letter's.
         above = text[:m.start()].rstrip().rsplit("\n", 1)[-1]
         if _NOT_LETTER_DATE.search(above) and len(above) < 40:
@@ -125,7 +132,7 @@ def letter_date(text: str) -> str | None:
         line_start = head.rfind("\n", 0, m.start()) + 1
         line_end = head.find("\n", m.end())
         line = head[line_start:line_end if line_end >= 0 else len(head)]
-        if line.strip() != m.group(0).strip() and not line.rstrip().endswith(m.group(0)):
+        if line.strip() != m.group(0).strip() and not line.rstrip().endswith(m.group(0)) or not own(m.start()):
             continue
         if _NOT_LETTER_DATE.search(line[:m.start() - line_start]):
             continue

@@ -78,7 +78,8 @@ PARTIAL = re.compile(
     r"""(?:disclose|release)\s+some\b|provide\s+some\s+of\s+the\b|\bexempting\s+(?:the\s+)?(?:specific|names?|some|part)|withh\w+\s+some\b
     |not\s+being\s+withheld|some\s+(?:of\s+the\s+)?(?:information|data)\s+(?:has\s+been|is|was)\s+withheld
     |\bredacted\b|\bredactions\b|partially|(?:remainder|rest)\s+of\s+the\s+information
-    |relating\s+to\s+[\w\s]{1,40}?\s+(?:is|are)\s+exempt|upheld\s+in\s+part""",
+    |relating\s+to\s+[\w\s]{1,40}?\s+(?:is|are)\s+exempt|upheld\s+in\s+part
+    |(?:names?|details|personal\s+(?:data|information)|identif\w+|signatures?)\b[^.]{0,80}?\b(?:have|has)\s+been\s+(?:removed|omitted|obscured|blanked)""",
     re.VERBOSE | re.IGNORECASE,
 )
 DISCLOSED = re.compile(

@@ -17,8 +17,8 @@ from typing import Iterator
 from archive import law
 from archive.models import Exemption
 from ingest.metadata.prefilter import fold, may_match
-from ingest.metadata.request import request_span
-from ingest.metadata.passages import Sentence, quoted_from_request, sentences, split_messages, trim_sentence
+from ingest.metadata.passages import Sentence, sentences, split_messages, trim_sentence
+from ingest.metadata.voice import divide
 
 # "section 40(2)", "s.40(2)(a)", "S40(2)", "sections 24(2) and 31(3)", "ss.1, 10 and 17",
 # "regulation 12(5)(b)", "reg. 13", "section 40 (2) (a)", "s.31(1)(a)(b)".
@@ -58,7 +58,7 @@ _RELIANCE = re.compile(
     r"""exempt|exception|withh[oe]ld|withholding|refus|redact|rel(?:y|ied|ying|iance)\b|declin
     |engage|\bappl(?:y|ies|ied|ying)\b|by\s+virtue|neither\s+confirm|confirm\s+(?:n|or)\s*deny|\bNCND\b
     |cost\s+limit|appropriate\s+limit|exceed|vexatious|manifestly\s+unreasonable|not\s+obliged|does\s+not\s+arise
-    |legally\s+privileged\s+under""",
+    |legally\s+privileged\s+under|(?:been|are|is)\s+(?:removed|omitted|obscured)\s+(?:under|in\s+line\s+with|in\s+accordance)""",
     re.VERBOSE | re.IGNORECASE,
 )
 # Considered and not applied: "the public interest lies in favour of disclosure".
@@ -80,6 +80,11 @@ _DECIDED_IN_REVIEW = re.compile(r"uph[eo]ld|applied\s+correctly|maintain|withh[o
 _DECISION_NOTICE = re.compile(r"\bDecision\s+notice\b", re.IGNORECASE)
 _COMMISSIONER_DECIDES = re.compile(r"Commissioner[’']s\s+decision\s+is|Commissioner\s+(?:has\s+)?decided",
                                    re.IGNORECASE)
+
+
+# How sure an exemption is (docs/metadata.md, "How sure"): cited in a sentence of reliance;
+# listed under a heading that says "the following exemptions"; a cost refusal naming no section.
+SURE_SENTENCE, SURE_LISTED, SURE_COST = 0.95, 0.85, 0.8
 
 
 @dataclass
@@ -105,8 +110,9 @@ def find_exemptions(text: str, regime: str | None = None) -> list[Exemption]:
     section_regime = "FOISA" if regime == "FOISA" else "FOIA"
     other_act_numbers = _numbers_of_other_acts(text)
     found: dict[str, Exemption] = {}
-    # A letter that quotes the request ("Your request: ... section 12 ..."): the requester's words.
-    request = request_span(text) or (0, 0)
+    # Only the body's own words count: not the request it quotes ("I appreciate this may exceed
+    # the section 12 limit"), earlier e-mails, the appeals paragraphs or the Act quoted (voice.py).
+    voice = divide(text)
     for message in split_messages(text):
         if message.role != "authority":
             continue
@@ -114,19 +120,22 @@ def find_exemptions(text: str, regime: str | None = None) -> list[Exemption]:
         for i, sent in enumerate(sents):
             # Most sentences cite nothing: look for citations before anything costlier.
             citations = _citations(sent, section_regime, other_act_numbers)
-            if not citations or quoted_from_request(sent.text, text, sent.start) \
-                    or request[0] <= sent.start < request[1]:
+            if not citations or not voice.own(sent.start, sent.end):
                 continue
             context = _context(sents, i)
             for cit in citations:
+                if not voice.own(cit.start):
+                    continue
                 if law.is_procedural(cit.code) or law.provision(cit.code) is None:
                     continue
                 if not _relied_on(sent, context, sents[i + 1] if i + 1 < len(sents) else None):
                     continue
+                # Reliance said in the citation's own sentence, or only by a heading over a list.
+                sure = SURE_SENTENCE if _RELIANCE.search(sent.text) else SURE_LISTED
                 found.setdefault(cit.code, Exemption(cit.code, trim_sentence(sent.text, cit.start - sent.start),
-                                                     cit.start))
+                                                     cit.start, sure))
     if regime != "EIR" and not any(law.section_of(c) in _COST_SECTIONS for c in found):
-        cost = _cost_without_citation(text, request)
+        cost = _cost_without_citation(text)
         if cost is not None:
             cost.code = f"{section_regime} s.12"
             found[cost.code] = cost
@@ -136,21 +145,22 @@ def find_exemptions(text: str, regime: str | None = None) -> list[Exemption]:
 _COST_SECTIONS = ("FOIA s.12", "FOISA s.12")
 
 
-def _cost_without_citation(text: str, request: tuple[int, int]) -> Exemption | None:
+def _cost_without_citation(text: str) -> Exemption | None:
     """A refusal on cost that names no section ("would be beyond the 18 hours", "exceeds
     the appropriate limit" of the Fees Regulations) relies on s.12 all the same: the
     first such sentence of the authority's own words, outside the appeals paragraph."""
     from ingest.metadata.decision import COST
 
+    voice = divide(text)
     for message in split_messages(text):
         if message.role != "authority" or not may_match(COST, fold(message.text)):
             continue
         for sent in sentences(message.text, message.start):
-            if request[0] <= sent.start < request[1] or quoted_from_request(sent.text, text, sent.start):
+            if not voice.own(sent.start, sent.end):
                 continue
             m = COST.search(sent.text)
             if m and not _APPEALS.search(sent.text) and not _HYPOTHETICAL.search(sent.text):
-                return Exemption("", trim_sentence(sent.text, m.start()), sent.start + m.start())
+                return Exemption("", trim_sentence(sent.text, m.start()), sent.start + m.start(), SURE_COST)
     return None
 
 

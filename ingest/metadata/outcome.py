@@ -20,9 +20,9 @@ from archive.models import Evidence, Exemption, Question
 from ingest.metadata.decision import (APPEALS, BOILERPLATE, COST, DISCLOSED, NCND, NOT_HELD, OTHER_MEANS, PARTIAL, POINTER,
                                      COST_CODES, UNABLE, WITHHELD, gives_information)
 from ingest.metadata.prefilter import Spans, fold, may_match
-from ingest.metadata.request import request_span
 from ingest.metadata.passages import Message, Sentence, evidence, quoted_from_request, sentences, split_messages
 from ingest.metadata.passages import split_messages as _split_messages_of
+from ingest.metadata.voice import divide
 
 _NO_DECISION = re.compile(
     r"""logged\s+as\s+an?\s+(?:Freedom|Environmental|FOI|EIR)|we\s+must\s+respond\s+to\s+you\s+within
@@ -74,6 +74,13 @@ _ATTACHMENT_RELEASE = re.compile(r"release|disclos|\bdata\b|redacted|\.(?:xlsx?|
 _REVIEW = re.compile(r"internal\s+review\s+(?:has|of|decision|outcome)|your\s+request\s+for\s+an\s+internal\s+review|(?:carried\s+out|completed)\s+an?\s+internal\s+review",
                      re.IGNORECASE)
 _APPEALS = APPEALS
+# A cost refusal of the request as a whole, not of one part of it (docs/metadata.md, "Outcome:
+# the hard lines").
+_WHOLE_REQUEST = re.compile(r"\b(?:your|the|this)\s+(?:whole\s+|entire\s+)?request\b|\bcomply(?:ing)?\s+with\s+(?:it|your|the)\b",
+                            re.IGNORECASE)
+_ONE_PART = re.compile(r"\b(?:question|part|point|item|q)\s?\d|\b(?:this|that|one|the\s+(?:first|second|third|last))\s+(?:part|question|element|point)",
+                       re.IGNORECASE)
+_IF = re.compile(r"^\W*(?:if|should|where|when|unless)\b|\b(?:may|might|could)\s+exceed", re.IGNORECASE)
 
 
 @dataclass
@@ -88,6 +95,10 @@ class Decision:
     invalid: bool = False  # refused as no valid request (s.8): asked again, not decided
     # For each of disclosed, withheld, not_held, ncnd: the first sentence that says so, and where.
     evidence: dict[str, tuple[str, int]] = field(default_factory=dict)
+    # For each flag, what said so first: "sentence" (decision words), "exemption" (a section
+    # relied on), "attachment" (a file's name), "answered", "pointer", "unable", "facts",
+    # "refusal_notice" (docs/metadata.md, "How sure").
+    how: dict[str, str] = field(default_factory=dict)
 
     @property
     def decided(self) -> bool:
@@ -128,6 +139,7 @@ def read_message(message: Message, text: str, exemptions: list[Exemption] = ()) 
     d.not_held, d.withheld, d.disclosed, d.ncnd = read.not_held, read.withheld, read.disclosed, read.ncnd
     d.invalid = read.invalid
     d.evidence = {flag: (sentence, at) for flag, sentence, at in read.where}
+    d.how = dict(read.how)
     answered, refusal_notice, ncnd_sentences = read.answered, read.refusal_notice, read.ncnd_sentences
     for e in exemptions:
         if not message.start <= e.offset < message.end:
@@ -136,6 +148,7 @@ def read_message(message: Message, text: str, exemptions: list[Exemption] = ()) 
         flag = "ncnd" if law.is_ncnd(e.code) or any(a <= e.offset < b for a, b in ncnd_sentences) else "withheld"
         setattr(d, flag, True)
         d.evidence.setdefault(flag, (e.sentence, e.offset))
+        d.how.setdefault(flag, "exemption")
     # The names of attached files are a decision too, unless the files are sent again for reference.
     if not _sent_for_reference(body):
         for name in message.attachments:
@@ -149,23 +162,34 @@ def read_message(message: Message, text: str, exemptions: list[Exemption] = ()) 
             for flag in flags:
                 setattr(d, flag, True)
                 d.evidence.setdefault(flag, (f"Attachment: {name}", _offset_of(text, name, message)))
+                d.how.setdefault(flag, "attachment")
     if refusal_notice and not d.decided:
         d.withheld = True
         d.evidence.setdefault("withheld", read.refusal_notice_at)
+        d.how.setdefault("withheld", "refusal_notice")
     if answered and d.not_held and not (d.disclosed or d.withheld or d.ncnd) and _answers_some(body, message.start, text):
         d.disclosed = True
         d.evidence.setdefault("disclosed", read.answered_at)
+        d.how.setdefault("disclosed", "answered")
     if answered and not d.decided:
         d.disclosed = True
         d.evidence.setdefault("disclosed", read.answered_at)
+        d.how.setdefault("disclosed", "answered")
     # A letter that gives facts and withholds a part released the rest (partly released). Facts
     # alone decide nothing: attachments, notes and correspondence give facts too.
+    if read.cost_whole and d.withheld and not d.disclosed and d.not_held:
+        # The whole request refused on cost: what it says is not held ("we do not hold the
+        # correspondence in one file") explains the cost or advises (s.16); it decides nothing.
+        d.not_held = False
+        d.evidence.pop("not_held", None)
+        d.how.pop("not_held", None)
     facts = read.facts
     cost = read.cost or any(law.section_of(e.code) in COST_CODES for e in exemptions
                             if message.start <= e.offset < message.end)
     if len(facts) >= 2 and d.withheld and not (d.disclosed or d.ncnd or cost):
         d.disclosed = True
         d.evidence.setdefault("disclosed", facts[0])
+        d.how.setdefault("disclosed", "facts")
     return d
 
 
@@ -193,8 +217,10 @@ class _Sentences:
     refusal_notice: bool = False
     invalid: bool = False
     cost: bool = False  # refused on cost (s.12): the whole request, whatever facts are given
+    cost_whole: bool = False  # a sentence refuses the request as a whole on cost
     ncnd_sentences: tuple[tuple[int, int], ...] = ()
     where: tuple[tuple[str, str, int], ...] = ()  # (flag, sentence, offset): the first of each flag
+    how: tuple[tuple[str, str], ...] = ()  # (flag, what said so: "sentence", "pointer", "unable")
     answered_at: tuple[str, int] = ("", -1)
     facts: tuple[tuple[str, int], ...] = ()  # up to three sentences that give facts and decide nothing
     refusal_notice_at: tuple[str, int] = ("", -1)
@@ -207,7 +233,7 @@ class _Sentences:
 @lru_cache(maxsize=64)
 def _read_sentences(body: str, base: int, text: str) -> _Sentences:
     flags = dict.fromkeys(("not_held", "withheld", "disclosed", "ncnd", "answered", "refusal_notice", "invalid",
-                           "unable", "pointer", "other_means", "cost"), False)
+                           "unable", "pointer", "other_means", "cost", "cost_whole"), False)
     ncnd_sentences: list[tuple[int, int]] = []
     sents = sentences(body, base)
     spans = Spans(fold(body), [(s.start - base, s.end - base) for s in sents])
@@ -220,6 +246,7 @@ def _read_sentences(body: str, base: int, text: str) -> _Sentences:
         return (c is None or i in c) and pattern.search(words) is not None
 
     where: dict[str, tuple[str, str, int]] = {}
+    how: dict[str, str] = {}
 
     deciding_sentences: set[int] = set()
 
@@ -229,11 +256,13 @@ def _read_sentences(body: str, base: int, text: str) -> _Sentences:
             flags[flag] = True
             where.setdefault(flag, (flag, *evidence(sent.text, sent.start)))
 
-    request = request_span(text) or (0, 0)  # a letter's quote of the request: the requester's words
+    # Only the body's own words decide: not the request it quotes, earlier e-mails, the
+    # appeals paragraphs or the Act quoted (voice.py).
+    voice = divide(text)
     for i in todo:
         sent = sents[i]
         words = sent.text
-        if quoted_from_request(words, text, sent.start) or request[0] <= sent.start < request[1] \
+        if not voice.own(sent.start, sent.end) \
                 or (found(_APPEALS, i, words) and not found(_WITHHELD, i, words)):
             continue
         if BOILERPLATE.search(words) and not found(_WITHHELD, i, words):
@@ -241,6 +270,8 @@ def _read_sentences(body: str, base: int, text: str) -> _Sentences:
         note("not_held", found(_NOT_HELD, i, words), sent)
         note("withheld", found(_WITHHELD, i, words) or found(_COST, i, words), sent)
         note("cost", found(_COST, i, words), sent)
+        note("cost_whole", found(_COST, i, words) and _WHOLE_REQUEST.search(words) is not None
+             and not _ONE_PART.search(words) and not _IF.search(words), sent)
         note("invalid", found(_INVALID, i, words), sent)
         note("unable", found(_UNABLE, i, words), sent)
         note("pointer", found(_POINTER, i, words) and not found(_FOR_REFERENCE, i, words), sent)
@@ -259,12 +290,16 @@ def _read_sentences(body: str, base: int, text: str) -> _Sentences:
         # Pointed to where it is published, and not refused as accessible by other means (s.21);
         # beside "we do not hold it", a link is advice on where else to look (s.16), no release.
         flags["disclosed"] = True
-        where.setdefault("disclosed", ("disclosed", *where["pointer"][1:]))
+        if "disclosed" not in where:
+            where["disclosed"] = ("disclosed", *where["pointer"][1:])
+            how["disclosed"] = "pointer"
     flags.pop("other_means")
     if flags.pop("unable") and not flags["not_held"]:
         # "Unable to provide" is a refusal where nothing is said to be not held.
         flags["withheld"] = True
-        where.setdefault("withheld", ("withheld", *where["unable"][1:]))
+        if "withheld" not in where:
+            where["withheld"] = ("withheld", *where["unable"][1:])
+            how["withheld"] = "unable"
     # Sentences that give facts without deciding (counted to three): what a reply answers
     # with when it does not say "please find attached".
     # Only in a letter (a thread's replies say what they send); never in the request it
@@ -276,7 +311,7 @@ def _read_sentences(body: str, base: int, text: str) -> _Sentences:
     for i, sent in enumerate(sents):
         if not letter or len(facts) >= 3:
             break
-        if sent.start < after or request[0] <= sent.start < request[1] or sent.start in deciding_sentences \
+        if sent.start < after or not voice.own(sent.start, sent.end) or sent.start in deciding_sentences \
                 or _LIST_ITEM.match(body, sent.start - base) \
                 or "?" in sent.text or sent.text.rstrip().endswith(":") or quoted_from_request(sent.text, text, sent.start) \
                 or BOILERPLATE.search(sent.text) or APPEALS.search(sent.text):
@@ -285,7 +320,10 @@ def _read_sentences(body: str, base: int, text: str) -> _Sentences:
             facts.append(evidence(sent.text, sent.start))
     at = {flag: (sentence, offset) for flag, sentence, offset in where.values()}
     deciding = tuple(v for k, v in where.items() if k in ("not_held", "withheld", "disclosed", "ncnd"))
-    return _Sentences(**flags, ncnd_sentences=tuple(ncnd_sentences), where=deciding, facts=tuple(facts),
+    how_deciding = tuple((v[0], how.get(k, "sentence")) for k, v in where.items()
+                         if k in ("not_held", "withheld", "disclosed", "ncnd"))
+    return _Sentences(**flags, ncnd_sentences=tuple(ncnd_sentences), where=deciding, how=how_deciding,
+                      facts=tuple(facts),
                       answered_at=at.get("answered", ("", -1)),
                       refusal_notice_at=at.get("refusal_notice", ("", -1)))
 
@@ -321,8 +359,27 @@ def read_outcome(text: str, exemptions: list[Exemption] = (), *, substantive: li
                  ) -> tuple[str | None, Evidence | None]:
     """The outcome of a response (or thread) and the sentence that decides it; (None, None)
     when nothing was decided."""
+    reading = read_decision(text, exemptions, substantive=substantive)
+    return reading.outcome, reading.evidence
+
+
+@dataclass
+class OutcomeReading:
+    """The outcome, the sentence that decides it, and what the confidence is computed from."""
+
+    outcome: str | None
+    evidence: Evidence | None
+    decision: Decision  # every reply that counts, put together
+    replies: list[str | None] = field(default_factory=list)  # the outcome each counted reply alone gives
+
+
+def read_decision(text: str, exemptions: list[Exemption] = (), *, substantive: list[Message] | None = None
+                  ) -> OutcomeReading:
+    """What the replies that count decided, put together (``read_outcome``), with the
+    evidence of each part."""
     messages = substantive if substantive is not None else substantive_messages(text)
     total = Decision()
+    replies: list[str | None] = []
     first = True
     for message in decision_messages(text, messages, exemptions):
         d = read_message(message, text, exemptions)
@@ -330,13 +387,15 @@ def read_outcome(text: str, exemptions: list[Exemption] = (), *, substantive: li
         if not d.decided or not (first or _REVIEW.search(message.text)):
             continue
         first = False
+        replies.append(combine(d))
         for flag in ("disclosed", "withheld", "not_held", "ncnd"):
             if getattr(d, flag):
                 setattr(total, flag, True)
                 if flag in d.evidence:
                     total.evidence.setdefault(flag, d.evidence[flag])
+                total.how.setdefault(flag, d.how.get(flag, "sentence"))
     outcome = combine(total)
-    return outcome, _evidence(outcome, total.evidence)
+    return OutcomeReading(outcome, _evidence(outcome, total.evidence), total, replies)
 
 
 #: For each outcome, the flags whose sentence shows it best, the first found.
@@ -358,7 +417,7 @@ def _offset_of(text: str, name: str, message: Message) -> int:
 
 
 #: What each answer of a question adds to the decision of the whole response.
-_ANSWER_FLAGS = {"released": ("disclosed",), "partly_released": ("disclosed", "withheld"), "not_held": ("not_held",),
+ANSWER_FLAGS = {"released": ("disclosed",), "partly_released": ("disclosed", "withheld"), "not_held": ("not_held",),
                  "withheld": ("withheld",), "cost": ("withheld",), "ncnd": ("ncnd",)}
 
 
@@ -366,7 +425,7 @@ def from_answers(questions: list[Question]) -> tuple[str | None, Evidence | None
     """The outcome that the answers to the questions add up to, with the answer that decides it."""
     d = Decision()
     for q in questions:
-        for flag in _ANSWER_FLAGS.get(q.answer, ()):
+        for flag in ANSWER_FLAGS.get(q.answer, ()):
             setattr(d, flag, True)
     outcome = combine(d)
     # The evidence: the answer that makes the outcome what it is (what was withheld of a

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from archive.models import Evidence, Exemption, Question
 from ingest.metadata.decision import Reading, read_answer
 from ingest.metadata.passages import Message, sentences, split_messages, squash
+from ingest.metadata.voice import Division, divide
 
 MAX_ITEMS = 40  # a longer "list" is a table of data, not a request
 MAX_ITEM_CHARS = 600  # an item's own words beyond this are the answer running on
@@ -80,6 +81,10 @@ _THE_REST = re.compile(
     re.IGNORECASE,
 )
 _BLANK = re.compile(r"\n[ \t]*\n")
+_RUNS_ON = re.compile(r"(?:\be\.g\.|\bi\.e\.|[a-z,])[ \t]*$")
+# A reply's line that starts with an item's number ("1) Yes", "7. NEC NeoFace", "6 & 8."):
+# the answer to those items, numbered as the request numbered them.
+_NUMBERED_LINE = re.compile(r"[ \t]*(?P<list>\d{1,2}(?:[ \t]*(?:&|and|,)[ \t]*\d{1,2})*)[ \t]*[.):](?=\s|$)")
 _WRAPPED = re.compile(r"^[ \t]*[a-z(]")  # a line that carries on the one above it
 # How an unnumbered item of a request starts (stricter than _ASKING: an answer paragraph
 # may start "Information is ..." or "The data ...").
@@ -146,7 +151,7 @@ def _letter(text: str, reply: Message, exemptions: list[Exemption]) -> Questions
     """A single letter: its request list, answered interleaved, numbered apart, or as one."""
     body_end = _answers_end(text, reply.start, reply.end)
     lists = _lists(text, reply.start, body_end)
-    request = _request_list(lists)
+    request = _request_list(lists, divide(text))
     if request is None:
         # No numbers or bullets: paragraphs that ask, each followed by its answer.
         paragraphs = _paragraph_items(text, reply.start, body_end)
@@ -322,10 +327,13 @@ def _one_answer(text: str, items: list[Item], start: int, end: int, exemptions: 
     general: list[tuple[int, int]] = []
     rest: list[tuple[int, int]] = []
     target: list[str] | None = None  # the items the sentences now being read answer
+    by_number: set[str] = set()  # items a line numbered like them has answered
     for sent in sentences(text[start:end], start):
-        named = _named_items(sent.text, numbers)
+        named = _named_items(sent.text, numbers) or _claim(_numbered_line(text, sent.start), numbers, by_number)
         if named:
             target = named
+            if _NUMBERED_LINE.fullmatch(sent.text.strip()):
+                continue  # "6 & 8." alone: the answer is below it
         elif _THE_REST.search(sent.text):
             target = ["*rest"]
         elif _HEADING.match(sent.text):
@@ -349,12 +357,50 @@ def _one_answer(text: str, items: list[Item], start: int, end: int, exemptions: 
     for item in items:
         if own[item.number]:
             reading = read_answer(text, own[item.number], exemptions)
+            if (reading.answer is None or not reading.explicit) and item.number in by_number:
+                # Under its own number, what follows is the answer, however short ("7. NEC
+                # NeoFace", "4) FY2015/16 £2.5K"): given, without words that say so.
+                reading = _given(text, own[item.number]) or reading
         elif rest and claimed:
             reading = read_answer(text, rest, exemptions)
         else:
             reading = whole
         questions.append(_question(item, reading))
     return Questions(questions, specific=claimed)
+
+
+def _given(text: str, spans: list[tuple[int, int]]) -> Reading | None:
+    """The first words after an answer's number, as a release; None when there are none."""
+    for a, b in spans:
+        words = _NUMBERED_LINE.sub("", text[a:b], count=1).strip()
+        if len(_WORDS.findall(words)) >= 1:
+            at = text.find(words[:20], a, b)
+            return Reading("released", [], " ".join(words.split())[:200], at, explicit=False)
+    return None
+
+
+_WORDS = re.compile(r"\w{2,}")
+
+
+def _numbered_line(text: str, at: int) -> tuple[list[str], str] | None:
+    """The numbers a sentence at the start of a line carries ("1) Yes", "6 & 8.") and the
+    mark after them; None when it starts with none."""
+    if at and text[text.rfind("\n", 0, at) + 1:at].strip():
+        return None
+    m = _NUMBERED_LINE.match(text, at)
+    if not m:
+        return None
+    return _expand(m["list"]), text[m.end() - 1]
+
+
+def _claim(line: tuple[list[str], str] | None, numbers: list[str], taken: set[str]) -> list[str]:
+    """The items a numbered line answers, each once: a number already answered is no new
+    answer."""
+    if line is None:
+        return []
+    found = [n for n in line[0] if n in numbers and n not in taken]
+    taken.update(found)
+    return found
 
 
 def _named_items(sentence: str, numbers: list[str]) -> list[str]:
@@ -433,6 +479,11 @@ def _own_end(text: str, at: int, end: int) -> int:
     limit = min(end, at + MAX_ITEM_CHARS)
     stops = [limit]
     blank = _BLANK.search(text, at, limit)
+    # A blank line inside a sentence ("hardware e.g.\n\ncameras?": a page break of a PDF)
+    # does not end the item: the words before it run on and the next line starts in lower case.
+    while blank and _RUNS_ON.search(text, max(at, blank.start() - 8), blank.start()) \
+            and text[blank.end():blank.end() + 1].islower():
+        blank = _BLANK.search(text, blank.end(), limit)
     if blank:
         stops.append(blank.start())
     nxt = _MARKER.search(text, text.find("\n", at, limit) + 1 if "\n" in text[at:limit] else limit, limit)
@@ -456,12 +507,18 @@ def _own_end(text: str, at: int, end: int) -> int:
     return max(at, min(stops))
 
 
-def _request_list(lists: list[list[Item]]) -> list[Item] | None:
-    """The list that is the request: items that ask, the most of them, the first such."""
+def _request_list(lists: list[list[Item]], voice: Division | None = None) -> list[Item] | None:
+    """The list that is the request: items that ask, the most of them, the first such. A list
+    in the request as the letter quotes it (voice.py) is the request whether or not its items
+    ask ("2. The unit's annual report.")."""
     best: list[Item] | None = None
     best_score = 0.0
     for lst in lists:
         asking = sum(1 for it in lst if _asks(it.text))
+        quoted = voice is not None and len(lst) >= 2 and voice.kind_at(lst[0].start) == "request" \
+            and voice.kind_at(lst[-1].start) == "request"
+        if quoted:
+            asking = max(asking, len(lst))
         if asking < max(2, (len(lst) + 1) // 2):
             continue
         score = asking + (2 if lst[0].kind == "q" else 0)

@@ -47,6 +47,11 @@ _END = re.compile(
       | (?:yours\s+(?:sincerely|faithfully)|kind\s+regards|regards)\b
       | (?:in\s+(?:relation|response|regard|respect)\s+to|with\s+regards?\s+to|regarding)\s+
         (?:(?:your\s+)?questions?|q\s?\d|points?|parts?|items?|the\s+(?:first|second|remainder|rest))\b
+        # a paragraph, after a blank line, that opens in the body's voice: "We have handled your
+        # request", "The Department holds", "Under section 12"
+      | (?<=\n\n)(?:we\s+(?!would\s+(?:also\s+)?like|are\s+(?:submitting|writing|requesting)|request\b|ask\b)
+                   |our\s|the\s+(?:department|council|trust|force|authority|board|ministry|office|constabulary|service)\s
+                   |this\s+(?:letter|response|information|request\s+has)|under\s+(?:the|section)\b|having\s|in\s+(?:response|reply)\b)
     )""",
     re.IGNORECASE | re.VERBOSE | re.MULTILINE,
 )
@@ -100,6 +105,25 @@ def request_span(text: str) -> tuple[int, int] | None:
         if len(quote.split()) >= 6:  # a few words at least: not "Request: see below"
             return m.end(), m.end() + len(quote)
     return None
+
+
+def quote_spans(text: str, lo: int = 0, hi: int | None = None) -> list[tuple[int, int]]:
+    """Every place in text[lo:hi] where a letter quotes the request, from its marker ("You
+    asked:", "Request:") to where the reply begins; a letter answering item by item quotes
+    it more than once."""
+    hi = len(text) if hi is None else hi
+    out: list[tuple[int, int]] = []
+    at = lo
+    while True:
+        m = _START.search(text, at, hi)
+        if not m:
+            return out
+        rest = text[m.end():min(hi, m.end() + MAX_REQUEST * 2)]
+        end = _END.search(rest, pos=_first_line_end(rest))
+        quote = rest[:end.start()] if end else rest[:MAX_REQUEST]
+        if len(quote.split()) >= 3:
+            out.append((m.end(), m.end() + len(quote)))
+        at = max(m.end() + len(quote), m.end() + 1)
 
 
 def _first_line_end(rest: str) -> int:

@@ -125,6 +125,9 @@ class Report:
     # Of the outcomes the records state (not null), how many the labels agree with: a facet
     # that says "refused" must be right (a stated outcome where the label has none is wrong).
     stated: FieldScore = field(default_factory=FieldScore)
+    # The outcome as read, stated or left unstated below its confidence threshold
+    # (ingest/metadata/confidence.py): what the rules get right before the reader falls silent.
+    read: FieldScore = field(default_factory=FieldScore)
 
     @property
     def f1(self) -> float:
@@ -144,10 +147,14 @@ def same_reference(expected: str, got: str | None) -> bool:
 
 
 def same_authority(expected: str, got: str | None) -> bool:
-    """Authorities equal once notes are dropped and both are read through the registry."""
+    """Authorities equal once notes are dropped and both are read through the registry (a
+    label's "X CCG" is the registry's "X Clinical Commissioning Group")."""
     if got is None:
         return False
-    return key(canonical(_drop_note(expected))) == key(canonical(got))
+    def norm(name: str) -> str:
+        name = re.sub(r"\bCCG\b", "Clinical Commissioning Group", _drop_note(name))
+        return key(canonical(name))
+    return norm(expected) == norm(got)
 
 
 def _equal(name: str, expected: Any, got: Any) -> bool:
@@ -200,6 +207,20 @@ def evaluate(labels_path: str | Path, records: Iterable[dict[str, Any]]) -> Repo
     return _score(load_labels(labels_path), {_name(r["path"]): r for r in records})
 
 
+def evaluate_sets(labels_paths: Iterable[str | Path], records: Iterable[dict[str, Any]]
+                  ) -> tuple[Report, dict[str, Report]]:
+    """Score records against several label files as one set: the whole, and by source group
+    (``source_groups``)."""
+    paths = list(labels_paths)
+    labels = [label for path in paths for label in load_labels(path)]
+    by_name = {_name(r["path"]): r for r in records}
+    groups = source_groups(paths)
+    by_group: dict[str, list[dict[str, Any]]] = {}
+    for label in labels:
+        by_group.setdefault(groups[_name(label["file"])], []).append(label)
+    return _score(labels, by_name), {g: _score(ls, by_name) for g, ls in sorted(by_group.items())}
+
+
 def source_of(label: dict[str, Any]) -> str:
     """Which source a labelled file is from, for per-source scores: the label's ``source``,
     else its file name's first two parts ("council_sheffield", "police_durham")."""
@@ -237,6 +258,9 @@ def _score(labels: list[dict[str, Any]], by_name: dict[str, dict[str, Any]]) -> 
         if "outcome" in label and record.get("outcome") is not None:
             report.stated.total += 1
             report.stated.correct += record["outcome"] == label["outcome"]
+        if label.get("outcome") is not None:
+            report.read.total += 1
+            report.read.correct += _reading(record, "outcome")[0] == label["outcome"]
         for f in FIELDS:
             expected = _label(label, f)
             if expected is None:
@@ -271,6 +295,7 @@ def report_dict(report: Report) -> dict[str, Any]:
                    for f, s in report.fields.items() if s.total},
         "outcome_stated": {"accuracy": report.stated.accuracy, "correct": report.stated.correct,
                            "total": report.stated.total},
+        "outcome_read": {"accuracy": report.read.accuracy, "correct": report.read.correct, "total": report.read.total},
         "misses": [{"file": m.file, "field": m.field, "expected": m.expected, "got": m.got} for m in report.misses],
     }
     if report.topics.documents:
@@ -291,8 +316,9 @@ def format_report(report: Report) -> str:
         if s.total:
             lines.append(f"{f:<15} {s.accuracy:.3f}  ({s.correct}/{s.total})")
         if f == "outcome" and report.stated.total:
-            st = report.stated
-            lines.append(f"  stated right  {st.accuracy:.3f}  ({st.correct}/{st.total} outcomes read, null ones aside)")
+            st, rd = report.stated, report.read
+            lines.append(f"  stated right  {st.accuracy:.3f}  ({st.correct}/{st.total} outcomes stated, null ones aside)")
+            lines.append(f"  as read       {rd.accuracy:.3f}  ({rd.correct}/{rd.total}, stated or below the threshold)")
     if report.topics.documents:
         t = report.topics
         lines.append(f"topics          P {t.precision:.3f}  R {t.recall:.3f}  F1 {t.f1:.3f}  first topic right "
@@ -320,4 +346,178 @@ def format_sources(reports: dict[str, Report]) -> str:
                  for c in SOURCE_COLUMNS]
         stated = f"{r.stated.correct}/{r.stated.total}" if r.stated.total else "-"
         lines.append(f"{source[:24]:<24} {r.documents:>4}  {r.f1:>5.2f}  " + "  ".join(cells) + f"  {stated}")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- grouped cross-validation
+# How sure each claim is (ingest/metadata/confidence.py) and where a claim stops being stated:
+# every labelled set split by source, never the same repository or body on both sides; the
+# threshold of each field chosen on the other groups and scored on the one held out.
+
+_SOURCE_ROW = re.compile(r"^\|\s*(?P<file>[^|]+?)\s*\|\s*(?P<repo>[\w.-]+/[\w.-]+)@", re.MULTILINE)
+
+
+def _source_repos(folder: Path) -> dict[str, str]:
+    """File name -> the public repository it was taken from, read from the SOURCES.md files
+    beside the labelled files (../shared/corpus keeps one per folder)."""
+    out: dict[str, str] = {}
+    for sources in sorted(folder.glob("SOURCES.md")) + sorted(folder.glob("*/SOURCES.md")):
+        for m in _SOURCE_ROW.finditer(sources.read_text(encoding="utf-8", errors="replace")):
+            out.setdefault(_name(m["file"]), m["repo"])
+    return out
+
+
+def source_groups(labels_paths: Iterable[str | Path]) -> dict[str, str]:
+    """File name -> its cross-validation group: files from one source (the label's ``source``,
+    else the repository SOURCES.md names, else the file name's first two parts) are one
+    group, and groups that share a body (the labelled authority) are joined, so that no body
+    and no campaign is ever on both sides of a split."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    members: dict[str, list[str]] = {}
+    for labels_path in labels_paths:
+        repos = _source_repos(Path(labels_path).resolve().parent)
+        for label in load_labels(labels_path):
+            name = _name(label["file"])
+            source = "source:" + (str(label.get("source") or "") or repos.get(name) or source_of(label))
+            members.setdefault(source, []).append(name)
+            if label.get("authority"):
+                body = "body:" + key(canonical(_drop_note(str(label["authority"]))))
+                parent[find(body)] = find(source)
+            find(source)
+    groups: dict[str, str] = {}
+    for source, names in members.items():
+        root = find(source)
+        for name in names:
+            groups[name] = root
+    # Name each group after its largest source.
+    size = {s: len(n) for s, n in members.items()}
+    label_of: dict[str, str] = {}
+    for source in sorted(members, key=lambda s: -size[s]):
+        label_of.setdefault(find(source), source.removeprefix("source:"))
+    return {name: label_of[root] for name, root in groups.items()}
+
+
+@dataclass
+class Claim:
+    """One claim the reader made, stated or not, scored against its label."""
+
+    group: str
+    confidence: float
+    right: bool
+
+
+def _reading(record: dict[str, Any], name: str) -> tuple[Any, float]:
+    """What the reader read for a field, stated or left unstated, and its confidence."""
+    if record.get(name) is not None:
+        return record[name], float((record.get("confidence") or {}).get(name, 1.0))
+    held = (record.get("unstated") or {}).get(name)
+    if held:
+        return held.get("value"), float(held.get("confidence") or 0.0)
+    return None, 0.0
+
+
+CV_FIELDS = ("outcome", "exemptions", "authority", "reference", "date")
+
+
+def claims_by_field(labels_paths: Iterable[str | Path], records: Iterable[dict[str, Any]]
+                    ) -> dict[str, list[Claim]]:
+    """Every claim of every labelled file, by field. An outcome read where the label has none
+    is a wrong claim (a facet that says "refused" must be right); an exemption is one claim
+    each, right when its section is labelled."""
+    paths = list(labels_paths)
+    groups = source_groups(paths)
+    by_name = {_name(r["path"]): r for r in records}
+    out: dict[str, list[Claim]] = {f: [] for f in CV_FIELDS}
+    for labels_path in paths:
+        for label in load_labels(labels_path):
+            name = _name(label["file"])
+            record = by_name.get(name)
+            if record is None:
+                continue
+            group = groups[name]
+            for f in ("outcome", "authority", "reference", "date"):
+                value, sure = _reading(record, f)
+                expected = _label(label, f)
+                if value is None or (expected is None and not (f == "outcome" and "outcome" in label)):
+                    continue
+                right = expected is not None and _equal(f, expected, value)
+                out[f].append(Claim(group, sure, right))
+            if "exemptions" in label:
+                want = {section_of(c) for c in label["exemptions"] or []}
+                for e in record.get("evidence") or []:
+                    out["exemptions"].append(Claim(group, float(e.get("confidence") or 1.0), section_of(e["code"]) in want))
+                held = (record.get("unstated") or {}).get("exemptions")
+                for code in (held or {}).get("value") or []:
+                    out["exemptions"].append(Claim(group, float(held.get("confidence") or 0.0), section_of(code) in want))
+    return out
+
+
+def choose_threshold(claims: list[Claim], target: float) -> float:
+    """The lowest confidence at which the claims at or above it are right at least ``target``
+    of the time; above every confidence (state nothing) when none is."""
+    for t in sorted({0.0, *(c.confidence for c in claims)}):
+        kept = [c for c in claims if c.confidence >= t]
+        if kept and sum(c.right for c in kept) / len(kept) >= target:
+            return t
+    return 1.01
+
+
+@dataclass
+class CrossValidation:
+    """A field's grouped cross-validation: the threshold chosen on all groups, and what the
+    thresholds chosen without each group do on it, pooled."""
+
+    field: str
+    threshold: float
+    claims: int = 0  # every claim read, stated or not
+    right: int = 0  # of those, right
+    stated: int = 0  # held out: claims stated under the threshold chosen without their group
+    stated_right: int = 0
+    groups: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.stated_right / self.stated if self.stated else 1.0
+
+    @property
+    def coverage(self) -> float:
+        return self.stated / self.claims if self.claims else 0.0
+
+
+def cross_validate(claims: dict[str, list[Claim]], target: float) -> list[CrossValidation]:
+    """Leave one group out, for each field: choose the threshold on the others, state the
+    held-out group's claims at or above it."""
+    out = []
+    for f, items in claims.items():
+        groups = sorted({c.group for c in items})
+        cv = CrossValidation(f, choose_threshold(items, target), len(items), sum(c.right for c in items),
+                             groups=len(groups))
+        for g in groups:
+            t = choose_threshold([c for c in items if c.group != g], target)
+            for c in items:
+                if c.group == g and c.confidence >= t:
+                    cv.stated += 1
+                    cv.stated_right += c.right
+        out.append(cv)
+    return out
+
+
+def format_cross_validation(results: list[CrossValidation], target: float) -> str:
+    """The grouped table: per field, the claims read and right with no threshold, the threshold
+    chosen on every group, and held out: how many were stated and how many of those right."""
+    lines = [f"grouped cross-validation (leave one source out; threshold: stated right >= {target:.2f}):",
+             f"{'claim':<11} {'groups':>6} {'read':>5} {'right':>6}  {'threshold':>9}  "
+             f"{'held-out stated':>15} {'right':>6} {'precision':>9}"]
+    for cv in results:
+        read_p = cv.right / cv.claims if cv.claims else 1.0
+        threshold = "none" if cv.threshold > 1 else f"{cv.threshold:.3f}"
+        lines.append(f"{cv.field:<11} {cv.groups:>6} {cv.claims:>5} {read_p:>6.2f}  {threshold:>9}  "
+                     f"{cv.stated:>15} {cv.stated_right:>6} {cv.precision:>9.3f}")
     return "\n".join(lines)

@@ -42,6 +42,9 @@ class Expected:
     sha256: str
     canaries: list[tuple[str, str]]
     leave_out: tuple[str, ...] = ()
+    # The fields as an older reader read them (the store's record): the index of an archive
+    # not yet rebuilt since the reader changed holds these, which is no fault.
+    older: str | None = None
 
 
 def expect(doc: Document, *, group_known: bool = True) -> Expected:
@@ -83,6 +86,7 @@ class IndexCheck:
     duplicates: list[str] = field(default_factory=list)  # ids indexed more than once
     stale: list[str] = field(default_factory=list)  # indexed at another version of the original
     differing: list[str] = field(default_factory=list)  # stored fields not as the store says
+    older_reader: list[str] = field(default_factory=list)  # as an older reader read them: not a fault
     canaries_failed: list[str] = field(default_factory=list)  # "id: field:words" not found
 
     @property
@@ -121,8 +125,8 @@ def compare(path: Path, expected: dict[str, Expected], hidden: set[str] = frozen
                         continue
                     if stored.get("sha256") != want.sha256:
                         check.stale.append(doc_id)
-                    elif fields_digest(stored, want.leave_out) != want.digest:
-                        check.differing.append(doc_id)
+                    elif (digest := fields_digest(stored, want.leave_out)) != want.digest:
+                        (check.older_reader if digest == want.older else check.differing).append(doc_id)
                 for _ in searcher.reader().all_terms():  # read every term block once
                     pass
                 check.canaries_failed = _canaries(ix, searcher, expected, seen)
@@ -138,6 +142,7 @@ def compare(path: Path, expected: dict[str, Expected], hidden: set[str] = frozen
     check.extra = sorted(extra - hidden)
     check.stale.sort()
     check.differing.sort()
+    check.older_reader.sort()
     return check
 
 

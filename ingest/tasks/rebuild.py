@@ -106,13 +106,14 @@ def version_pattern(index_path: Path) -> re.Pattern[str]:
 
 
 def documents_to_index(store: Store, *, reread_all: bool, config: Config,
-                       report: dict[str, Any]) -> Iterator[Document]:
+                       report: dict[str, Any], as_stored: dict[str, Document] | None = None) -> Iterator[Document]:
     """Every visible stored document as an index document, in the order first seen: what a
     rebuild writes (before grouping), and so what verify expects of the live index.
     ``report`` collects "skipped", "old_text" and "reread" counts.
 
     Metadata made by an older reader (or all of it, if asked) is read again from
-    the stored text, by the same code as at ingest, in the same limited children.
+    the stored text, by the same code as at ingest, in the same limited children;
+    ``as_stored`` collects those documents as their stored metadata has them.
     """
     rows = sorted(store.documents(include_hidden=False), key=lambda r: (r.first_seen, r.id))
     stale: list[tuple[DocumentRow, dict[str, Any], str]] = []
@@ -151,6 +152,8 @@ def documents_to_index(store: Store, *, reread_all: bool, config: Config,
     for row in rows:
         if row.id in kept:
             record, text = kept[row.id]
+            if as_stored is not None and row.id in metas:
+                as_stored[row.id] = stored_document(row, record, text, store.corrections(row.id))
             yield stored_document(row, record, text, store.corrections(row.id), metas.get(row.id))
         elif row.id not in skipped:
             doc = document_from_store(store, row)

@@ -30,7 +30,8 @@ def config(tmp_path: Path) -> Config:
 def write_files(folder: Path) -> None:
     folder.mkdir()
     (folder / "deep.html").write_text(
-        "<html><body>" + "<div>" * 200_000 + "Zanzibarite deep page. We do not hold the information."
+        "<html><body>" + "<div>" * 200_000 + "Zanzibarite deep page. Thank you for your request for information. "
+        "We do not hold the information. No records of it are held."
         + "</div>" * 200_000 + "</body></html>")
     line = "Quuxington export row, 2019, Kent Police, 1234, withheld\n"
     with open(folder / "export.csv", "w") as fh:
