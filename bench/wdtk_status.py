@@ -57,13 +57,19 @@ def measure(folder: Path) -> tuple[Counter[str], list[tuple[str, str, str | None
         status = data.get("display_status")
         if status not in AGREES:
             continue
-        outcome = enrich(render_thread(data), title=data.get("title")).outcome
+        meta = enrich(render_thread(data), title=data.get("title"))
+        outcome = meta.outcome
         counts["threads"] += 1
         agree = outcome in AGREES[status]
         counts["agree"] += agree
         if outcome is not None:
             counts["stated"] += 1
             counts["stated_agree"] += agree
+        guess = (meta.unstated.get("outcome") or {}).get("value")
+        if guess is not None:
+            # Read, but below the confidence to state it (docs/metadata.md, "How sure").
+            counts["unstated"] += 1
+            counts["unstated_agree"] += guess in AGREES[status]
         if not agree:
             misses.append((path.name, status, outcome))
     return counts, misses
@@ -78,8 +84,11 @@ def main() -> None:
     n, stated = counts["threads"], counts["stated"]
     print(f"threads with a status that names an outcome: {n}")
     print(f"outcome agrees with the requester: {counts['agree']} ({counts['agree'] / max(n, 1):.0%})")
-    print(f"outcome read: {stated} ({stated / max(n, 1):.0%}); of those, agreeing: {counts['stated_agree']} "
+    print(f"outcome stated: {stated} ({stated / max(n, 1):.0%}); of those, agreeing: {counts['stated_agree']} "
           f"({counts['stated_agree'] / max(stated, 1):.0%})")
+    held = counts["unstated"]
+    print(f"read but not stated (below the confidence threshold): {held}; of those, agreeing: "
+          f"{counts['unstated_agree']} ({counts['unstated_agree'] / max(held, 1):.0%})")
     if args.misses:
         for name, status, outcome in misses:
             print(f"  {name}: requester said {status!r}, read {outcome}")
