@@ -112,6 +112,13 @@ def test_received_and_response_dates_of_a_letter() -> None:
     ("Yours sincerely\nInformation Governance\nLeeds Teaching Hospitals NHS Trust", "Leeds Teaching Hospitals NHS "
      "Trust", "nhs", None),
     ("Kind regards\nWokingham Borough Council", "Wokingham Borough Council", "council", None),
+    # A Northern Ireland department that calls itself only "the Department": its reference's
+    # prefix and its e-mail domain say which.
+    ("Our reference: FOI DOF/2023-0003\n\nDear Ms Example\nThe Department has considered your request. The "
+     "Department does not hold the information.\nYours sincerely\nEmail: foi@finance-ni.gov.uk",
+     "Department of Finance (Northern Ireland)", "central_gov", None),
+    ("Dear Sir\nThe Department holds no records.\nRegards\nfoi.officer@daera-ni.gov.uk",
+     "Department of Agriculture, Environment and Rural Affairs (Northern Ireland)", "central_gov", None),
 ])
 def test_authority(text: str, name: str, type_: str, force: str | None) -> None:
     a = find_authority(text)
