@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from ingest.metadata import authorities, exemptions, outcome, regime, topics
+from ingest.metadata import authorities, decision, exemptions, outcome, regime, topics, voice
 from ingest.metadata.prefilter import Spans, fold, required_words
 from ingest.metadata.passages import normalise, sentences
 
@@ -19,6 +19,8 @@ PATTERNS = [
     outcome._NOT_HELD, outcome._WITHHELD, outcome._PARTIAL, outcome._DISCLOSED, outcome._ANSWERED,
     outcome._NCND, outcome._FOR_REFERENCE, outcome._REFUSAL_NOTICE, outcome._APPEALS,
     exemptions._APPEALS, exemptions._RELIANCE, regime._APPEALS, topics._BOILERPLATE,
+    # Whose words and how sure read only the sentences these may match (voice.py, confidence.py).
+    voice._TEMPLATE_START, voice._STATES, decision.POINTER, decision.UNABLE, decision.COST,
 ]
 
 

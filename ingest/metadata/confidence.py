@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 from archive.models import Question
 from ingest.metadata.authorities import AuthorityEvidence
 from ingest.metadata.decision import APPEALS, COST, DISCLOSED, NCND, NOT_HELD, PARTIAL, POINTER, UNABLE, WITHHELD
 from ingest.metadata.outcome import ANSWER_FLAGS, OutcomeReading
 from ingest.metadata.passages import sentences
+from ingest.metadata.prefilter import Spans, fold, may_match
 from ingest.metadata.voice import OWN, Division
 
 #: What stated claims must reach on sources held out (issue's "stated precision").
@@ -120,19 +122,48 @@ def _own_sentences(text: str, voice: Division) -> str:
 
 def _support(flag: str, text: str, voice: Division, exemptions: int) -> int:
     """How many of the body's own sentences (outside the appeals paragraph) say this part of the
-    decision; each exemption relied on counts for withheld."""
+    decision, up to two; each exemption relied on counts for withheld."""
     n = exemptions if flag == "withheld" else 0
-    for part in voice.parts:
-        if part.kind != OWN:
-            continue
-        for s in sentences(text[part.start:part.end], part.start):
-            if APPEALS.search(s.text):
-                continue
-            if any(p.search(s.text) for p in _SAYS[flag]):
+    for sents, spans in _own_parts(text, voice):
+        if n >= 2:
+            break
+        may: set[int] = set()
+        for p in _SAYS[flag]:
+            found = spans.candidates(p)
+            may |= set(range(len(sents))) if found is None else found
+        for i in sorted(may):
+            if not APPEALS.search(sents[i].text) and any(p.search(sents[i].text) for p in _SAYS[flag]):
                 n += 1
                 if n >= 2:
-                    return n
+                    break
     return n
+
+
+@lru_cache(maxsize=4)
+def _own_parts(text: str, voice: Division) -> tuple[tuple[list, Spans], ...]:
+    """The sentences of each part in the body's own words, with their prefilter spans: read
+    for each part of the decision."""
+    out = []
+    for part in voice.parts:
+        if part.kind == OWN:
+            words = text[part.start:part.end]
+            sents = sentences(words, part.start)
+            out.append((sents, Spans(fold(words), [(s.start - part.start, s.end - part.start) for s in sents])))
+    return tuple(out)
+
+
+def _candidates(words: str, base: int, patterns: tuple[re.Pattern[str], ...]) -> tuple[list, set[int]]:
+    """The sentences of ``words`` and the indices of those that may match one of ``patterns``
+    (prefilter.py: only sentences holding a pattern's required words can)."""
+    sents = sentences(words, base)
+    if not sents or not any(may_match(p, fold(words)) for p in patterns):
+        return sents, set()
+    spans = Spans(fold(words), [(s.start - base, s.end - base) for s in sents])
+    out: set[int] = set()
+    for p in patterns:
+        found = spans.candidates(p)
+        out |= set(range(len(sents))) if found is None else found
+    return sents, out
 
 
 def _flags_of(outcome: str | None) -> set[str]:
@@ -143,13 +174,14 @@ def _quoted_conflict(text: str, voice: Division, flags: set[str]) -> bool:
     """Whether words the body quotes (earlier replies, the request) state a decision that the
     outcome does not include: a sign the letter is harder than it looks."""
     for part in voice.parts:
-        if part.kind == OWN or part.kind not in ("history", "request") or part.end - part.start > 20000:
+        if part.kind != "history" or part.end - part.start > 20000:
             continue
-        for s in sentences(text[part.start:part.end], part.start):
-            if APPEALS.search(s.text):
+        sents, may = _candidates(text[part.start:part.end], part.start, tuple(p for _, p in _QUOTED_SAYS))
+        for i in sorted(may):
+            if APPEALS.search(sents[i].text):
                 continue
-            said = next((flag for flag, pattern in _QUOTED_SAYS if pattern.search(s.text)), None)
-            if said and said not in flags and part.kind == "history":
+            said = next((flag for flag, pattern in _QUOTED_SAYS if pattern.search(sents[i].text)), None)
+            if said and said not in flags:
                 return True
     return False
 

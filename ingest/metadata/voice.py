@@ -24,9 +24,11 @@ import bisect
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Container
 
 from archive.models import VOICES
 from ingest.metadata.passages import MESSAGE_HEAD, quoted_from_request, sentences, split_messages
+from ingest.metadata.prefilter import Spans, fold
 from ingest.metadata.request import quote_spans
 
 OWN, REQUEST, HISTORY, TEMPLATE, ANNEX, ATTACHMENT, OTHER = VOICES
@@ -288,9 +290,16 @@ def _read_unit(text: str, lo: int, hi: int, paint: _Painter) -> None:
     for m in _QUOTED_REQUEST.finditer(text, lo, hi):
         paint(REQUEST, m.start("quote"), m.end("quote"), m["quote"][:80])
     sents = sentences(text[lo:hi], lo)
+    # Only sentences that hold a pattern's required words can match it (prefilter.py).
+    spans = Spans(fold(text[lo:hi]), [(s.start - lo, s.end - lo) for s in sents])
     _paint_asked(text, sents, paint)
-    _paint_templates(text, sents, hi, paint)
-    _paint_annex(text, sents, lo, hi, paint)
+    _paint_templates(text, sents, _may(spans, _TEMPLATE_START, len(sents)), paint)
+    _paint_annex(text, sents, _may(spans, _STATES, len(sents)), lo, hi, paint)
+
+
+def _may(spans: Spans, pattern: re.Pattern[str], n: int) -> frozenset[int] | range:
+    found = spans.candidates(pattern)
+    return range(n) if found is None else found
 
 
 def _paint_asked(text: str, sents: list, paint: _Painter) -> None:
@@ -313,11 +322,11 @@ def _paint_asked(text: str, sents: list, paint: _Painter) -> None:
             paint(REQUEST, start, s.end, text[start:s.end][:80])
 
 
-def _paint_templates(text: str, sents: list, hi: int, paint: _Painter) -> None:
+def _paint_templates(text: str, sents: list, may: Container[int], paint: _Painter) -> None:
     i = 0
     while i < len(sents):
         s = sents[i]
-        if not _TEMPLATE_START.search(s.text) or _DECIDES.search(s.text):
+        if i not in may or not _TEMPLATE_START.search(s.text) or _DECIDES.search(s.text):
             i += 1
             continue
         start, end = s.start, s.end
@@ -333,7 +342,7 @@ def _paint_templates(text: str, sents: list, hi: int, paint: _Painter) -> None:
         i = j
 
 
-def _paint_annex(text: str, sents: list, lo: int, hi: int, paint: _Painter) -> None:
+def _paint_annex(text: str, sents: list, may: Container[int], lo: int, hi: int, paint: _Painter) -> None:
     # A legal annex: its heading, with statute after it, to the end of the letter.
     for head in _ANNEX_HEAD.finditer(text, lo, hi):
         if _STATUTE.search(text, head.end(), min(hi, head.end() + ANNEX_LOOKAHEAD)):
@@ -342,7 +351,7 @@ def _paint_annex(text: str, sents: list, lo: int, hi: int, paint: _Painter) -> N
     # The Act quoted after "section 43(2) states:": the quoted words, as far as they run
     # in statute.
     for i, s in enumerate(sents[:-1]):
-        if not _STATES.search(s.text):
+        if i not in may or not _STATES.search(s.text):
             continue
         j = i + 1
         while j < len(sents) and (_STATUTE.search(sents[j].text) or _quoted(sents[j].text)):
