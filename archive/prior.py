@@ -81,7 +81,8 @@ def describe_decision(outcome: str | None, codes: list[str],
         "not_held": "said it holds no such information",
         "mixed": "answered in part (some not held)",
     }
-    parts = [phrases.get(outcome or "", "no decision recorded")]
+    # Null: not read, or read below the confidence to state it (docs/metadata.md, "How sure").
+    parts = [phrases.get(outcome or "", "outcome not read")]
     short = lambda c: c.split(" ", 1)[1] if " " in c else c  # noqa: E731 - "FOIA s.12" -> "s.12"
     cost = [short(c) for c in codes if law.section_of(c) in law.COST_LIMIT]
     vexatious = [short(c) for c in codes if law.section_of(c) in law.VEXATIOUS]

@@ -56,7 +56,7 @@ def test_bad_drafts(reader, text: str) -> None:
     ("refused", ["FOIA s.14(1)"], "refused; vexatious or repeated (s.14(1))"),
     ("partially_disclosed", ["FOIA s.40(2)"], "partly released; withheld under s.40(2) (personal information)"),
     ("neither_confirm_nor_deny", ["FOIA s.40(5)"], "would neither confirm nor deny holding it; neither confirm nor deny (s.40(5))"),
-    (None, [], "no decision recorded"),
+    (None, [], "outcome not read"),
 ])
 def test_decisions_in_plain_words(outcome, codes, expected) -> None:
     assert describe_decision(outcome, codes) == expected
