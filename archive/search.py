@@ -69,7 +69,7 @@ ANSWER_LABELS = {
     "withheld": "Withheld",
     "cost": "Refused on cost (s.12)",
     "ncnd": "Neither confirmed nor denied",
-    "not_answered": "Not answered",
+    "not_answered": "Answer not read",  # the reply says nothing of it that the reader could tell
 }
 
 SORTS = ("relevance", "date", "date_asc", "ingested")

@@ -196,3 +196,14 @@ def test_answers_numbered_apart_in_any_order_and_style_each_answer_their_item() 
     assert meta.questions[2].text == "How much has been spent on hardware e.g. cameras?"
     assert read(meta) == "partially_disclosed"
 
+
+
+def test_a_partial_decision_for_the_whole_is_no_items_answer() -> None:
+    # "Disclose some" says what happened to the request, not to each item: the items nothing
+    # else answers are not read, rather than each "partly released" with the same sentence.
+    text = ("Dear Requester\n\nThank you for your request for information. You asked:\n\n"
+            "1. How many cameras are there?\n2. How much did each cost?\n3. Who supplied them?\n\n"
+            "I have today decided to disclose some of the requested information. To answer question 2 "
+            "would exceed the cost limit under section 12 of the Act.\n\nYours sincerely\n")
+    got = {q.number: q.answer for q in enrich(text).questions}
+    assert got == {"1": "not_answered", "2": "cost", "3": "not_answered"}

@@ -350,7 +350,9 @@ def _one_answer(text: str, items: list[Item], start: int, end: int, exemptions: 
     # What the reply says of the whole: only what it says in words (a reply's facts are not
     # known to answer every item).
     whole = read_answer(text, general, exemptions)
-    if not whole.explicit:
+    if not whole.explicit or whole.answer == "partly_released":
+        # "I have today decided to disclose some of the requested information" says what
+        # happened to the request, not to any one item of it: such an item's answer is not read.
         whole = Reading(None)
     claimed = any(own.values())
     questions = []
