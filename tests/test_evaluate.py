@@ -23,7 +23,7 @@ HELDOUT = SHARED / "corpus" / "heldout_labels.json"
 FLOORS = {"authority": 0.95, "reference": 0.95, "date": 0.95}
 READ_OUTCOME = 0.80
 EXEMPTION_F1 = 0.95
-# Held out by whole sources, the chosen thresholds' stated outcomes: measured 0.896.
+# Held out by whole sources, the chosen thresholds' stated outcomes: measured 0.884.
 HELD_OUT_STATED = 0.88
 
 

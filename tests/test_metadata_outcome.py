@@ -171,3 +171,24 @@ def test_some_questions_answered_and_some_not_held_is_mixed() -> None:
                             "There is currently no defined budget for implementing generative AI tools."),
     )
     assert read(enrich(text)) == "mixed"
+
+
+@pytest.mark.parametrize("text, outcome", [
+    # A WhatDoTheyKnow reply whose letter is only an attached file, named for what it does.
+    ("----- Response from authority, 2019-06-17 -----\nDear Requester\nPlease find attached our formal "
+     "response to your request.\nAttachment: Response all information to be supplied.pdf\n", "disclosed_in_full"),
+    ("----- Response from authority, 2019-06-17 -----\nDear Requester\nPlease find attached our formal "
+     "response to your request.\nAttachment: Response information not supplied.pdf\n", None),
+    # Material sent, said with the material as the subject.
+    ("Thank you for your request for information. Copies of the earlier responses are attached to the "
+     "covering email.", "disclosed_in_full"),
+    ("Thank you for your request for information. Our response letter is attached.", None),
+    # What never reached the body is not held by it.
+    ("Thank you for your request for information. The council has not received the letter you refer to, "
+     "and as such has not responded to it.", "not_held"),
+    # A request refused as invalid (s.8), in other words than "not a valid request".
+    ("Unfortunately, we cannot consider this as a valid request under the Freedom of Information Act. "
+     "Section 8 requires your real name.", "refused"),
+])
+def test_decisions_said_in_other_words(text: str, outcome: str | None) -> None:
+    assert read(enrich(text)) == outcome

@@ -41,6 +41,7 @@ NOT_HELD = re.compile(
     |there\s+(?:is|are|was|were|has\s+been|have\s+been)\s+no\s+(?:requirement|need)\s+to\s+(?:produce|record|collect|create|hold)
     |(?:is|are|was|were)\s+not\s+(?:recorded|collected|captured|retained)\b(?!\s+in\s+(?:a|any|the)\s+(?:way|format|form|manner))
     |(?:does|do)\s+not\s+exist|no\s+such\s+\w+\s+exists?|nil\s+return|\bnone\s+held
+    |(?:has|have|had)\s+not\s+received\s+(?:the|any|a|this|that)\s+(?:letter|document|report|correspondence|e-?mail|information)
     |(?:unable|not\s+able)\s+to\s+(?:locate|find|identify)\s+(?:any\s+)?(?:information|records?|documents?)
     |does\s+not\s+have\s+any\s+(?:information|records?|data|documents?))
     # ...but "not recorded in a format that allows a report", "we do not have the systems to
@@ -60,7 +61,8 @@ WITHHELD = re.compile(
     r"""exempt\s+from\s+disclosure|(?:is|are|been|being)\s+withheld|withholding|we\s+are\s+refusing|refus(?:e|ed|al)\s+(?:your|the|this)
     |(?:is|are)\s+exempt\b|\bexempts\s+(?:information|the|this|it|them)\b|(?<!nless\s)(?<!\bif\s)(?<!hether\s)exemptions?\s+(?:applied|appl(?:y|ies)|applicable)\b(?![\s:\-–]*(?:not\s+applicable|none|n/?a\b|nil\b))|manifestly\s+unreasonable|vexatious
     |not\s+(?:a\s+)?valid\s+request|invalid\s+request|decline\s+(?:to|your)|declining\s+to
-    |cannot\s+process\s+your\s+requests?|decided\s+not\s+to\s+(?:disclose|release|provide)|legally\s+privileged\s+under
+    |cannot\s+process\s+your\s+requests?|(?:cannot|can\s?not|unable\s+to)\s+(?:consider|accept|treat|process)\s+(?:this|it|your\s+request)\s+as\s+(?:a\s+)?valid
+    |decided\s+not\s+to\s+(?:disclose|release|provide)|legally\s+privileged\s+under
     |(?:will\s+not|won['’]t)\s+be\s+(?:shared|disclosed|released|provided)\b
     |not\s+(?:required|obliged)\s+(?:by\s+(?:statute|law)\s+)?to\s+(?:release|disclose|provide)
     |(?:engag(?:e|es|ed|ing)|rel(?:y|ies|ied|ying)\s+(?:up)?on|invok(?:e|ed|ing))\s+(?:the\s+)?(?:section|exemption|regulation|exception|s\.?\s?\d)
@@ -88,6 +90,7 @@ DISCLOSED = re.compile(
     |(?:attached|enclosed)\s+(?:is|are|please\s+find|you\s+will\s+find)\s|information\s+(?:is\s+)?(?:attached|enclosed|provided\s+below)
     |please\s+see\s+(?:the\s+)?(?:response|answers?|information|table|dates|figures|data|list|details|link|links)\s+(?:below|attached|above)
     |\bhas\s+been\s+released|released\s+to\s+you
+    |(?<!response\s)(?<!letter\s)(?<!notice\s)(?<!decision\s)\b(?:is|are|has\s+been|have\s+been)\s+(?:attached|enclosed)\b
     |(?:information|figures?|data|answers?|details\s+(?:of|on|about)|breakdown|numbers?|results?|costs?|response|totals?)
        \s+(?:\w+\s+){0,3}?(?:is|are)\s+as\s+follows
     |we\s+(?:can\s+)?provide\s+the\s+following|(?:we|I)\s+(?:am|are)\s+(?:attaching|enclosing|pleased\s+to\s+(?:provide|enclose|attach|confirm))

@@ -39,6 +39,7 @@ _POINTER, _OTHER_MEANS = POINTER, OTHER_MEANS
 # A request refused as invalid (no full name, s.8) is asked again: not the decision on it.
 _INVALID = re.compile(
     r"not\s+(?:a\s+)?valid\s+request|invalid\s+request|cannot\s+process\s+your\s+requests?"
+    r"|(?:cannot|can\s?not|unable\s+to)\s+(?:consider|accept|treat|process)\s+(?:this|it|your\s+request)\s+as\s+(?:a\s+)?valid"
     r"|(?:have|has)\s+not\s+(?:given|provided)\s+(?:us\s+(?:with\s+)?)?(?:your|a)\s+(?:full|real)\s+name",
     re.IGNORECASE,
 )
@@ -70,7 +71,8 @@ _ATTACHMENT_LISTING = re.compile(
 _ATTACHMENT_NOT_HELD = re.compile(r"not\s*held", re.IGNORECASE)
 _ATTACHMENT_WITHHELD = re.compile(r"exempt|refus|withh", re.IGNORECASE)
 # A spreadsheet a body sends is the data asked for.
-_ATTACHMENT_RELEASE = re.compile(r"release|disclos|\bdata\b|redacted|\.(?:xlsx?|csv|ods)$", re.IGNORECASE)
+_ATTACHMENT_RELEASE = re.compile(r"release|disclos|\bdata\b|redacted|(?<!not\s)(?<!not\sto\sbe\s)(?:suppl(?:y|ied)|provided)\b"
+                                 r"|\.(?:xlsx?|csv|ods)$", re.IGNORECASE)
 _REVIEW = re.compile(r"internal\s+review\s+(?:has|of|decision|outcome)|your\s+request\s+for\s+an\s+internal\s+review|(?:carried\s+out|completed)\s+an?\s+internal\s+review",
                      re.IGNORECASE)
 _APPEALS = APPEALS
