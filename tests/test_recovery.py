@@ -170,8 +170,11 @@ def as_this_release(answers: dict) -> dict:  # type: ignore[type-arg]
     ingest's file:// path is no longer shown as `source_url` (docs/reliability.md, "Nothing
     of the server in public"); a document's JSON says how sure each claim is, what was read
     and not stated, and whose words each part is, which a record made before holds nothing of
-    (docs/metadata.md, "How sure", "Whose words")."""
+    (docs/metadata.md, "How sure", "Whose words"); /prior says "outcome not read" where it
+    said "no decision recorded"."""
     for url, answer in answers.items():
+        if "/prior" in url and answer.get("json") is not None:
+            answer["json"] = json.loads(json.dumps(answer["json"]).replace("no decision recorded", "outcome not read"))
         data = answer.get("json")
         if "/documents/" in url and isinstance(data, dict) and "id" in data:
             if str(data.get("source_url")).startswith("file:"):
