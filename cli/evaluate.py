@@ -46,7 +46,8 @@ def evaluate_command(labels: tuple[str, ...], config_path: str | None, as_json: 
             data["cross_validation"] = [
                 {"claim": c.field, "groups": c.groups, "read": c.claims, "right": c.right,
                  "threshold": None if c.threshold > 1 else c.threshold, "held_out_stated": c.stated,
-                 "held_out_right": c.stated_right, "held_out_precision": c.precision} for c in cv]
+                 "held_out_right": c.stated_right,
+                 "held_out_precision": c.precision if c.stated else None} for c in cv]
         click.echo(json.dumps(data, ensure_ascii=False))
     else:
         click.echo(format_report(report))

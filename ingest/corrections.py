@@ -192,5 +192,8 @@ def apply_corrections(meta: Metadata, rows: Iterable[Any]) -> Metadata:
     for name in CORRECTABLE:
         if name in values:
             _APPLY[name](out, values[name])
+            # A person's value, not the reader's: no confidence, nothing left unstated.
+            out.confidence.pop(name, None)
+            out.unstated.pop(name, None)
     out.corrected = [name for name in CORRECTABLE if name in values]
     return out

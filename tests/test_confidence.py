@@ -62,7 +62,8 @@ def test_state_withholds_each_field_below_its_threshold(monkeypatch) -> None:
                                          "type": "police", "force": "Kent Police"}
     assert out.unstated["reference"]["value"] == "FOI 1"
     assert [e.code for e in out.exemptions] == ["FOIA s.40(2)"]
-    assert out.unstated["exemptions"] == {"value": ["FOIA s.12"], "confidence": 0.8, "threshold": 0.9}
+    assert out.unstated["exemptions"] == {"value": ["FOIA s.12"], "confidence": 0.8, "each": {"FOIA s.12": 0.8},
+                                          "threshold": 0.9}
     # Kept on the record whole: to_dict and back.
     assert Metadata.from_dict(json.loads(json.dumps(out.to_dict()))) == out
 

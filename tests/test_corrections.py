@@ -385,3 +385,14 @@ def test_evaluate_scores_exemptions_only_where_the_label_has_the_key(tmp_path: P
     assert (report.exemptions.tp, report.exemptions.fp, report.exemptions.fn) == (0, 1, 0)
     assert [(m.file, m.field) for m in report.misses] == [("b.txt", "exemptions")]
     assert report.fields["outcome"].correct == report.fields["outcome"].total == 1
+
+
+def test_a_correction_clears_the_readers_confidence_and_unstated_reading() -> None:
+    from archive.models import Metadata
+    from ingest.corrections import apply_corrections
+
+    meta = Metadata(reference=None, outcome="refused", confidence={"outcome": 0.9},
+                    unstated={"reference": {"value": "FOI 1", "confidence": 0.2, "threshold": 0.5}})
+    out = apply_corrections(meta, [{"field": "reference", "value": '"FOI 99"'}])
+    assert out.reference == "FOI 99" and out.corrected == ["reference"]
+    assert "reference" not in out.unstated and out.confidence == {"outcome": 0.9}

@@ -162,3 +162,32 @@ def test_short_and_header_only_texts(text: str) -> None:
     assert division.parts[-1].end == len(text)
     # A mail that starts with its own header is the reply, not history.
     assert "history" not in {p.kind for p in division.parts}
+
+
+def _divide_all(texts: list[str]) -> None:
+    for text in texts:
+        division = divide(text)
+        assert division.parts[0].start == 0 and division.parts[-1].end == len(text)
+
+
+def test_hostile_layouts_end() -> None:
+    # Lines padded with spaces (layout-mode PDF text), runs of dashes after "Attachment:",
+    # thousands of quoted headers or questions: each once made a pattern try every split of
+    # the line or rescan the text above (docs/metadata.md, "Whose words"). In a child, so that
+    # a regression fails here instead of hanging the suite.
+    import multiprocessing
+
+    n = 100_000
+    texts = ["Dear X\n" + " " * n + "Ok. What is it?\nWe hold it.\n",
+             "Dear X\nOur original response" + " " * n + "x\n",
+             "Dear X\n---Attachment: " + "-" * n + "x\n",
+             "Section 43 states" + " " * n + "x\nMore.\n",
+             "From: a\nSent: b\n" * 12_000,
+             "Dear Sir\n" + "What?\nWe hold it.\n" * 18_000]
+    child = multiprocessing.get_context("fork").Process(target=_divide_all, args=(texts,))
+    child.start()
+    child.join(120)
+    alive = child.is_alive()
+    if alive:
+        child.kill()
+    assert not alive and child.exitcode == 0

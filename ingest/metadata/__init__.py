@@ -126,6 +126,7 @@ def state(meta: Metadata, confidence: dict[str, float]) -> Metadata:
     if dropped:
         meta.unstated["exemptions"] = {"value": [e.code for e in dropped],
                                        "confidence": min(e.confidence or 0.0 for e in dropped),
+                                       "each": {e.code: e.confidence or 0.0 for e in dropped},
                                        "threshold": sure.THRESHOLDS["exemptions"]}
     meta.exemptions = kept
     return meta

@@ -24,13 +24,14 @@ _OCR_WORDS = [
 # "4O", "1O(3)": a capital O among digits is a zero.
 _O_IN_NUMBER = re.compile(r"(?<=\d)[Oo](?=[\d()\s.,]|$)|(?<=\s)[Oo](?=\d)")
 
-# The headings of a thread: "----- Response from authority, 2024-11-25 -----".
+# The headings of a thread: "----- Response from authority, 2024-11-25 -----". Headings are
+# short: what lies between the kind and the closing dashes is bounded, and the dashes are taken
+# whole (possessive), so a line of dashes is not tried at every split.
 MESSAGE_HEAD = re.compile(
-    r"^-{3,}\s*(?P<kind>Response from authority|Request from requester|Follow.?up from requester"
-    r"|Request|Response|Follow.?up|Annotation)[^,\n]*?(?:,\s*(?P<date>[^\n]+?))?\s*-{3,}\s*$",
+    r"^-{3,}+[ \t]*(?P<kind>Response from authority|Request from requester|Follow.?up from requester"
+    r"|Request|Response|Follow.?up|Annotation)[^,\n]{0,80}?(?:,[ \t]*(?P<date>[^\n]{1,80}?))?[ \t]*+-{3,}+[ \t]*$",
     re.MULTILINE | re.IGNORECASE,
 )
-_ATTACHMENT_HEAD = re.compile(r"^-{3,}\s*Attachment:\s*(?P<name>.+?)\s*-{3,}\s*$", re.MULTILINE)
 
 
 # Cheap tests that a repair has anything to do: most texts need none.
@@ -126,16 +127,28 @@ def own_text_end(body: str) -> int:
     return m.start() if m and m.start() > 0 else len(body)
 
 
-_ATTACHMENT_LINE = re.compile(r"^\s*Attachment:\s*(?P<name>.+?)\s*-*\s*$", re.MULTILINE)
+# "----- Attachment: NAME -----" (a file joined to its parent's text) or "Attachment: NAME":
+# the line found by its start, the name read from the whole line (a pattern that looked for
+# the dashes after a lazy name tried every split of a line of dashes).
+_ATTACHMENT_ANY = re.compile(r"^[ \t]*(?:-{3,}[ \t]*)?Attachment:[^\n]*", re.MULTILINE)
 _ATTACHMENT_FILE = re.compile(r"^\s*(?!Attachment:)(?P<name>[^\n/\\]{3,120}\.(?:pdf|docx?|xlsx?|csv|odt|ods|zip|txt))\s*$",
                               re.MULTILINE | re.IGNORECASE)
 
 
 def attachment_names(text: str) -> list[str]:
     """File names of attachments listed in a message ("Attachment: X.pdf" or a bare file name line)."""
-    names = [m["name"] for m in _ATTACHMENT_HEAD.finditer(text)]
-    names += [m["name"] for m in _ATTACHMENT_LINE.finditer(text)]
-    names += [m["name"] for m in _ATTACHMENT_FILE.finditer(text)]
+    heads: list[str] = []
+    lines: list[str] = []
+    for m in _ATTACHMENT_ANY.finditer(text):
+        line = m.group(0).strip()
+        name = line.split("Attachment:", 1)[1].strip().rstrip("-").strip()
+        if not name:
+            continue
+        if not line.startswith("-"):
+            lines.append(name)
+        elif line.endswith("---"):
+            heads.append(name)
+    names = heads + lines + [m["name"] for m in _ATTACHMENT_FILE.finditer(text)]
     seen: dict[str, None] = {}
     for n in names:
         seen.setdefault(n.strip(), None)

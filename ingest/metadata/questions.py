@@ -374,7 +374,9 @@ def _one_answer(text: str, items: list[Item], start: int, end: int, exemptions: 
 def _given(text: str, spans: list[tuple[int, int]]) -> Reading | None:
     """The first words after an answer's number, as a release; None when there are none."""
     for a, b in spans:
-        words = _NUMBERED_LINE.sub("", text[a:b], count=1).strip()
+        span = text[a:b]
+        m = _NUMBERED_LINE.match(span)
+        words = (span[m.end():] if m else span).strip()
         if len(_WORDS.findall(words)) >= 1:
             at = text.find(words[:20], a, b)
             return Reading("released", [], " ".join(words.split())[:200], at, explicit=False)

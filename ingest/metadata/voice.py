@@ -58,10 +58,13 @@ class Division:
     """The parts of a text, in order, covering it whole."""
 
     parts: tuple[Part, ...]
+    starts: tuple[int, ...] = ()  # each part's start, for bisect (filled in from ``parts``)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "starts", tuple(p.start for p in self.parts))
 
     def kind_at(self, offset: int) -> str:
-        starts = [p.start for p in self.parts]
-        i = bisect.bisect_right(starts, offset) - 1
+        i = bisect.bisect_right(self.starts, offset) - 1
         return self.parts[i].kind if 0 <= i < len(self.parts) and offset < self.parts[i].end else OTHER
 
     def own_share(self, start: int, end: int) -> float:
@@ -69,13 +72,11 @@ class Division:
         if end <= start:
             return 1.0 if self.kind_at(start) == OWN else 0.0
         own = 0
-        for p in self.parts:
-            if p.end <= start:
-                continue
+        for p in self.parts[max(0, bisect.bisect_right(self.starts, start) - 1):]:
             if p.start >= end:
                 break
             if p.kind == OWN:
-                own += min(end, p.end) - max(start, p.start)
+                own += max(0, min(end, p.end) - max(start, p.start))
         return own / (end - start)
 
     def own(self, start: int, end: int | None = None) -> bool:
@@ -118,6 +119,7 @@ class _Painter:
         self.codes = bytearray(n)
         self.why: dict[tuple[str, int], str] = {}
         self.marks: list[tuple[int, int, str, str]] = []
+        self._by_kind: dict[str, list[tuple[int, int, int, str]]] | None = None
 
     def __call__(self, kind: str, start: int, end: int, why: str) -> None:
         start, end = max(0, start), min(len(self.codes), end)
@@ -143,10 +145,31 @@ class _Painter:
                 else:
                     j += next(k for k, c in enumerate(chunk) if c != code)
             kind = KINDS[code]
-            why = next((w for s, e, k, w in reversed(self.marks) if k == kind and s <= i < e), "")
-            out.append(Part(kind, i, j, why))
+            out.append(Part(kind, i, j, self._why(kind, i)))
             i = j
         return tuple(out) or (Part(OWN, 0, 0),)
+
+    def _why(self, kind: str, at: int) -> str:
+        """The words of the latest mark of ``kind`` that covers ``at`` (marks of a kind are
+        looked up by their start: the nearest before ``at`` almost always covers it)."""
+        if kind == OWN:
+            return ""
+        if self._by_kind is None:
+            self._by_kind = {}
+            for order, (s, e, k, w) in enumerate(self.marks):
+                self._by_kind.setdefault(k, []).append((s, order, e, w))
+            for marks in self._by_kind.values():
+                marks.sort()
+        marks = self._by_kind.get(kind, [])
+        i = bisect.bisect_right(marks, (at, len(self.marks)))
+        best: tuple[int, str] | None = None
+        for s, order, e, w in reversed(marks[max(0, i - WHY_LOOKBACK):i]):
+            if e > at and (best is None or order > best[0]):
+                best = (order, w)
+        return best[1] if best else ""
+
+
+WHY_LOOKBACK = 64  # marks of one kind looked at before a run for its words
 
 
 def _line(text: str, at: int, limit: int = 80) -> str:
@@ -160,7 +183,22 @@ def _line(text: str, at: int, limit: int = 80) -> str:
 
 # ---------------------------------------------------------------- attachments
 
-_ATTACHMENT_HEAD = re.compile(r"^-{3,}\s*Attachment:\s*(?P<name>.+?)\s*-{3,}\s*$", re.MULTILINE)
+# A line "----- Attachment: NAME -----". The name is what lies between, stripped: read from the
+# whole line, not by a pattern that would try every split of a line of dashes.
+_ATTACHMENT_LINE = re.compile(r"^-{3,}[ \t]*Attachment:[^\n]*", re.MULTILINE)
+
+
+def _attachment_heads(text: str, lo: int, hi: int) -> list[tuple[int, int, str]]:
+    """(start, end, name) of each attachment heading line in text[lo:hi]."""
+    out = []
+    for m in _ATTACHMENT_LINE.finditer(text, lo, hi):
+        line = m.group(0).rstrip()
+        if not line.endswith("---"):
+            continue
+        name = line.split("Attachment:", 1)[1].rstrip("-").strip()
+        if name:
+            out.append((m.start(), m.end(), name))
+    return out
 # What a letter to the requester says near its start; an attached file without any of it is
 # material released or sent for reference, not the body's reply.
 _LETTER = re.compile(
@@ -174,15 +212,15 @@ def _units(text: str, lo: int, hi: int, paint: _Painter) -> list[tuple[int, int]
     """The pieces of an authority message read as the body's letters: the message before its
     attachments, and each attached file that is a letter to the requester; other attached
     files are painted as attachments."""
-    heads = list(_ATTACHMENT_HEAD.finditer(text, lo, hi))
-    units = [(lo, heads[0].start() if heads else hi)]
-    for i, head in enumerate(heads):
-        end = heads[i + 1].start() if i + 1 < len(heads) else hi
-        paint(OTHER, head.start(), head.end(), "")
-        if _LETTER.search(text, head.end(), min(end, head.end() + 3000)):
-            units.append((head.end(), end))
+    heads = _attachment_heads(text, lo, hi)
+    units = [(lo, heads[0][0] if heads else hi)]
+    for i, (start, head_end, name) in enumerate(heads):
+        end = heads[i + 1][0] if i + 1 < len(heads) else hi
+        paint(OTHER, start, head_end, "")
+        if _LETTER.search(text, head_end, min(end, head_end + 3000)):
+            units.append((head_end, end))
         else:
-            paint(ATTACHMENT, head.end(), end, f"Attachment: {head['name']}")
+            paint(ATTACHMENT, head_end, end, f"Attachment: {name}")
     return units
 
 
@@ -193,7 +231,7 @@ _HISTORY = re.compile(
     r"""^[ \t>]*(?:From:[^\n]*\n[ \t>]*(?:Sent|Date):|-{2,}\s*(?:Original|Forwarded)\s+Message\s*-{2,}
     |Begin\s+forwarded\s+message:|show\s+quoted\s+sections|On\s[^\n]{5,80}\swrote:[ \t]*$
     |(?:(?:below|here)\s+is\s+(?:a\s+copy\s+of\s+)?)?(?:our|my|the)\s+(?:original|previous|earlier|initial)\s+(?:response|reply|letter|e-?mail)
-      (?:\s+(?:of|dated|sent)[^\n:]{0,40})?\s*(?:is\s+(?:below|copied\s+below|reproduced\s+below))?[ \t]*:?[ \t]*$)""",
+      (?:[ \t]+(?:of|dated|sent)[^\n:]{0,40})?(?:[ \t]+is[ \t]+(?:copied[ \t]+|reproduced[ \t]+)?below)?[ \t]*(?::[ \t]*)?$)""",
     re.MULTILINE | re.IGNORECASE | re.VERBOSE,
 )
 _WORD = re.compile(r"[A-Za-z]{2,}")
@@ -206,9 +244,11 @@ MIN_REPLY_WORDS = 20
 
 
 def _history_start(text: str, lo: int, hi: int) -> re.Match[str] | None:
+    words, counted = 0, lo  # the reply's words above, counted once as the matches go down
     for m in _HISTORY.finditer(text, lo, hi):
-        above = _HEADER_LINE.sub(" ", text[lo:m.start()])
-        if len(_WORD.findall(above)) >= MIN_REPLY_WORDS:
+        words += len(_WORD.findall(_HEADER_LINE.sub(" ", text[counted:m.start()])))
+        counted = m.start()
+        if words >= MIN_REPLY_WORDS:
             return m
     return None
 
@@ -244,7 +284,7 @@ SHORT_LINE_WORDS = 8  # an address line, a name, a sign-off: goes on with the pa
 
 # Legislation quoted: "Section 40 of the Act states:" and the words of the Act after it, or a
 # legal annex at the end of the letter.
-_STATES = re.compile(r"(?:states|provides|reads|says|is\s+as\s+follows|sets\s+out)\s*:?\s*$", re.IGNORECASE)
+_STATES = re.compile(r"(?:states|provides|reads|says|is\s+as\s+follows|sets\s+out)(?:[ \t]*:)?\s*$", re.IGNORECASE)
 _STATUTE = re.compile(
     r"""\bexempt\s+information\s+(?:if|to\s+the\s+extent)|\bIn\s+this\s+section\b|for\s+the\s+purposes\s+of\s+(?:this\s+section|subsection)
     |mentioned\s+in\s+subsection|does\s+not\s+oblige\s+a\s+public\s+authority|duty\s+to\s+confirm\s+or\s+deny\s+does\s+not\s+arise\s+if
@@ -273,8 +313,8 @@ _QUOTED_REQUEST = re.compile(
     \b[^“"\n]{0,60}?[“"](?P<quote>[^”"]{30,3000})[”"]""",
     re.IGNORECASE | re.VERBOSE,
 )
-_MARKER_ONLY = re.compile(r"^[ \t]*(?:(?:q(?:uestion)?\s*)?\d{1,2}[.):]?|\(?[a-h][.)]|[•·▪◦●\-–*])?[ \t]*\n?[ \t]*$",
-                          re.IGNORECASE)
+# Read from the stripped words before a sentence on its line: one item marker, or nothing.
+_MARKER_ONLY = re.compile(r"(?:(?:q(?:uestion)?[ \t]?)?\d{1,2}[.):]?|\(?[a-h][.)]|[•·▪◦●\-–*])?", re.IGNORECASE)
 _ITEM = re.compile(r"^[ \t]*(?:(?:q(?:uestion)?\s*)?\d{1,2}[.):]|\(?[a-h][.)]|[•·▪◦●\-–*])[ \t]", re.IGNORECASE)
 
 
@@ -318,7 +358,7 @@ def _paint_asked(text: str, sents: list, paint: _Painter) -> None:
         # question is no decision either way.
         if question or (item and _ASKS.match(s.text)):
             # With its number: "1." before the question, split off as a sentence of its own.
-            start = line_start if _MARKER_ONLY.match(text[line_start:s.start]) else s.start
+            start = line_start if _MARKER_ONLY.fullmatch(text[line_start:s.start].strip()) else s.start
             paint(REQUEST, start, s.end, text[start:s.end][:80])
 
 

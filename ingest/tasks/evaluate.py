@@ -452,10 +452,13 @@ def claims_by_field(labels_paths: Iterable[str | Path], records: Iterable[dict[s
             if "exemptions" in label:
                 want = {section_of(c) for c in label["exemptions"] or []}
                 for e in record.get("evidence") or []:
-                    out["exemptions"].append(Claim(group, float(e.get("confidence") or 1.0), section_of(e["code"]) in want))
-                held = (record.get("unstated") or {}).get("exemptions")
-                for code in (held or {}).get("value") or []:
-                    out["exemptions"].append(Claim(group, float(held.get("confidence") or 0.0), section_of(code) in want))
+                    sure = 1.0 if e.get("confidence") is None else float(e["confidence"])
+                    out["exemptions"].append(Claim(group, sure, section_of(e["code"]) in want))
+                held = (record.get("unstated") or {}).get("exemptions") or {}
+                each = held.get("each") or {}
+                for code in held.get("value") or []:
+                    sure = float(each.get(code, held.get("confidence") or 0.0))
+                    out["exemptions"].append(Claim(group, sure, section_of(code) in want))
     return out
 
 
@@ -518,6 +521,7 @@ def format_cross_validation(results: list[CrossValidation], target: float) -> st
     for cv in results:
         read_p = cv.right / cv.claims if cv.claims else 1.0
         threshold = "none" if cv.threshold > 1 else f"{cv.threshold:.3f}"
+        precision = f"{cv.precision:.3f}" if cv.stated else "n/a"
         lines.append(f"{cv.field:<11} {cv.groups:>6} {cv.claims:>5} {read_p:>6.2f}  {threshold:>9}  "
-                     f"{cv.stated:>15} {cv.stated_right:>6} {cv.precision:>9.3f}")
+                     f"{cv.stated:>15} {cv.stated_right:>6} {precision:>9}")
     return "\n".join(lines)
