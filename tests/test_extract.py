@@ -734,3 +734,25 @@ def test_a_long_text_is_read_to_the_cap_in_its_own_encoding(encoding: str) -> No
 def test_a_pages_own_date_is_a_hint(head: str, published: str | None) -> None:
     page = f"<html><head>{head}<title>Response</title></head><body><p>We do not hold it.</p></body></html>"
     assert extract_bytes(page.encode(), "page.html").hints.get("published") == published
+
+
+def test_docx_reference_in_a_text_box_and_date_in_a_footer_are_read() -> None:
+    # Letters put "Our ref" in a Word text box beside the letterhead and the date in a footer
+    # (docs/metadata.md, "Reference"): both reach the text, and the reader finds them.
+    from ingest.metadata import enrich
+
+    box = ('<w:p><w:r><w:pict><v:shape xmlns:v="urn:schemas-microsoft-com:vml"><v:textbox><w:txbxContent>'
+           + _para("Our ref: EPUT.FOI.21.1935") + "</w:txbxContent></v:textbox></v:shape></w:pict></w:r>"
+           + "<w:r><w:t>Information Governance</w:t></w:r></w:p>")
+    body = (box + _para("Dear Requester") + _para("Thank you for your request for information.")
+            + _para("We do not hold the information you asked for. No records of it exist.")
+            + _para("Yours sincerely"))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", f"<w:document {W_NS}><w:body>{body}</w:body></w:document>")
+        archive.writestr("word/footer1.xml", f"<w:ftr {W_NS}>{_para('Date: 14 March 2024')}</w:ftr>")
+    result = extract_bytes(buffer.getvalue(), "letter.docx")
+    assert "Our ref: EPUT.FOI.21.1935" in result.text and "Date: 14 March 2024" in result.text
+    meta = enrich(result.text, filename="letter.docx")
+    assert (meta.reference, meta.date, meta.outcome) == ("EPUT.FOI.21.1935", "2024-03-14", "not_held")

@@ -57,6 +57,9 @@ from ingest.metadata.regime import find_regime
     ("Our reference: FOI DOF/2023-0003\nDear X", "FOI DOF/2023-0003"),
     ("Re: FOI DOF/2023-0003 – request for information\nDear X", "FOI DOF/2023-0003"),
     ("Case number: 101004567\nDear", "101004567"),
+    # In a table of the letterhead (DOCX rows come as tab-separated lines).
+    ("Request ID\tFOI 1234/24\nDate\t3 May 2024", "FOI 1234/24"),
+    ("Our Ref\tYour Ref\nFOI/2024/118\tJB/22\n", "FOI/2024/118"),
 ])
 def test_reference(text: str, reference: str | None) -> None:
     assert find_reference(text) == reference
