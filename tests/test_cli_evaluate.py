@@ -72,3 +72,27 @@ def test_labels_that_are_not_a_list_are_an_error(tmp_path: Path, labelled) -> No
     bad.write_text('{"file": "a.pdf"}')
     result = invoke("evaluate", str(bad), "--config", str(conf))
     assert result.exit_code != 0 and "expected a JSON list" in result.output
+
+
+def test_several_label_files_and_the_grouped_cross_validation(labelled) -> None:
+    labels, conf = labelled
+    truth = json.loads(labels.read_text(encoding="utf-8"))
+    # Two label files, each with its own source: the groups cross-validation holds out.
+    first, second = labels.parent / "first.json", labels.parent / "second.json"
+    # ...never the same body in both (sources sharing a body are one group).
+    one = [t for t in truth if t["authority"] == truth[0]["authority"]]
+    two = [t for t in truth if t["authority"] != truth[0]["authority"]]
+    first.write_text(json.dumps([dict(t, source="one") for t in one]), encoding="utf-8")
+    second.write_text(json.dumps([dict(t, source="two") for t in two]), encoding="utf-8")
+    result = invoke("evaluate", str(first), str(second), "--config", str(conf), "--by-source", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["documents"] == 6
+    groups = set(data["sources"])
+    assert len(groups) == 2 and sum(s["documents"] for s in data["sources"].values()) == 6
+    cv = {c["claim"]: c for c in data["cross_validation"]}
+    assert set(cv) == {"outcome", "exemptions", "authority", "reference", "date"}
+    assert cv["outcome"]["read"] == 6 and cv["outcome"]["right"] == 6
+    assert cv["outcome"]["held_out_right"] == cv["outcome"]["held_out_stated"] <= 6
+    text = invoke("evaluate", str(first), str(second), "--config", str(conf), "--by-source").output
+    assert "grouped cross-validation (leave one source out" in text
