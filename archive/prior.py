@@ -62,7 +62,7 @@ class PriorHit:
 class PriorResult:
     text: str
     authority: str | None
-    terms: list[str]
+    terms: list[str]  # the draft's own words matched on ("since", "deployed"), shown to the public
     hits: list[PriorHit] = field(default_factory=list)
     summary: str = ""  # the plain answer on top
     accessible_hint: PriorHit | None = None  # a release that makes a repeat request s.21 territory
@@ -178,6 +178,15 @@ def key_terms(searcher: Searcher, text: str) -> list[tuple[str, float]]:
     return [(t, w / top) for t, w in kept]
 
 
+def draft_words(searcher: Searcher, text: str, stems: list[str]) -> list[str]:
+    """The word of the draft behind each index term, as the requester wrote it (lower case):
+    the public reads "deployed", not the stem "deploi"."""
+    words: dict[str, str] = {}
+    for token in searcher.schema["text"].analyzer(text, keeporiginal=True):
+        words.setdefault(token.text, token.original.lower())
+    return [words.get(stem, stem) for stem in stems]
+
+
 def prior(source: Source, text: str, authority: str | None = None,
           limit: int = RESULTS) -> PriorResult:
     """Responses to requests like ``text``; the chosen body's own first."""
@@ -192,7 +201,7 @@ def prior(source: Source, text: str, authority: str | None = None,
         if authority:
             authority = columns.canonical["authority"].get(authority.lower(), authority)
         terms = key_terms(searcher, text)
-        result = PriorResult(text=text, authority=authority, terms=[t for t, _ in terms])
+        result = PriorResult(text=text, authority=authority, terms=draft_words(searcher, text, [t for t, _ in terms]))
         if not terms:
             return result
         # A real overlap: at least a third of the key terms (and two) in common.

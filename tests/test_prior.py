@@ -120,3 +120,12 @@ def test_the_access_log_never_holds_a_draft_or_a_search() -> None:
     fmt = settings["access_log_format"]
     assert "%(U)s" in fmt
     assert not any(atom in fmt for atom in ("%(r)s", "%(q)s", "%(f)s", "%(u)s?"))
+
+
+def test_matched_on_shows_the_drafts_words_not_stems(reader) -> None:
+    # "Matched on: sinc, peopl, deploi" showed the index's stems to the public.
+    draft = "How many people were recognised since facial recognition cameras were deployed in London?"
+    result = prior(reader, draft)
+    assert result.terms and all(word in draft.lower() for word in result.terms)
+    assert "recognition" in result.terms or "facial" in result.terms
+    assert not {"recognit", "deploi", "peopl", "sinc", "camera"} & set(result.terms)

@@ -171,10 +171,11 @@ def as_this_release(answers: dict) -> dict:  # type: ignore[type-arg]
     of the server in public"); a document's JSON says how sure each claim is, what was read
     and not stated, and whose words each part is, which a record made before holds nothing of
     (docs/metadata.md, "How sure", "Whose words"); /prior says "outcome not read" where it
-    said "no decision recorded"."""
+    said "no decision recorded", and its `terms` are the draft's words, not their stems."""
     for url, answer in answers.items():
         if "/prior" in url and answer.get("json") is not None:
             answer["json"] = json.loads(json.dumps(answer["json"]).replace("no decision recorded", "outcome not read"))
+            answer["json"]["terms"] = as_words(url, answer["json"].get("terms") or [])
         data = answer.get("json")
         if "/documents/" in url and isinstance(data, dict) and "id" in data:
             if str(data.get("source_url")).startswith("file:"):
@@ -184,6 +185,19 @@ def as_this_release(answers: dict) -> dict:  # type: ignore[type-arg]
             for e in data.get("exemptions") or []:
                 e.pop("confidence", None)
     return answers
+
+
+def as_words(url: str, terms: list[str]) -> list[str]:
+    """The draft's word behind each stem 0.1.0 gave as a term (a word is its own stem's)."""
+    from urllib.parse import parse_qs
+
+    from whoosh.analysis import StemmingAnalyzer
+
+    draft = parse_qs(urlsplit(url).query).get("text", [""])[0]
+    words: dict[str, str] = {}
+    for token in StemmingAnalyzer()(draft, keeporiginal=True):
+        words.setdefault(token.text, token.original.lower())
+    return [words.get(t, t) for t in terms]
 
 
 #: What a document's record gained since 0.1.0 (docs/metadata.md, "How sure", "Whose words").
