@@ -62,11 +62,15 @@ def test_part_answered_part_pointed_to_a_website_under_s21_is_partial() -> None:
     "The names of junior members of staff have been removed under section 40(2) of the Act, as they are "
     "personal data.",
     "Please note that personal data has been redacted from the minutes under section 40(2).",
+    "The names of junior staff have not been included, as they are personal data under section 40(2).",
+    "Names of individual members of staff have not been provided under section 40(2) of the Act.",
+    "We have not included the names of staff below director level, in line with section 40(2).",
 ])
 def test_names_withheld_under_s40_in_a_full_answer_is_partial(words: str) -> None:
     letter = TRUST.format(request="Copies of the board minutes for May 2024.",
                           body="Please find attached the minutes of the board meeting of May 2024. " + words)
     assert outcome(letter)[1] == "partially_disclosed"
+    assert [e.code for e in enrich(letter).exemptions] == ["FOIA s.40(2)"]
 
 
 def test_not_held_for_one_part_beside_answers_is_mixed() -> None:

@@ -81,7 +81,9 @@ PARTIAL = re.compile(
     |not\s+being\s+withheld|some\s+(?:of\s+the\s+)?(?:information|data)\s+(?:has\s+been|is|was)\s+withheld
     |\bredacted\b|\bredactions\b|partially|(?:remainder|rest)\s+of\s+the\s+information
     |relating\s+to\s+[\w\s]{1,40}?\s+(?:is|are)\s+exempt|upheld\s+in\s+part
-    |(?:names?|details|personal\s+(?:data|information)|identif\w+|signatures?)\b[^.]{0,80}?\b(?:have|has)\s+been\s+(?:removed|omitted|obscured|blanked)""",
+    |(?:names?|details|personal\s+(?:data|information)|identif\w+|signatures?)\b[^.]{0,80}?\b(?:have|has)\s+
+       (?:been\s+(?:removed|omitted|obscured|blanked)|not\s+been\s+(?:included|provided|disclosed|released|shared))
+    |\bnot\s+(?:included|provided|disclosed|released)\s+(?:the\s+)?(?:names?|personal\s+(?:data|information)|signatures?)\b""",
     re.VERBOSE | re.IGNORECASE,
 )
 DISCLOSED = re.compile(

@@ -58,7 +58,8 @@ _RELIANCE = re.compile(
     r"""exempt|exception|withh[oe]ld|withholding|refus|redact|rel(?:y|ied|ying|iance)\b|declin
     |engage|\bappl(?:y|ies|ied|ying)\b|by\s+virtue|neither\s+confirm|confirm\s+(?:n|or)\s*deny|\bNCND\b
     |cost\s+limit|appropriate\s+limit|exceed|vexatious|manifestly\s+unreasonable|not\s+obliged|does\s+not\s+arise
-    |legally\s+privileged\s+under|(?:been|are|is)\s+(?:removed|omitted|obscured)\s+(?:under|in\s+line\s+with|in\s+accordance)""",
+    |legally\s+privileged\s+under|(?:been|are|is)\s+(?:removed|omitted|obscured)\s+(?:under|in\s+line\s+with|in\s+accordance)
+    |\bnot\s+(?:been\s+)?(?:included|provided|disclosed|released|shared)\b""",
     re.VERBOSE | re.IGNORECASE,
 )
 # Considered and not applied: "the public interest lies in favour of disclosure".
