@@ -191,3 +191,12 @@ def test_hostile_layouts_end() -> None:
     if alive:
         child.kill()
     assert not alive and child.exitcode == 0
+
+
+def test_a_heading_over_the_first_reply_in_a_review_is_history() -> None:
+    text = (HEAD + "I have completed the internal review you asked for and I have decided to release the "
+            "report in full. It is attached, and the original decision is overturned.\n\n" + SIGN
+            + "\nOriginal response\nThe report is exempt from disclosure under section 36 of the Act.\n")
+    assert kinds_at(text, "The report is exempt") == ["history"]
+    meta = enrich(text)
+    assert codes(meta) == [] and read(meta) == "disclosed_in_full"

@@ -230,7 +230,7 @@ def _units(text: str, lo: int, hi: int, paint: _Painter) -> list[tuple[int, int]
 _HISTORY = re.compile(
     r"""^[ \t>]*(?:From:[^\n]*\n[ \t>]*(?:Sent|Date):|-{2,}\s*(?:Original|Forwarded)\s+Message\s*-{2,}
     |Begin\s+forwarded\s+message:|show\s+quoted\s+sections|On\s[^\n]{5,80}\swrote:[ \t]*$
-    |(?:(?:below|here)\s+is\s+(?:a\s+copy\s+of\s+)?)?(?:our|my|the)\s+(?:original|previous|earlier|initial)\s+(?:response|reply|letter|e-?mail)
+    |(?:(?:below|here)\s+is\s+(?:a\s+copy\s+of\s+)?)?(?:(?:our|my|the)\s+)?(?:original|previous|earlier|initial)\s+(?:response|reply|letter|e-?mail|decision)
       (?:[ \t]+(?:of|dated|sent)[^\n:]{0,40})?(?:[ \t]+is[ \t]+(?:copied[ \t]+|reproduced[ \t]+)?below)?[ \t]*(?::[ \t]*)?$)""",
     re.MULTILINE | re.IGNORECASE | re.VERBOSE,
 )
