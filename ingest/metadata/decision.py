@@ -163,6 +163,10 @@ def gives_information(words: str) -> bool:
     return len(_CONTENT_WORD.findall(words)) >= 6 and not FILLER.search(words) and not _REASONING.search(words)
 
 
+# "If your request would exceed the cost limit, we would ..." advises; it refuses nothing.
+HYPOTHETICAL = re.compile(r"^\W*(?:if|should|where|when|unless|in\s+case)\b|\b(?:may|might|could)\s+exceed",
+                          re.IGNORECASE)
+
 #: Refusals on cost, faceted with the exemptions (docs/metadata.md).
 COST_CODES = ("FOIA s.12", "FOISA s.12")
 

@@ -150,7 +150,7 @@ def _cost_without_citation(text: str) -> Exemption | None:
     """A refusal on cost that names no section ("would be beyond the 18 hours", "exceeds
     the appropriate limit" of the Fees Regulations) relies on s.12 all the same: the
     first such sentence of the authority's own words, outside the appeals paragraph."""
-    from ingest.metadata.decision import COST
+    from ingest.metadata.decision import COST, HYPOTHETICAL
 
     voice = divide(text)
     for message in split_messages(text):
@@ -160,13 +160,11 @@ def _cost_without_citation(text: str) -> Exemption | None:
             if not voice.own(sent.start, sent.end):
                 continue
             m = COST.search(sent.text)
-            if m and not _APPEALS.search(sent.text) and not _HYPOTHETICAL.search(sent.text):
+            if m and not _APPEALS.search(sent.text) and not HYPOTHETICAL.search(sent.text):
                 return Exemption("", trim_sentence(sent.text, m.start()), sent.start + m.start(), SURE_COST)
     return None
 
 
-# "If your request would exceed the cost limit, we would ..." advises; it refuses nothing.
-_HYPOTHETICAL = re.compile(r"^\W*(?:if|should|where|when|in\s+case)\b|\bmay\s+exceed|\bcould\s+exceed", re.IGNORECASE)
 
 
 def _context(sents: list[Sentence], i: int) -> str:

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from archive import law
 from archive.models import Evidence, Exemption, Question
-from ingest.metadata.decision import (APPEALS, BOILERPLATE, COST, DISCLOSED, NCND, NOT_HELD, OTHER_MEANS, PARTIAL, POINTER,
+from ingest.metadata.decision import (APPEALS, BOILERPLATE, COST, DISCLOSED, HYPOTHETICAL, NCND, NOT_HELD, OTHER_MEANS, PARTIAL, POINTER,
                                      COST_CODES, UNABLE, WITHHELD, gives_information)
 from ingest.metadata.prefilter import Spans, fold, may_match
 from ingest.metadata.passages import Message, Sentence, evidence, quoted_from_request, sentences, split_messages
@@ -82,7 +82,6 @@ _WHOLE_REQUEST = re.compile(r"\b(?:your|the|this)\s+(?:whole\s+|entire\s+)?reque
                             re.IGNORECASE)
 _ONE_PART = re.compile(r"\b(?:question|part|point|item|q)\s?\d|\b(?:this|that|one|the\s+(?:first|second|third|last))\s+(?:part|question|element|point)",
                        re.IGNORECASE)
-_IF = re.compile(r"^\W*(?:if|should|where|when|unless)\b|\b(?:may|might|could)\s+exceed", re.IGNORECASE)
 
 
 @dataclass
@@ -273,7 +272,7 @@ def _read_sentences(body: str, base: int, text: str) -> _Sentences:
         note("withheld", found(_WITHHELD, i, words) or found(_COST, i, words), sent)
         note("cost", found(_COST, i, words), sent)
         note("cost_whole", found(_COST, i, words) and _WHOLE_REQUEST.search(words) is not None
-             and not _ONE_PART.search(words) and not _IF.search(words), sent)
+             and not _ONE_PART.search(words) and not HYPOTHETICAL.search(words), sent)
         note("invalid", found(_INVALID, i, words), sent)
         note("unable", found(_UNABLE, i, words), sent)
         note("pointer", found(_POINTER, i, words) and not found(_FOR_REFERENCE, i, words), sent)

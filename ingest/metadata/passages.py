@@ -135,20 +135,23 @@ _ATTACHMENT_FILE = re.compile(r"^\s*(?!Attachment:)(?P<name>[^\n/\\]{3,120}\.(?:
                               re.MULTILINE | re.IGNORECASE)
 
 
-def attachment_names(text: str) -> list[str]:
-    """File names of attachments listed in a message ("Attachment: X.pdf" or a bare file name line)."""
-    heads: list[str] = []
-    lines: list[str] = []
-    for m in _ATTACHMENT_ANY.finditer(text):
+def attachment_lines(text: str, lo: int = 0, hi: int | None = None) -> list[tuple[int, int, str, bool]]:
+    """(start, end, name, heading) of each attachment line in text[lo:hi]; ``heading`` for a
+    "----- Attachment: NAME -----" line that joins a file's text to its parent's."""
+    out = []
+    for m in _ATTACHMENT_ANY.finditer(text, lo, len(text) if hi is None else hi):
         line = m.group(0).strip()
         name = line.split("Attachment:", 1)[1].strip().rstrip("-").strip()
-        if not name:
-            continue
-        if not line.startswith("-"):
-            lines.append(name)
-        elif line.endswith("---"):
-            heads.append(name)
-    names = heads + lines + [m["name"] for m in _ATTACHMENT_FILE.finditer(text)]
+        if name and (not line.startswith("-") or line.endswith("---")):
+            out.append((m.start(), m.end(), name, line.startswith("-")))
+    return out
+
+
+def attachment_names(text: str) -> list[str]:
+    """File names of attachments listed in a message ("Attachment: X.pdf" or a bare file name line)."""
+    found = attachment_lines(text)
+    names = [name for _, _, name, heading in found if heading] + [name for _, _, name, heading in found if not heading]
+    names += [m["name"] for m in _ATTACHMENT_FILE.finditer(text)]
     seen: dict[str, None] = {}
     for n in names:
         seen.setdefault(n.strip(), None)

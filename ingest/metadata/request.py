@@ -97,14 +97,9 @@ def request_span(text: str) -> tuple[int, int] | None:
         requester = [m for m in split_messages(text or "") if m.role == "requester"]
         if requester:
             return requester[0].start, requester[0].end
-    # A single letter: the quote after a marker, up to where the reply begins.
-    for m in _START.finditer(text):
-        rest = text[m.end():m.end() + MAX_REQUEST * 2]
-        end = _END.search(rest, pos=_first_line_end(rest))
-        quote = rest[:end.start()] if end else rest[:MAX_REQUEST]
-        if len(quote.split()) >= 6:  # a few words at least: not "Request: see below"
-            return m.end(), m.end() + len(quote)
-    return None
+    # A single letter: the first quote after a marker of a few words at least (not "Request:
+    # see below"), up to where the reply begins.
+    return next(((a, b) for a, b in quote_spans(text) if len(text[a:b].split()) >= 6), None)
 
 
 def quote_spans(text: str, lo: int = 0, hi: int | None = None) -> list[tuple[int, int]]:

@@ -27,7 +27,7 @@ from functools import lru_cache
 from typing import Container
 
 from archive.models import VOICES
-from ingest.metadata.passages import MESSAGE_HEAD, quoted_from_request, sentences, split_messages
+from ingest.metadata.passages import MESSAGE_HEAD, attachment_lines, quoted_from_request, sentences, split_messages
 from ingest.metadata.prefilter import Spans, fold
 from ingest.metadata.request import quote_spans
 
@@ -183,22 +183,6 @@ def _line(text: str, at: int, limit: int = 80) -> str:
 
 # ---------------------------------------------------------------- attachments
 
-# A line "----- Attachment: NAME -----". The name is what lies between, stripped: read from the
-# whole line, not by a pattern that would try every split of a line of dashes.
-_ATTACHMENT_LINE = re.compile(r"^-{3,}[ \t]*Attachment:[^\n]*", re.MULTILINE)
-
-
-def _attachment_heads(text: str, lo: int, hi: int) -> list[tuple[int, int, str]]:
-    """(start, end, name) of each attachment heading line in text[lo:hi]."""
-    out = []
-    for m in _ATTACHMENT_LINE.finditer(text, lo, hi):
-        line = m.group(0).rstrip()
-        if not line.endswith("---"):
-            continue
-        name = line.split("Attachment:", 1)[1].rstrip("-").strip()
-        if name:
-            out.append((m.start(), m.end(), name))
-    return out
 # What a letter to the requester says near its start; an attached file without any of it is
 # material released or sent for reference, not the body's reply.
 _LETTER = re.compile(
@@ -212,7 +196,7 @@ def _units(text: str, lo: int, hi: int, paint: _Painter) -> list[tuple[int, int]
     """The pieces of an authority message read as the body's letters: the message before its
     attachments, and each attached file that is a letter to the requester; other attached
     files are painted as attachments."""
-    heads = _attachment_heads(text, lo, hi)
+    heads = [(start, end, name) for start, end, name, heading in attachment_lines(text, lo, hi) if heading]
     units = [(lo, heads[0][0] if heads else hi)]
     for i, (start, head_end, name) in enumerate(heads):
         end = heads[i + 1][0] if i + 1 < len(heads) else hi
